@@ -1,0 +1,9 @@
+const base = require('./jest.base');
+
+/** Unit specs, next to the code. */
+module.exports = {
+  ...base,
+  rootDir: '.',
+  roots: ['<rootDir>/libs', '<rootDir>/src'],
+  testRegex: '\\.spec\\.ts$',
+};

@@ -1,0 +1,39 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
+import { describeError, messages } from '../opensms-webhook.messages';
+import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
+import { SmsWebhookInbox } from './sms-webhook-inbox';
+
+/** Prunes processed and ignored events older than `retentionDays`, every `retentionIntervalMs`. */
+@Injectable()
+export class SmsWebhookRetention implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('OpenSmsWebhook');
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly inbox: SmsWebhookInbox,
+    @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.options.retentionDays === 0 || this.options.retentionIntervalMs === 0) return;
+    this.timer = setInterval(() => void this.prune().catch(() => undefined), this.options.retentionIntervalMs);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Prunes now; resolves to the number of rows deleted. */
+  async prune(days = this.options.retentionDays): Promise<number> {
+    try {
+      const count = await this.inbox.prune(days);
+      if (count > 0) this.logger.log(messages.pruned(count, days));
+      return count;
+    } catch (error) {
+      this.logger.warn(`Retention failed, will try again: ${describeError(error)}`);
+      throw error;
+    }
+  }
+}

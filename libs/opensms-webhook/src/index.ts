@@ -1,0 +1,45 @@
+export { OpenSmsWebhookModule } from './opensms-webhook.module';
+export { OpenSmsWebhookService } from './opensms-webhook.service';
+export type {
+  DedupeKeyFunction,
+  OpenSmsBackoffOptions,
+  OpenSmsWebhookMode,
+  OpenSmsWebhookModuleExtras,
+  OpenSmsWebhookModuleOptions,
+  ResolvedOpenSmsWebhookOptions,
+  SignatureScheme,
+  WebhookSecretResolver,
+  WebhookSecrets,
+} from './opensms-webhook-options.interface';
+export { resolveOpenSmsWebhookOptions } from './opensms-webhook.options';
+export { ON_SMS_EVENT_METADATA, OPENSMS_RESOLVED_OPTIONS, STANDARD_WEBHOOK_HEADERS } from './opensms-webhook.constants';
+
+export { OnSmsEvent, type OnSmsEventMetadata, type SmsEventHandler } from './decorators/on-sms-event.decorator';
+export {
+  SmsDeliveredEvent,
+  SmsFailedEvent,
+  SmsPendingEvent,
+  UnknownSmsEvent,
+  type SmsEvent,
+  type SmsEventContext,
+  type SmsEventMap,
+  type SmsEventSelector,
+} from './events/sms-events';
+export { KNOWN_SMS_EVENTS, type KnownSmsEventName, type SmsEventType } from './events/sms-event-types';
+
+export { SmsWebhookEventEntity } from './inbox/sms-webhook-event.entity';
+export { HandlerRunEntity } from './inbox/handler-run.entity';
+export { type SmsWebhookEventState, SMS_WEBHOOK_EVENT_STATES } from './inbox/sms-webhook-event-state';
+export type { InboxFilter } from './inbox/sms-webhook-inbox';
+export { OPENSMS_WEBHOOK_MIGRATIONS, CreateOpenSmsWebhookInbox1764316800000 } from './inbox/migrations';
+
+export { defaultDedupeKey } from './ingest/dedupe-key';
+export { SmsWebhookPayloadDto } from './ingest/sms-webhook-payload.dto';
+export type { WebhookReceipt } from './ingest/webhook-ingest.service';
+export type { SignedWebhookRequest, WebhookRequestHeaders } from './ingest/webhook-request';
+export type { SignatureVerification, SignatureVerifier } from './ingest/verifiers/signature-verifier.interface';
+export { StandardWebhooksVerifier } from './ingest/verifiers/standard-webhooks.verifier';
+export { StripeStyleVerifier } from './ingest/verifiers/stripe-style.verifier';
+
+export * from './errors';
+export * from './testing';

@@ -1,0 +1,36 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpStatus, Inject } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
+import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
+
+/** The inbox could not durably store a call in time; it was not acknowledged. */
+export class InboxUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('Webhook inbox unavailable', { cause });
+    this.name = 'InboxUnavailableError';
+  }
+}
+
+/** Answers {@link InboxUnavailableError} with 503 and `Retry-After`, so OpenSMS delivers again later. */
+@Catch(InboxUnavailableError)
+export class InboxUnavailableFilter implements ExceptionFilter {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
+  ) {}
+
+  catch(_error: InboxUnavailableError, host: ArgumentsHost): void {
+    const { httpAdapter } = this.adapterHost;
+    const response = host.switchToHttp().getResponse();
+    httpAdapter.setHeader(response, 'Retry-After', String(this.options.retryAfterSeconds));
+    httpAdapter.reply(
+      response,
+      {
+        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+        error: 'Service Unavailable',
+        message: 'The webhook inbox is unavailable; the event was not stored. Deliver it again later.',
+      },
+      HttpStatus.SERVICE_UNAVAILABLE,
+    );
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Groups calls that arrive while a previous batch is in flight into one batch, so that a burst of
+ * requests costs one round trip per batch instead of one per request. An idle caller is sent at
+ * once, alone: batching adds no latency.
+ */
+export class MicroBatcher<Item, Result> {
+  private pending: { item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }[] = [];
+  private inFlight = 0;
+
+  /**
+   * @param send handles a batch; must return one result per item, in order
+   * @param maxBatch largest batch sent at once
+   * @param maxInFlight batches sent concurrently before new items wait for one to finish
+   */
+  constructor(
+    private readonly send: (items: Item[]) => Promise<Result[]>,
+    private readonly maxBatch = 100,
+    private readonly maxInFlight = 4,
+  ) {}
+
+  add(item: Item): Promise<Result> {
+    return new Promise<Result>((resolve, reject) => {
+      this.pending.push({ item, resolve, reject });
+      this.drain();
+    });
+  }
+
+  private drain(): void {
+    while (this.inFlight < this.maxInFlight && this.pending.length > 0) {
+      const batch = this.pending.splice(0, this.maxBatch);
+      this.inFlight++;
+      this.send(batch.map((entry) => entry.item))
+        .then(
+          (results) => batch.forEach((entry, index) => entry.resolve(results[index])),
+          (error) => batch.forEach((entry) => entry.reject(error)),
+        )
+        .finally(() => {
+          this.inFlight--;
+          this.drain();
+        });
+    }
+  }
+}

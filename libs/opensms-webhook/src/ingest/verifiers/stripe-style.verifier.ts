@@ -1,0 +1,48 @@
+import { headerValue, type SignedWebhookRequest } from '../webhook-request';
+import {
+  anyDigestMatches,
+  checkTimestamp,
+  hmacSha256,
+  invalid,
+  MAX_SIGNATURES_PER_HEADER,
+  VALID,
+} from './signature-checks';
+import type { SignatureVerification, SignatureVerifier } from './signature-verifier.interface';
+
+const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
+
+/** Stripe-style: one header `t=<unix>,v1=<hex>[,v1=<hex>…]` over `${t}.${rawBody}` with HMAC-SHA256. */
+export class StripeStyleVerifier implements SignatureVerifier {
+  readonly name = 'stripe';
+
+  /** @param header the header carrying the signature, lower-case */
+  constructor(private readonly header: string) {}
+
+  verify(
+    { headers, rawBody }: SignedWebhookRequest,
+    keys: readonly Buffer[],
+    toleranceSeconds: number,
+    nowSeconds: number,
+  ): SignatureVerification {
+    const signatureHeader = headerValue(headers, this.header);
+    if (!signatureHeader) return invalid(`missing ${this.header} header`);
+
+    const pairs = signatureHeader.split(',').map((pair) => {
+      const separator = pair.indexOf('=');
+      return separator < 0 ? ['', ''] : [pair.slice(0, separator).trim(), pair.slice(separator + 1).trim()];
+    });
+    const timestamps = pairs.filter(([key]) => key === 't').map(([, value]) => value);
+    if (timestamps.length !== 1) return invalid('missing or repeated t= in the signature header');
+    const timing = checkTimestamp(timestamps[0], toleranceSeconds, nowSeconds);
+    if (!timing.valid) return timing;
+
+    const candidates = pairs
+      .filter(([key, value]) => key === 'v1' && HEX_SHA256.test(value))
+      .slice(0, MAX_SIGNATURES_PER_HEADER)
+      .map(([, value]) => Buffer.from(value, 'hex'));
+    if (candidates.length === 0) return invalid('no v1 signature in the signature header');
+
+    const expected = hmacSha256(keys, [`${timestamps[0]}.`, rawBody]);
+    return anyDigestMatches(candidates, expected) ? VALID : invalid('no signature matches');
+  }
+}

@@ -1,0 +1,115 @@
+import { BadRequestException, Inject, Injectable, Logger } from '@nestjs/common';
+import { type InboxRecord, SmsWebhookInbox, type StoredRecord } from '../inbox/sms-webhook-inbox';
+import { OPENSMS_RESOLVED_OPTIONS, STORED_HEADERS } from '../opensms-webhook.constants';
+import { messages } from '../opensms-webhook.messages';
+import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
+import { SmsEventProducer } from '../queue/sms-event.producer';
+import { InboxUnavailableError } from './inbox-unavailable.filter';
+import { MicroBatcher } from './micro-batcher';
+import { headerValue, type WebhookRequestHeaders } from './webhook-request';
+import { parseWebhookPayload } from './webhook-payload.parser';
+
+/** The answer to an accepted call. */
+export interface WebhookReceipt {
+  status: 'received';
+  /** Inbox row id. */
+  id: string;
+  /** `true` when this event had already been received; it is not processed again. */
+  duplicate: boolean;
+}
+
+/**
+ * Turns a verified call into a durable inbox row, then a job. The receipt is only returned once
+ * the row is committed; the job is best effort (the reconciler covers a Redis outage).
+ */
+@Injectable()
+export class WebhookIngestService {
+  private readonly logger = new Logger('OpenSmsWebhook');
+  private readonly writer = new MicroBatcher<InboxRecord, StoredRecord>((records) => this.inbox.store(records));
+
+  constructor(
+    private readonly inbox: SmsWebhookInbox,
+    private readonly producer: SmsEventProducer,
+    @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
+  ) {}
+
+  async receive(rawBody: Buffer, headers: WebhookRequestHeaders): Promise<WebhookReceipt> {
+    const parsed = parseWebhookPayload(rawBody);
+    const keptHeaders = pickStoredHeaders(headers);
+
+    if (!parsed.valid) {
+      const id = await this.durably(() =>
+        this.inbox.storeInvalid({
+          ...emptyRecord(),
+          event: eventNameOf(parsed.payload),
+          payload: parsed.payload,
+          headers: keptHeaders,
+          state: 'invalid',
+          lastError: parsed.problems.join('; '),
+        }),
+      );
+      this.logger.warn(messages.invalid(id, parsed.problems));
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'Invalid webhook payload',
+        problems: parsed.problems,
+        id,
+      });
+    }
+
+    const { dto, payload } = parsed;
+    const stored = await this.durably(() =>
+      this.writer.add({
+        dedupeKey: this.options.dedupeKey(payload),
+        event: dto.event,
+        messageId: dto.message_id ?? null,
+        phone: dto.phone ?? null,
+        status: dto.status ?? null,
+        error: dto.error ?? null,
+        occurredAt: dto.timestamp ? new Date(dto.timestamp) : null,
+        payload,
+        headers: keptHeaders,
+        state: 'received',
+        lastError: null,
+      }),
+    );
+    this.logger.log(messages.received(stored.id, dto.event, dto.message_id ?? null, stored.duplicate));
+    if (!stored.duplicate) await this.producer.enqueue(stored.id);
+    return { status: 'received', id: stored.id, duplicate: stored.duplicate };
+  }
+
+  /** Runs an inbox write, turning any failure or a wait beyond `storeTimeoutMs` into a 503. */
+  private async durably<T>(write: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.options.storeTimeoutMs} ms`)), this.options.storeTimeoutMs);
+    });
+    try {
+      return await Promise.race([write(), timeout]);
+    } catch (error) {
+      this.logger.error(messages.storeFailed(error));
+      throw new InboxUnavailableError(error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function pickStoredHeaders(headers: WebhookRequestHeaders): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of STORED_HEADERS) {
+    const value = headerValue(headers, name);
+    if (value !== undefined) kept[name] = value.slice(0, 512);
+  }
+  return kept;
+}
+
+function eventNameOf(payload: unknown): string {
+  const event = (payload as { event?: unknown } | null)?.event;
+  return typeof event === 'string' ? event.slice(0, 100) : '(unparsed)';
+}
+
+function emptyRecord(): Omit<InboxRecord, 'event' | 'payload' | 'headers' | 'state' | 'lastError'> {
+  return { dedupeKey: null, messageId: null, phone: null, status: null, error: null, occurredAt: null };
+}

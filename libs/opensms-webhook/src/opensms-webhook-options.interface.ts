@@ -1,0 +1,174 @@
+import type { RedisOptions } from 'bullmq';
+import type { SignatureVerifier } from './ingest/verifiers/signature-verifier.interface';
+import type { WebhookRequestHeaders } from './ingest/webhook-request';
+
+/** One secret, or several during a rotation (any one of them verifies). `whsec_<base64>` or a raw string. */
+export type WebhookSecrets = string | readonly string[];
+
+/**
+ * Finds the secret(s) for a request, for multi-tenant set-ups where each tenant has its own
+ * OpenSMS account. Called before anything else of the request is trusted: it sees only headers.
+ */
+export type WebhookSecretResolver = (headers: WebhookRequestHeaders) => WebhookSecrets | Promise<WebhookSecrets>;
+
+/** Built-in signature schemes. */
+export type SignatureScheme = 'standard-webhooks' | 'stripe';
+
+/** How a process takes part in the pipeline. */
+export type OpenSmsWebhookMode = 'all' | 'ingest' | 'worker';
+
+/** Computes the dedupe key of a verified, parsed payload. Deliveries with equal keys are one event. */
+export type DedupeKeyFunction = (payload: Readonly<Record<string, unknown>>) => string;
+
+/** Retry back-off between attempts of a failing event. */
+export interface OpenSmsBackoffOptions {
+  /** @default 'exponential' */
+  type: 'exponential' | 'fixed';
+  /** Base delay in milliseconds. @default 1000 */
+  delay: number;
+}
+
+/**
+ * Options of `OpenSmsWebhookModule.forRoot()` / `forRootAsync()` (the `useFactory` result).
+ * Every option but a secret has a default.
+ */
+export interface OpenSmsWebhookModuleOptions {
+  /**
+   * Signing secret(s) from OpenSMS (Settings → Webhooks). Give several during a rotation.
+   * Either `secret` or `secretResolver` is required.
+   */
+  secret?: WebhookSecrets;
+  /** Per-request secret lookup (multi-tenant). Takes precedence over `secret`. */
+  secretResolver?: WebhookSecretResolver;
+  /**
+   * Signature scheme: `'standard-webhooks'` (`webhook-id`/`webhook-timestamp`/`webhook-signature`),
+   * `'stripe'` (`t=<unix>,v1=<hex>` in one header), or your own {@link SignatureVerifier}.
+   * @default 'standard-webhooks'
+   */
+  signatureScheme?: SignatureScheme | SignatureVerifier;
+  /**
+   * Header carrying the signature for the `'stripe'` scheme.
+   * @default 'opensms-signature'
+   */
+  signatureHeader?: string;
+  /**
+   * Largest accepted distance, in seconds, between the signed timestamp and now, in both directions.
+   * @default 300
+   */
+  toleranceSeconds?: number;
+  /**
+   * Largest accepted body in bytes; larger requests get 413 before any signature work.
+   * @default 65536
+   */
+  bodyLimitBytes?: number;
+  /**
+   * Dedupe key of a payload.
+   * @default `(event, message_id, timestamp)` of the payload
+   */
+  dedupeKey?: DedupeKeyFunction;
+  /**
+   * Redis connection (ioredis options) for the queue.
+   * @default { host: '127.0.0.1', port: 6379 }
+   */
+  redis?: RedisOptions;
+  /**
+   * BullMQ key prefix in Redis.
+   * @default 'bull'
+   */
+  queuePrefix?: string;
+  /**
+   * Attempts per event before it becomes `dead`.
+   * @default 8
+   */
+  attempts?: number;
+  /** @default { type: 'exponential', delay: 1000 } */
+  backoff?: OpenSmsBackoffOptions;
+  /**
+   * Events processed at once by this process (events of one message never run concurrently).
+   * Keep the TypeORM pool larger than this: each running event holds one connection.
+   * @default 8
+   */
+  concurrency?: number;
+  /**
+   * Completed / failed BullMQ jobs kept in Redis (the inbox row is the lasting record).
+   * @default 1000
+   */
+  keepFinishedJobs?: number;
+  /**
+   * Longest wait, in milliseconds, for Redis on the request path. The event is already stored;
+   * when Redis does not answer in time the reconciler enqueues it later.
+   * @default 1000
+   */
+  enqueueTimeoutMs?: number;
+  /**
+   * Longest wait, in milliseconds, for the inbox insert before answering 503.
+   * @default 4000
+   */
+  storeTimeoutMs?: number;
+  /**
+   * `Retry-After` (seconds) sent with a 503 when the inbox database cannot be reached.
+   * @default 30
+   */
+  retryAfterSeconds?: number;
+  /**
+   * How often the reconciler looks for stored, unfinished events that have no job. `0` turns it off.
+   * @default 30000
+   */
+  reconcileIntervalMs?: number;
+  /**
+   * Age (since last change) after which an unfinished event counts as lost if it has no job.
+   * @default 60000
+   */
+  reconcileAfterMs?: number;
+  /**
+   * Processed and ignored rows older than this many days are pruned. `0` keeps them forever.
+   * @default 30
+   */
+  retentionDays?: number;
+  /**
+   * How often retention runs.
+   * @default 3600000
+   */
+  retentionIntervalMs?: number;
+  /**
+   * On shutdown, how long in-flight events may take to finish before their jobs are released.
+   * @default 10000
+   */
+  shutdownGraceMs?: number;
+}
+
+/**
+ * Options that shape the module itself, so they are given next to `useFactory` in `forRootAsync()`
+ * rather than returned by it.
+ */
+export interface OpenSmsWebhookModuleExtras {
+  /**
+   * Route of the webhook endpoint (`POST`).
+   * @default 'webhooks/sms'
+   */
+  path: string;
+  /**
+   * BullMQ queue name.
+   * @default 'opensms-webhooks'
+   */
+  queueName: string;
+  /**
+   * `'all'` ingests and works; `'ingest'` only receives (no worker); `'worker'` only processes (no route).
+   * @default 'all'
+   */
+  mode: OpenSmsWebhookMode;
+  /**
+   * Makes `OpenSmsWebhookService` available everywhere without importing the module.
+   * @default false
+   */
+  isGlobal: boolean;
+}
+
+/** Options after defaults were merged and checked. */
+export interface ResolvedOpenSmsWebhookOptions
+  extends Required<Omit<OpenSmsWebhookModuleOptions, 'secret' | 'secretResolver' | 'signatureScheme' | 'dedupeKey'>>,
+    OpenSmsWebhookModuleExtras {
+  secretResolver: WebhookSecretResolver;
+  verifier: SignatureVerifier;
+  dedupeKey: DedupeKeyFunction;
+}

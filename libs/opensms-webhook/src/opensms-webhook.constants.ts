@@ -1,0 +1,30 @@
+/** Metadata key under which `@OnSmsEvent()` stores its {@link OnSmsEventMetadata} list. */
+export const ON_SMS_EVENT_METADATA = 'opensms:on_sms_event';
+
+/** Injection token of the fully resolved (defaults merged, validated) module options. */
+export const OPENSMS_RESOLVED_OPTIONS = Symbol('OPENSMS_RESOLVED_OPTIONS');
+
+/** Injection token of the fail-fast BullMQ queue used on the request path. */
+export const OPENSMS_PRODUCER_QUEUE = Symbol('OPENSMS_PRODUCER_QUEUE');
+
+/** `configKey` of the BullMQ configuration owned by this module (keeps the host's own BullMQ setup apart). */
+export const OPENSMS_BULL_CONFIG_KEY = 'opensms-webhooks';
+
+/** BullMQ job name of an inbox event to dispatch. */
+export const DISPATCH_JOB_NAME = 'dispatch';
+
+/** Headers of the Standard Webhooks scheme (standardwebhooks.com). */
+export const STANDARD_WEBHOOK_HEADERS = {
+  id: 'webhook-id',
+  timestamp: 'webhook-timestamp',
+  signature: 'webhook-signature',
+} as const;
+
+/** Request headers kept with every inbox row (never the signature itself). */
+export const STORED_HEADERS = [
+  STANDARD_WEBHOOK_HEADERS.id,
+  STANDARD_WEBHOOK_HEADERS.timestamp,
+  'content-type',
+  'user-agent',
+  'x-forwarded-for',
+] as const;

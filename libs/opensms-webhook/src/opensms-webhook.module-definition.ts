@@ -1,0 +1,103 @@
+import { BullModule } from '@nestjs/bullmq';
+import { ConfigurableModuleBuilder, type DynamicModule, type Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { SmsEventExplorer } from './dispatch/sms-event.explorer';
+import { SmsEventHandlerRegistry } from './dispatch/sms-event-handler.registry';
+import { SmsEventMetadataAccessor } from './dispatch/sms-event-metadata.accessor';
+import { createSmsEventProcessor } from './dispatch/sms-event.processor';
+import { SmsEventDispatcher } from './dispatch/sms-event.dispatcher';
+import { HandlerRunEntity } from './inbox/handler-run.entity';
+import { SmsEventReconciler } from './inbox/sms-event.reconciler';
+import { SmsWebhookEventEntity } from './inbox/sms-webhook-event.entity';
+import { SmsWebhookInbox } from './inbox/sms-webhook-inbox';
+import { SmsWebhookRetention } from './inbox/sms-webhook.retention';
+import { InboxUnavailableFilter } from './ingest/inbox-unavailable.filter';
+import { createWebhookController } from './ingest/opensms-webhook.controller';
+import { SignatureGuard } from './ingest/signature.guard';
+import { WebhookIngestService } from './ingest/webhook-ingest.service';
+import { OPENSMS_PRODUCER_QUEUE, OPENSMS_RESOLVED_OPTIONS } from './opensms-webhook.constants';
+import type {
+  OpenSmsWebhookModuleExtras,
+  OpenSmsWebhookModuleOptions,
+  ResolvedOpenSmsWebhookOptions,
+} from './opensms-webhook-options.interface';
+import { DEFAULT_MODULE_EXTRAS, resolveOpenSmsWebhookOptions } from './opensms-webhook.options';
+import { OpenSmsWebhookService } from './opensms-webhook.service';
+import { createProducerQueue, SmsEventProducer } from './queue/sms-event.producer';
+
+export const {
+  ConfigurableModuleClass: ConfigurableOpenSmsWebhookModule,
+  MODULE_OPTIONS_TOKEN: OPENSMS_MODULE_OPTIONS,
+  OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<OpenSmsWebhookModuleOptions>({ moduleName: 'OpenSmsWebhook' })
+  .setClassMethodName('forRoot')
+  .setExtras<OpenSmsWebhookModuleExtras>(DEFAULT_MODULE_EXTRAS, assembleModule)
+  .build();
+
+/** Holds the user's options and their resolved form, for this module and the BullMQ queue it registers. */
+class OpenSmsWebhookOptionsModule {}
+
+/**
+ * Completes the generated definition: options move into a module of their own (so BullMQ's async
+ * queue registration can inject them), and the parts each mode needs are added.
+ */
+function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleExtras): DynamicModule {
+  const resolvedOptions: Provider = {
+    provide: OPENSMS_RESOLVED_OPTIONS,
+    useFactory: (options: OpenSmsWebhookModuleOptions) => resolveOpenSmsWebhookOptions(options, extras),
+    inject: [OPENSMS_MODULE_OPTIONS],
+  };
+  const optionsModule: DynamicModule = {
+    module: OpenSmsWebhookOptionsModule,
+    imports: definition.imports,
+    providers: [...(definition.providers ?? []), resolvedOptions],
+    exports: [OPENSMS_RESOLVED_OPTIONS],
+  };
+  const ingests = extras.mode !== 'worker';
+  const works = extras.mode !== 'ingest';
+
+  return {
+    module: definition.module,
+    global: extras.isGlobal,
+    imports: [
+      optionsModule,
+      DiscoveryModule,
+      TypeOrmModule.forFeature([SmsWebhookEventEntity, HandlerRunEntity]),
+      BullModule.registerQueueAsync({
+        name: extras.queueName,
+        imports: [optionsModule],
+        inject: [OPENSMS_RESOLVED_OPTIONS],
+        useFactory: (options: ResolvedOpenSmsWebhookOptions) => ({
+          connection: options.redis,
+          prefix: options.queuePrefix,
+        }),
+      }),
+    ],
+    controllers: ingests ? [createWebhookController(extras.path)] : [],
+    providers: [
+      SmsWebhookInbox,
+      SmsEventProducer,
+      {
+        provide: OPENSMS_PRODUCER_QUEUE,
+        useFactory: createProducerQueue,
+        inject: [OPENSMS_RESOLVED_OPTIONS],
+      },
+      OpenSmsWebhookService,
+      ...(ingests ? [WebhookIngestService, SignatureGuard, InboxUnavailableFilter] : []),
+      ...(works
+        ? [
+            SmsEventMetadataAccessor,
+            SmsEventHandlerRegistry,
+            SmsEventExplorer,
+            SmsEventDispatcher,
+            SmsEventReconciler,
+            SmsWebhookRetention,
+            createSmsEventProcessor(extras.queueName),
+          ]
+        : []),
+    ],
+    exports: [OpenSmsWebhookService, OPENSMS_RESOLVED_OPTIONS],
+  };
+}

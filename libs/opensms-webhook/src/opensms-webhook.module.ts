@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { ConfigurableOpenSmsWebhookModule } from './opensms-webhook.module-definition';
+
+/**
+ * Receives OpenSMS webhooks: verifies each call, stores it durably in PostgreSQL, and hands it to
+ * your `@OnSmsEvent()` handlers through a BullMQ queue, exactly once per handler.
+ *
+ * ```ts
+ * OpenSmsWebhookModule.forRoot({ secret: process.env.OPENSMS_WEBHOOK_SECRET })
+ * OpenSmsWebhookModule.forRootAsync({
+ *   imports: [ConfigModule],
+ *   inject: [ConfigService],
+ *   useFactory: (config: ConfigService) => ({ secret: config.getOrThrow('OPENSMS_WEBHOOK_SECRET') }),
+ * })
+ * ```
+ * The host must register TypeORM (with `autoLoadEntities: true`, or the exported entities) and
+ * create the application with `{ rawBody: true }`.
+ */
+@Module({})
+export class OpenSmsWebhookModule extends ConfigurableOpenSmsWebhookModule {}

@@ -1,0 +1,89 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { DISPATCH_JOB_NAME, OPENSMS_PRODUCER_QUEUE, OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
+import { messages } from '../opensms-webhook.messages';
+import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
+import { MicroBatcher } from '../ingest/micro-batcher';
+import { type SmsEventJobData, smsEventJobOptions } from './sms-event-job';
+
+/** The producer's queue: no offline queue, so a Redis outage fails fast instead of holding requests. */
+export function createProducerQueue(options: ResolvedOpenSmsWebhookOptions): Queue<SmsEventJobData> {
+  return new Queue<SmsEventJobData>(options.queueName, {
+    connection: { ...options.redis, enableOfflineQueue: false, maxRetriesPerRequest: 1 },
+    prefix: options.queuePrefix,
+  });
+}
+
+/**
+ * Enqueues stored events. Never throws: an event that cannot be enqueued is already durable, and
+ * the reconciler enqueues it later. Concurrent calls share one `addBulk` round trip.
+ */
+@Injectable()
+export class SmsEventProducer implements OnApplicationShutdown {
+  private readonly logger = new Logger('OpenSmsWebhook');
+  private readonly batcher = new MicroBatcher<string, void>((ids) => this.addBulk(ids));
+  private lastErrorLoggedAt = 0;
+
+  constructor(
+    @Inject(OPENSMS_PRODUCER_QUEUE) private readonly queue: Queue<SmsEventJobData>,
+    @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
+  ) {
+    queue.on('error', (error) => this.logThrottled(messages.redisError(error)));
+  }
+
+  /** Enqueues one event, waiting at most `enqueueTimeoutMs`. Resolves `false` when it could not. */
+  async enqueue(eventId: string): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${this.options.enqueueTimeoutMs} ms`)), this.options.enqueueTimeoutMs);
+    });
+    try {
+      await Promise.race([this.batcher.add(eventId), timeout]);
+      return true;
+    } catch (error) {
+      this.logThrottled(messages.enqueueFailed(1, error));
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Enqueues many events in one round trip (reconciler, replay). Throws when Redis fails. */
+  async enqueueMany(eventIds: readonly string[]): Promise<void> {
+    if (eventIds.length > 0) await this.addBulk(eventIds);
+  }
+
+  /** The ids among `eventIds` that have no job in the queue (in any state). */
+  async withoutJob(eventIds: readonly string[]): Promise<string[]> {
+    const jobs = await Promise.all(eventIds.map((id) => this.queue.getJob(id)));
+    return eventIds.filter((_, index) => !jobs[index]);
+  }
+
+  /** Replaces the jobs of re-opened events (a dead event's failed job would block a new one). */
+  async requeue(eventIds: readonly string[]): Promise<void> {
+    await Promise.all(eventIds.map((id) => this.queue.remove(id)));
+    await this.enqueueMany(eventIds);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.queue.close();
+  }
+
+  private async addBulk(ids: readonly string[]): Promise<void[]> {
+    await this.queue.addBulk(
+      ids.map((eventId) => ({
+        name: DISPATCH_JOB_NAME,
+        data: { eventId },
+        opts: smsEventJobOptions(eventId, this.options),
+      })),
+    );
+    return ids.map(() => undefined);
+  }
+
+  private logThrottled(message: string): void {
+    const now = Date.now();
+    if (now - this.lastErrorLoggedAt < 5000) return;
+    this.lastErrorLoggedAt = now;
+    this.logger.warn(message);
+  }
+}
