@@ -1,4 +1,4 @@
-const base = require('./jest.base');
+const base = require('./test/jest/jest.base');
 
 /** Unit specs, next to the code. */
 module.exports = {

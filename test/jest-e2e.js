@@ -1,5 +1,5 @@
 const path = require('node:path');
-const base = require('../jest.base');
+const base = require('./jest/jest.base');
 
 /** End-to-end specs against the real PostgreSQL and Redis. */
 module.exports = {

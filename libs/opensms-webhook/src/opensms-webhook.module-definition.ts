@@ -98,6 +98,6 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
           ]
         : []),
     ],
-    exports: [OpenSmsWebhookService, OPENSMS_RESOLVED_OPTIONS],
+    exports: [OpenSmsWebhookService, optionsModule],
   };
 }

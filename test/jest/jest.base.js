@@ -1,4 +1,6 @@
 // Nest 12 ships ES modules only; Jest (CommonJS mode on Node 20) needs them compiled to CommonJS.
+const path = require('node:path');
+
 const esmPackages = [
   '@nestjs',
   'file-type',
@@ -16,13 +18,17 @@ module.exports = {
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: { ignoreCodes: [151002] } }],
     '^.+\\.m?js$': [
       'babel-jest',
       {
         babelrc: false,
         configFile: false,
-        plugins: ['babel-plugin-transform-import-meta', '@babel/plugin-transform-modules-commonjs'],
+        plugins: [
+          path.join(__dirname, 'drop-create-require.babel.js'),
+          'babel-plugin-transform-import-meta',
+          '@babel/plugin-transform-modules-commonjs',
+        ],
       },
     ],
   },

@@ -1,0 +1,121 @@
+import { type DynamicModule, type INestApplication, Module, type Provider, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import {
+  OPENSMS_WEBHOOK_MIGRATIONS,
+  OpenSmsWebhookModule,
+  type OpenSmsWebhookModuleExtras,
+  type OpenSmsWebhookModuleOptions,
+} from '@opensms/nestjs-webhooks';
+import { Redis } from 'ioredis';
+import { TEST_DATABASE_URL, TEST_REDIS } from './test-database';
+
+export type HttpAdapterName = 'express' | 'fastify';
+
+export const TEST_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+export interface TestAppOptions {
+  /** Schema of this test file (see createSchema). */
+  schema: string;
+  /** BullMQ prefix of this test file. */
+  queuePrefix: string;
+  adapter?: HttpAdapterName;
+  /** Build the module with forRootAsync (through a factory) instead of forRoot. */
+  registration?: 'forRoot' | 'forRootAsync';
+  options?: Partial<OpenSmsWebhookModuleOptions>;
+  extras?: Partial<OpenSmsWebhookModuleExtras>;
+  /** Host providers (handlers) and entities. */
+  providers?: Provider[];
+  entities?: Type<unknown>[];
+  /** Host migrations, run after the library's. */
+  migrations?: Type<unknown>[];
+  rawBody?: boolean;
+  /** TypeORM pool size. */
+  poolSize?: number;
+  /** Overrides the database URL (e.g. through a proxy). */
+  databaseUrl?: string;
+}
+
+/** Library options every test starts from: fast retries and a short reconciler age. */
+export function testModuleOptions(app: TestAppOptions): OpenSmsWebhookModuleOptions {
+  return {
+    secret: TEST_SECRET,
+    redis: { ...TEST_REDIS },
+    queuePrefix: app.queuePrefix,
+    backoff: { type: 'fixed', delay: 50 },
+    reconcileIntervalMs: 0,
+    retentionIntervalMs: 0,
+    shutdownGraceMs: 2000,
+    ...app.options,
+  };
+}
+
+function webhookModule(app: TestAppOptions): DynamicModule {
+  const options = testModuleOptions(app);
+  return app.registration === 'forRootAsync'
+    ? OpenSmsWebhookModule.forRootAsync({ ...app.extras, useFactory: async () => options })
+    : OpenSmsWebhookModule.forRoot({ ...options, ...app.extras });
+}
+
+/** The root module of a test host application. */
+export function testRootModule(app: TestAppOptions): Type<unknown> {
+  @Module({
+    imports: [
+      TypeOrmModule.forRoot({
+        type: 'postgres',
+        url: app.databaseUrl ?? TEST_DATABASE_URL,
+        schema: app.schema,
+        entities: app.entities ?? [],
+        autoLoadEntities: true,
+        migrations: [...OPENSMS_WEBHOOK_MIGRATIONS, ...(app.migrations ?? [])],
+        migrationsRun: true,
+        extra: { max: app.poolSize ?? 20, connectionTimeoutMillis: 2000 },
+        retryAttempts: 0,
+      }),
+      webhookModule(app),
+    ],
+    providers: app.providers ?? [],
+  })
+  class TestRootModule {}
+  return TestRootModule;
+}
+
+/** Starts a host application on a random port. Close it with `app.close()`. */
+export async function startTestApp(options: TestAppOptions): Promise<{ app: INestApplication; url: string }> {
+  const adapter = options.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
+  const app = await NestFactory.create(testRootModule(options), adapter, {
+    rawBody: options.rawBody ?? true,
+    logger: process.env.TEST_LOGS ? undefined : ['error'],
+    abortOnError: false,
+  });
+  app.enableShutdownHooks();
+  await app.listen(0, '127.0.0.1');
+  return { app, url: await app.getUrl() };
+}
+
+/** Deletes every BullMQ key under a prefix (on the shared Redis, only this file's keys). */
+export async function clearQueuePrefix(prefix: string): Promise<void> {
+  const redis = new Redis(TEST_REDIS);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes (then throws with `what`). */
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+}
