@@ -69,8 +69,10 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
         name: extras.queueName,
         imports: [optionsModule],
         inject: [OPENSMS_RESOLVED_OPTIONS],
+        // NOTE: this registration serves the worker (BullMQ's production settings: retry forever,
+        // never fail a blocking command); the request path uses the fail-fast producer queue.
         useFactory: (options: ResolvedOpenSmsWebhookOptions) => ({
-          connection: options.redis,
+          connection: { ...options.redis, maxRetriesPerRequest: null },
           prefix: options.queuePrefix,
         }),
       }),
