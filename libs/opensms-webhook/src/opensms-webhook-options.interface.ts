@@ -72,6 +72,18 @@ export interface OpenSmsWebhookModuleOptions {
    */
   redis?: RedisOptions;
   /**
+   * Where BullMQ keeps the jobs: `'redis'`, or `'postgres'` (BullMQ's PostgreSQL backend, for
+   * deployments without Redis; set `postgresQueue`).
+   * @default 'redis'
+   */
+  queueBackend?: 'redis' | 'postgres';
+  /**
+   * PostgreSQL connection of the `'postgres'` queue backend: `{ connectionString, schema }`.
+   * BullMQ creates its tables in `schema` on first use.
+   * @default { connectionString: undefined, schema: 'bullmq' } (a connection string is required)
+   */
+  postgresQueue?: { connectionString: string; schema?: string; max?: number };
+  /**
    * BullMQ key prefix in Redis.
    * @default 'bull'
    */
@@ -166,9 +178,12 @@ export interface OpenSmsWebhookModuleExtras {
 
 /** Options after defaults were merged and checked. */
 export interface ResolvedOpenSmsWebhookOptions
-  extends Required<Omit<OpenSmsWebhookModuleOptions, 'secret' | 'secretResolver' | 'signatureScheme' | 'dedupeKey'>>,
+  extends Required<
+      Omit<OpenSmsWebhookModuleOptions, 'secret' | 'secretResolver' | 'signatureScheme' | 'dedupeKey' | 'postgresQueue'>
+    >,
     OpenSmsWebhookModuleExtras {
   secretResolver: WebhookSecretResolver;
   verifier: SignatureVerifier;
   dedupeKey: DedupeKeyFunction;
+  postgresQueue?: { connectionString: string; schema: string; max?: number };
 }

@@ -24,6 +24,7 @@ import type {
 } from './opensms-webhook-options.interface';
 import { DEFAULT_MODULE_EXTRAS, resolveOpenSmsWebhookOptions } from './opensms-webhook.options';
 import { OpenSmsWebhookService } from './opensms-webhook.service';
+import { queueConnection } from './queue/queue-connection';
 import { createProducerQueue, SmsEventProducer } from './queue/sms-event.producer';
 
 export const {
@@ -69,10 +70,9 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
         name: extras.queueName,
         imports: [optionsModule],
         inject: [OPENSMS_RESOLVED_OPTIONS],
-        // NOTE: this registration serves the worker (BullMQ's production settings: retry forever,
-        // never fail a blocking command); the request path uses the fail-fast producer queue.
+        // NOTE: this registration serves the worker; the request path has its own fail-fast queue.
         useFactory: (options: ResolvedOpenSmsWebhookOptions) => ({
-          connection: { ...options.redis, maxRetriesPerRequest: null },
+          connection: queueConnection(options, 'worker'),
           prefix: options.queuePrefix,
         }),
       }),

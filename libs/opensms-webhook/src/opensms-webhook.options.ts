@@ -23,6 +23,7 @@ const DEFAULTS = {
   toleranceSeconds: 300,
   bodyLimitBytes: 64 * 1024,
   redis: { host: '127.0.0.1', port: 6379 },
+  queueBackend: 'redis',
   queuePrefix: 'bull',
   attempts: 8,
   backoff: { type: 'exponential', delay: 1000 },
@@ -82,6 +83,12 @@ export function resolveOpenSmsWebhookOptions(
     problems.push(`mode must be 'all', 'ingest' or 'worker' (got ${String(merged.mode)})`);
   }
   if (!merged.queueName || merged.queueName.includes(':')) problems.push('queueName must be non-empty and without ":"');
+  if (!['redis', 'postgres'].includes(merged.queueBackend)) {
+    problems.push(`queueBackend must be 'redis' or 'postgres' (got ${String(merged.queueBackend)})`);
+  }
+  if (merged.queueBackend === 'postgres' && !options.postgresQueue?.connectionString) {
+    problems.push("queueBackend 'postgres' needs postgresQueue: { connectionString: 'postgres://…' }");
+  }
   if (!merged.path) problems.push('path must be a non-empty route, e.g. "webhooks/sms"');
 
   const secretResolver = options.secretResolver ?? staticSecrets(options, problems);
@@ -94,6 +101,7 @@ export function resolveOpenSmsWebhookOptions(
     secretResolver,
     verifier,
     dedupeKey: options.dedupeKey ?? defaultDedupeKey,
+    postgresQueue: options.postgresQueue && { schema: 'bullmq', ...options.postgresQueue },
   };
 }
 

@@ -4,12 +4,13 @@ import { DISPATCH_JOB_NAME, OPENSMS_PRODUCER_QUEUE, OPENSMS_RESOLVED_OPTIONS } f
 import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import { MicroBatcher } from '../ingest/micro-batcher';
+import { queueConnection } from './queue-connection';
 import { type SmsEventJobData, smsEventJobOptions } from './sms-event-job';
 
 /** The producer's queue: no offline queue, so a Redis outage fails fast instead of holding requests. */
 export function createProducerQueue(options: ResolvedOpenSmsWebhookOptions): Queue<SmsEventJobData> {
   return new Queue<SmsEventJobData>(options.queueName, {
-    connection: { ...options.redis, enableOfflineQueue: false, maxRetriesPerRequest: 1 },
+    connection: queueConnection(options, 'producer'),
     prefix: options.queuePrefix,
   });
 }
