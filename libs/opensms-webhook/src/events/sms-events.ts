@@ -105,6 +105,29 @@ export interface SmsEventSource {
   payload: unknown;
 }
 
+/** The OpenSMS payload fields an event is built from (snake_case, as sent). */
+export interface OpenSmsPayloadFields {
+  event: string;
+  message_id?: string;
+  phone?: string;
+  status?: string;
+  error?: string;
+  timestamp?: string;
+}
+
+/** The stored form of a payload's fields; `payload` is kept whole as the event's `raw`. */
+export function eventSourceOf(fields: OpenSmsPayloadFields, payload: unknown): SmsEventSource {
+  return {
+    event: fields.event,
+    messageId: fields.message_id ?? null,
+    phone: fields.phone ?? null,
+    status: fields.status ?? null,
+    error: fields.error ?? null,
+    occurredAt: fields.timestamp ? new Date(fields.timestamp) : null,
+    payload,
+  };
+}
+
 /** Builds the typed event of a stored row. */
 export function toSmsEvent(source: SmsEventSource): SmsEvent | UnknownSmsEvent {
   const raw = (typeof source.payload === 'object' && source.payload !== null ? source.payload : {}) as Record<

@@ -1,20 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityTarget, type ObjectLiteral, type QueryRunner } from 'typeorm';
+import type { SmsEventSource } from '../events/sms-events';
 import { HandlerRunEntity } from './handler-run.entity';
 import { SmsWebhookEventEntity } from './sms-webhook-event.entity';
 import { type SmsWebhookEventState, UNFINISHED_STATES } from './sms-webhook-event-state';
 
 /** A call to store: a verified body, valid (`received`) or not (`invalid`). */
-export interface InboxRecord {
+export interface InboxRecord extends SmsEventSource {
   dedupeKey: string | null;
-  event: string;
-  messageId: string | null;
-  phone: string | null;
-  status: string | null;
-  error: string | null;
-  occurredAt: Date | null;
-  payload: unknown;
   headers: Record<string, string>;
   state: Extract<SmsWebhookEventState, 'received' | 'invalid'>;
   lastError: string | null;

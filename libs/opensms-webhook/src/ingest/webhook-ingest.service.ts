@@ -1,4 +1,5 @@
 import { BadRequestException, Inject, Injectable, Logger } from '@nestjs/common';
+import { eventSourceOf } from '../events/sms-events';
 import { type InboxRecord, SmsWebhookInbox, type StoredRecord } from '../inbox/sms-webhook-inbox';
 import { OPENSMS_RESOLVED_OPTIONS, STORED_HEADERS } from '../opensms-webhook.constants';
 import { messages } from '../opensms-webhook.messages';
@@ -61,14 +62,8 @@ export class WebhookIngestService {
     const { dto, payload } = parsed;
     const stored = await this.durably(() =>
       this.writer.add({
+        ...eventSourceOf(dto, payload),
         dedupeKey: this.options.dedupeKey(payload),
-        event: dto.event,
-        messageId: dto.message_id ?? null,
-        phone: dto.phone ?? null,
-        status: dto.status ?? null,
-        error: dto.error ?? null,
-        occurredAt: dto.timestamp ? new Date(dto.timestamp) : null,
-        payload,
         headers: keptHeaders,
         state: 'received',
         lastError: null,

@@ -1,15 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import { SmsEventHandlerRegistry } from '../dispatch/sms-event-handler.registry';
-import { toSmsEvent, type SmsEventContext } from '../events/sms-events';
+import { eventSourceOf, type OpenSmsPayloadFields, toSmsEvent, type SmsEventContext } from '../events/sms-events';
 
 /** A payload as OpenSMS sends it (`timestamp` as an ISO-8601 string). */
-export interface OpenSmsPayload {
-  event: string;
-  message_id?: string;
-  phone?: string;
-  status?: string;
-  error?: string;
-  timestamp?: string;
+export interface OpenSmsPayload extends OpenSmsPayloadFields {
   [field: string]: unknown;
 }
 
@@ -29,15 +23,7 @@ export async function dispatchToHandlers(
 ): Promise<string[]> {
   const registry = new SmsEventHandlerRegistry();
   handlers.forEach((instance) => registry.bindInstance(instance));
-  const event = toSmsEvent({
-    event: payload.event,
-    messageId: payload.message_id ?? null,
-    phone: payload.phone ?? null,
-    status: payload.status ?? null,
-    error: payload.error ?? null,
-    occurredAt: payload.timestamp ? new Date(payload.timestamp) : null,
-    payload,
-  });
+  const event = toSmsEvent(eventSourceOf(payload, payload));
   const fullContext: SmsEventContext = {
     eventId: 'test-event',
     attempt: 1,
