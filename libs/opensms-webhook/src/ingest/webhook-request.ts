@@ -13,9 +13,12 @@ export function headerValue(headers: WebhookRequestHeaders, name: string): strin
   return Array.isArray(value) ? (value.length === 1 ? value[0] : undefined) : value;
 }
 
-/** Whether a `Content-Type` denotes JSON (`application/json`, `application/*+json`, any parameters). */
+/**
+ * Whether a `Content-Type` is `application/json` (any parameters). Suffixes such as
+ * `application/vnd.x+json` are refused: neither Express's nor Fastify's default parser keeps their
+ * raw body, so they could not be verified.
+ */
 export function isJsonContentType(contentType: string | undefined): boolean {
   if (!contentType) return false;
-  const mediaType = contentType.split(';', 1)[0].trim().toLowerCase();
-  return mediaType === 'application/json' || (mediaType.startsWith('application/') && mediaType.endsWith('+json'));
+  return contentType.split(';', 1)[0].trim().toLowerCase() === 'application/json';
 }
