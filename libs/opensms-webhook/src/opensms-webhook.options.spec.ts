@@ -1,0 +1,64 @@
+import { InvalidModuleOptionsError } from './errors/invalid-module-options.error';
+import { StandardWebhooksVerifier } from './ingest/verifiers/standard-webhooks.verifier';
+import { StripeStyleVerifier } from './ingest/verifiers/stripe-style.verifier';
+import { resolveOpenSmsWebhookOptions } from './opensms-webhook.options';
+import type { OpenSmsWebhookModuleOptions } from './opensms-webhook-options.interface';
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+function problemsOf(options: OpenSmsWebhookModuleOptions): string {
+  try {
+    resolveOpenSmsWebhookOptions(options);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidModuleOptionsError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the options to be refused');
+}
+
+describe('resolveOpenSmsWebhookOptions', () => {
+  it('merges the documented defaults', () => {
+    const resolved = resolveOpenSmsWebhookOptions({ secret: SECRET });
+    expect(resolved).toMatchObject({
+      path: 'webhooks/sms',
+      queueName: 'opensms-webhooks',
+      mode: 'all',
+      toleranceSeconds: 300,
+      bodyLimitBytes: 65536,
+      queueBackend: 'redis',
+    });
+    expect(resolved.verifier).toBeInstanceOf(StandardWebhooksVerifier);
+  });
+
+  it('builds the Stripe-style verifier on a lower-cased header', () => {
+    const resolved = resolveOpenSmsWebhookOptions({ secret: SECRET, signatureScheme: 'stripe', signatureHeader: 'X-Sig' });
+    expect(resolved.verifier).toBeInstanceOf(StripeStyleVerifier);
+    expect(resolved.signatureHeader).toBe('x-sig');
+  });
+
+  it('refuses options without a secret and says what to give', () => {
+    expect(problemsOf({})).toMatch(/secret is required \(the signing secret from OpenSMS\), or give a secretResolver/);
+    expect(problemsOf({ secret: '' })).toMatch(/secret is required/);
+  });
+
+  it('accepts a secretResolver instead of a secret', () => {
+    expect(() => resolveOpenSmsWebhookOptions({ secretResolver: () => SECRET })).not.toThrow();
+  });
+
+  it('refuses a malformed whsec_ secret and explains the accepted forms', () => {
+    const message = problemsOf({ secret: 'whsec_not*base64' });
+    expect(message).toMatch(/starts with "whsec_" but the rest is not base64/);
+    expect(message).toMatch(/either as "whsec_<base64>" or as the raw string/);
+  });
+
+  it('refuses a negative tolerance, naming the option and the accepted range', () => {
+    expect(problemsOf({ secret: SECRET, toleranceSeconds: -1 })).toMatch(/toleranceSeconds must be a number ≥ 0 \(got -1\)/);
+  });
+
+  it('lists every problem at once', () => {
+    const message = problemsOf({ bodyLimitBytes: 0, toleranceSeconds: Number.NaN });
+    expect(message).toMatch(/secret is required/);
+    expect(message).toMatch(/bodyLimitBytes must be a whole number ≥ 1/);
+    expect(message).toMatch(/toleranceSeconds must be a number ≥ 0/);
+  });
+});
