@@ -21,11 +21,12 @@ export type SmsEventHandler<K extends SmsEventSelector> = (
  * on a method taking `SmsDeliveredEvent` does not compile.
  */
 export function OnSmsEvent<K extends SmsEventSelector>(...types: [K, ...K[]]) {
-  return (
+  // NOTE: generic over the method's own type, so `async` methods (returning a Promise) fit too.
+  return <Method extends SmsEventHandler<K>>(
     _target: object,
     _key: string | symbol,
-    descriptor: TypedPropertyDescriptor<SmsEventHandler<K>>,
-  ): TypedPropertyDescriptor<SmsEventHandler<K>> => {
+    descriptor: TypedPropertyDescriptor<Method>,
+  ): TypedPropertyDescriptor<Method> => {
     const handler = descriptor.value as object;
     const previous: OnSmsEventMetadata[] = Reflect.getOwnMetadata(ON_SMS_EVENT_METADATA, handler) ?? [];
     Reflect.defineMetadata(ON_SMS_EVENT_METADATA, [...previous, { types }], handler);
