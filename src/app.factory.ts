@@ -1,0 +1,31 @@
+import type { INestApplication, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module';
+import { type AppConfig, type RawEnvironment, validateAppConfig } from './config/app.config';
+
+/** Options of {@link createExampleApp}. */
+export interface ExampleAppOptions {
+  /** Environment to read the configuration from. @default process.env */
+  environment?: RawEnvironment;
+  /** Log levels shown. @default Nest's default levels */
+  logger?: LogLevel[] | false;
+}
+
+/**
+ * Creates (without listening) the example app: configuration checked first, raw bodies kept for
+ * signature checks, shutdown hooks on so in-flight events finish on SIGTERM.
+ */
+export async function createExampleApp(
+  options: ExampleAppOptions = {},
+): Promise<{ app: INestApplication; config: AppConfig }> {
+  const config = validateAppConfig(options.environment ?? process.env);
+  const adapter = config.HTTP_ADAPTER === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
+  const app = await NestFactory.create(AppModule.forRoot(config), adapter, {
+    rawBody: true,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  app.enableShutdownHooks();
+  return { app, config };
+}

@@ -1,0 +1,44 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { OPENSMS_WEBHOOK_MIGRATIONS, OpenSmsWebhookModule } from '@opensms/nestjs-webhooks';
+import type { AppConfig } from './config/app.config';
+import { openSmsWebhookOptionsFactory } from './config/opensms-webhook.config';
+import { SMS_MESSAGES_MIGRATIONS, SmsMessagesModule } from './messages/sms-messages.module';
+
+/** Database connections: the library's worker holds one per running event (concurrency 8), requests need the rest. */
+const DATABASE_POOL_SIZE = 20;
+
+/** The example host application: OpenSMS webhooks keep its outbound SMS messages up to date. */
+@Module({})
+export class AppModule {
+  /** The application for a configuration already checked by `validateAppConfig`. */
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        // NOTE: the configuration is validated before Nest starts (the HTTP adapter depends on it);
+        // ConfigService serves exactly that object, not process.env.
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, skipProcessEnv: true, load: [() => config] }),
+        TypeOrmModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (settings: ConfigService<AppConfig, true>) => ({
+            type: 'postgres',
+            url: settings.get('DATABASE_URL', { infer: true }),
+            schema: settings.get('DATABASE_SCHEMA', { infer: true }),
+            autoLoadEntities: true,
+            migrations: [...OPENSMS_WEBHOOK_MIGRATIONS, ...SMS_MESSAGES_MIGRATIONS],
+            migrationsRun: true,
+            extra: { max: DATABASE_POOL_SIZE },
+          }),
+        }),
+        OpenSmsWebhookModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: openSmsWebhookOptionsFactory,
+          mode: config.OPENSMS_WEBHOOK_MODE,
+        }),
+        SmsMessagesModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,81 @@
+import type { OpenSmsWebhookMode } from '@opensms/nestjs-webhooks';
+import { InvalidAppConfigError } from './invalid-app-config.error';
+
+/** HTTP platform the example app runs on. */
+export type HttpAdapterName = 'express' | 'fastify';
+
+/** Where BullMQ keeps the jobs. */
+export type QueueBackendName = 'redis' | 'postgres';
+
+/** The example app's configuration, read from environment variables and checked at start-up. */
+export interface AppConfig {
+  /** `PORT`, default 3000 (`0`: any free port). */
+  PORT: number;
+  /** `DATABASE_URL`, default `postgres://postgres@127.0.0.1:5432/postgres`. */
+  DATABASE_URL: string;
+  /** `DATABASE_SCHEMA`, default `public`. The schema must exist. */
+  DATABASE_SCHEMA: string;
+  /** `REDIS_URL`, default `redis://127.0.0.1:6379`. */
+  REDIS_URL: string;
+  /** `OPENSMS_WEBHOOK_SECRET`, required: one secret, or several separated by commas during a rotation. */
+  OPENSMS_WEBHOOK_SECRET: string[];
+  /** `OPENSMS_QUEUE_BACKEND`, default `redis`; `postgres` keeps the jobs in `DATABASE_URL`. */
+  OPENSMS_QUEUE_BACKEND: QueueBackendName;
+  /** `OPENSMS_QUEUE_PREFIX`, default `bull`: BullMQ key prefix. */
+  OPENSMS_QUEUE_PREFIX: string;
+  /** `OPENSMS_WEBHOOK_MODE`, default `all`: `ingest` or `worker` to scale the two sides apart. */
+  OPENSMS_WEBHOOK_MODE: OpenSmsWebhookMode;
+  /** `HTTP_ADAPTER`, default `express`. */
+  HTTP_ADAPTER: HttpAdapterName;
+}
+
+/** Environment variables as the process has them. */
+export type RawEnvironment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads and checks the example app's environment. Throws {@link InvalidAppConfigError} naming
+ * every problem at once, so a misconfigured app stops before it connects to anything.
+ */
+export function validateAppConfig(environment: RawEnvironment): AppConfig {
+  const problems: string[] = [];
+  const value = (name: string, fallback: string) => environment[name]?.trim() || fallback;
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const given = value(name, fallback);
+    if ((allowed as readonly string[]).includes(given)) return given as T;
+    problems.push(`${name} must be one of ${allowed.join(', ')} (got "${given}")`);
+    return fallback;
+  };
+
+  const port = Number(value('PORT', '3000'));
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    problems.push(`PORT must be a whole number from 0 to 65535 (got "${environment.PORT}")`);
+  }
+  const databaseUrl = value('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/postgres');
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
+  const redisUrl = value('REDIS_URL', 'redis://127.0.0.1:6379');
+  if (!/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must be a redis:// or rediss:// URL');
+  const secrets = (environment.OPENSMS_WEBHOOK_SECRET ?? '')
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter((secret) => secret.length > 0);
+  if (secrets.length === 0) {
+    problems.push(
+      'OPENSMS_WEBHOOK_SECRET is required: the signing secret from OpenSMS (Settings → Webhooks), ' +
+        'e.g. whsec_…; give several separated by commas while rotating',
+    );
+  }
+
+  const config: AppConfig = {
+    PORT: port,
+    DATABASE_URL: databaseUrl,
+    DATABASE_SCHEMA: value('DATABASE_SCHEMA', 'public'),
+    REDIS_URL: redisUrl,
+    OPENSMS_WEBHOOK_SECRET: secrets,
+    OPENSMS_QUEUE_BACKEND: oneOf('OPENSMS_QUEUE_BACKEND', ['redis', 'postgres'], 'redis'),
+    OPENSMS_QUEUE_PREFIX: value('OPENSMS_QUEUE_PREFIX', 'bull'),
+    OPENSMS_WEBHOOK_MODE: oneOf('OPENSMS_WEBHOOK_MODE', ['all', 'ingest', 'worker'], 'all'),
+    HTTP_ADAPTER: oneOf('HTTP_ADAPTER', ['express', 'fastify'], 'express'),
+  };
+  if (problems.length > 0) throw new InvalidAppConfigError(problems);
+  return config;
+}
