@@ -46,12 +46,12 @@ export class OpenSmsWebhookService {
   }
 
   /** Enqueues, now, unfinished events older than `olderThanMs` that have no job. Needs a worker-mode module. */
-  reconcile(olderThanMs?: number): Promise<number> {
+  async reconcile(olderThanMs?: number): Promise<number> {
     return this.requireWorker(this.reconciler).reconcile(olderThanMs);
   }
 
   /** Prunes processed and ignored rows older than `days` now. Needs a worker-mode module. */
-  prune(days?: number): Promise<number> {
+  async prune(days?: number): Promise<number> {
     return this.requireWorker(this.retention).prune(days);
   }
 

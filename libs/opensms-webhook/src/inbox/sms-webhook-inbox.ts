@@ -199,9 +199,14 @@ export class SmsWebhookInbox {
 
   /** Puts `dead` (or `failed`) events back to `received` with a fresh attempt count; returns their ids. */
   async reopen(ids: readonly string[]): Promise<string[]> {
+    // NOTE: TypeORM answers a top-level UPDATE or DELETE with [rows, rowCount]; wrapped in a CTE it
+    // is a SELECT, answered with the rows.
     const rows: { id: string }[] = await this.dataSource.query(
-      `UPDATE ${this.events} SET "state" = 'received', "attempts" = 0, "last_error" = NULL, "updated_at" = now()
-        WHERE "id" = ANY($1) AND "state" IN ('dead', 'failed') RETURNING "id"`,
+      `WITH reopened AS (
+         UPDATE ${this.events} SET "state" = 'received', "attempts" = 0, "last_error" = NULL, "updated_at" = now()
+          WHERE "id" = ANY($1) AND "state" IN ('dead', 'failed') RETURNING "id"
+       )
+       SELECT "id" FROM reopened`,
       [ids],
     );
     return rows.map((row) => row.id);
@@ -209,13 +214,16 @@ export class SmsWebhookInbox {
 
   /** Deletes processed and ignored rows older than `days`; returns how many. */
   async prune(days: number): Promise<number> {
-    const rows: unknown[] = await this.dataSource.query(
-      `DELETE FROM ${this.events}
-        WHERE "state" IN ('processed', 'ignored') AND "received_at" < now() - make_interval(days => $1)
-        RETURNING "id"`,
+    const [row]: { count: number }[] = await this.dataSource.query(
+      `WITH pruned AS (
+         DELETE FROM ${this.events}
+          WHERE "state" IN ('processed', 'ignored') AND "received_at" < now() - make_interval(days => $1)
+          RETURNING 1
+       )
+       SELECT count(*)::int AS "count" FROM pruned`,
       [days],
     );
-    return rows.length;
+    return row.count;
   }
 
   /** Sets an event's state (and optional fields) on the given runner, or on the pool. */
