@@ -35,3 +35,17 @@ export async function dropSchema(schema: string): Promise<void> {
     await admin.destroy();
   }
 }
+
+/**
+ * A connection whose `search_path` is a test schema, so plain SQL sees that file's tables; for
+ * assertions on rows, also after an app closed. Destroy it in afterAll.
+ */
+export async function connectToSchema(schema: string): Promise<DataSource> {
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: TEST_DATABASE_URL,
+    schema,
+    extra: { max: 2, options: `-c search_path="${schema}"` },
+  });
+  return dataSource.initialize();
+}
