@@ -1,0 +1,80 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
+import { Redis } from 'ioredis';
+import { waitFor } from './test-app';
+
+/** A port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * A private `redis-server` on its own port, for tests that stop, flush or restart Redis (never do
+ * that to the shared one). No persistence: a restart comes back empty, as after a crash.
+ */
+export class PrivateRedis {
+  private process?: ChildProcess;
+
+  private constructor(readonly port: number) {}
+
+  static async start(): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await freePort());
+    await redis.start();
+    return redis;
+  }
+
+  get isRunning(): boolean {
+    return this.process !== undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.process) return;
+    this.process = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
+      { stdio: 'ignore' },
+    );
+    await waitFor(`redis-server on port ${this.port}`, () => this.ping(), 10_000);
+  }
+
+  /** Kills the server (SIGKILL, as a crash); its data is gone. */
+  async stop(): Promise<void> {
+    const running = this.process;
+    if (!running) return;
+    this.process = undefined;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill('SIGKILL');
+    await exited;
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  async flushAll(): Promise<void> {
+    await this.withClient((client) => client.flushall());
+  }
+
+  private async ping(): Promise<boolean> {
+    try {
+      return (await this.withClient((client) => client.ping())) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  private async withClient<T>(work: (client: Redis) => Promise<T>): Promise<T> {
+    const client = new Redis({ host: '127.0.0.1', port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      await client.connect();
+      return await work(client);
+    } finally {
+      client.disconnect();
+    }
+  }
+}

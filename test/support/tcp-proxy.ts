@@ -1,0 +1,82 @@
+import net from 'node:net';
+
+/** How the proxy treats traffic. */
+export type ProxyState =
+  /** Forwards both ways. */
+  | 'open'
+  /** Resets every connection, open or new: the server looks down. */
+  | 'refusing'
+  /** Accepts connections but forwards nothing: the network looks partitioned. */
+  | 'silent';
+
+/**
+ * A TCP proxy between an application and a server (e.g. PostgreSQL), to cut the link, black-hole
+ * it, or add latency while the application runs.
+ */
+export class TcpProxy {
+  private state: ProxyState = 'open';
+  private latencyMs = 0;
+  private readonly sockets = new Set<net.Socket>();
+
+  private constructor(
+    private readonly server: net.Server,
+    private readonly target: { host: string; port: number },
+  ) {
+    server.on('connection', (client) => this.accept(client));
+  }
+
+  static async start(target: { host: string; port: number }): Promise<TcpProxy> {
+    const proxy = new TcpProxy(net.createServer(), target);
+    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+    return proxy;
+  }
+
+  get port(): number {
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
+  /** Sets the state; leaving `'open'` drops every connection through the proxy. */
+  setState(state: ProxyState): void {
+    this.state = state;
+    if (state !== 'open') this.dropAll();
+  }
+
+  /** Delays every chunk, in both directions, by `ms`. */
+  setLatency(ms: number): void {
+    this.latencyMs = ms;
+  }
+
+  async close(): Promise<void> {
+    this.dropAll();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  private accept(client: net.Socket): void {
+    this.track(client);
+    if (this.state === 'refusing') return void client.resetAndDestroy();
+    if (this.state === 'silent') return void client.on('data', () => undefined);
+    const upstream = net.connect(this.target.port, this.target.host);
+    this.track(upstream);
+    this.pipe(client, upstream);
+    this.pipe(upstream, client);
+  }
+
+  private pipe(from: net.Socket, to: net.Socket): void {
+    from.on('data', (chunk) => {
+      if (this.latencyMs === 0) to.write(chunk);
+      else setTimeout(() => to.destroyed || to.write(chunk), this.latencyMs);
+    });
+    from.on('close', () => to.destroy());
+    from.on('error', () => to.destroy());
+  }
+
+  private track(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => undefined);
+  }
+
+  private dropAll(): void {
+    for (const socket of this.sockets) socket.resetAndDestroy();
+  }
+}
