@@ -1,0 +1,80 @@
+import { Controller, HttpCode, HttpStatus, type INestApplicationContext, Module, Post, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { OPENSMS_WEBHOOK_MIGRATIONS, OpenSmsWebhookModule, type OpenSmsWebhookMode } from '@opensms/nestjs-webhooks';
+import { BENCH, type BenchAdapter } from './bench.config';
+import { BenchMessage } from './bench-message.entity';
+import { DeliveryStatusHandler } from './delivery-status.handler';
+
+/** Where a host app keeps its rows and jobs. */
+export interface BenchStore {
+  schema: string;
+  queuePrefix: string;
+}
+
+/** The framework limit: the same route answering 200 with a receipt-shaped body, doing nothing else. */
+@Controller(BENCH.path.slice(1))
+class BareWebhookController {
+  @Post()
+  @HttpCode(HttpStatus.OK)
+  receive(): { status: 'received'; id: string; duplicate: boolean } {
+    return { status: 'received', id: '00000000-0000-0000-0000-000000000000', duplicate: false };
+  }
+}
+
+@Module({ controllers: [BareWebhookController] })
+class BareAppModule {}
+
+/** A host application using the library, configured as a production user would. */
+function hostAppModule(store: BenchStore, mode: OpenSmsWebhookMode): Type<unknown> {
+  @Module({
+    imports: [
+      TypeOrmModule.forRoot({
+        type: 'postgres',
+        url: BENCH.databaseUrl,
+        schema: store.schema,
+        entities: [BenchMessage],
+        autoLoadEntities: true,
+        migrations: OPENSMS_WEBHOOK_MIGRATIONS,
+        migrationsRun: true,
+        extra: { max: BENCH.poolSize },
+        retryAttempts: 0,
+      }),
+      OpenSmsWebhookModule.forRoot({
+        secret: BENCH.secret,
+        redis: BENCH.redis,
+        queuePrefix: store.queuePrefix,
+        concurrency: BENCH.concurrency,
+        mode,
+      }),
+    ],
+    providers: [DeliveryStatusHandler],
+  })
+  class BenchHostModule {}
+  return BenchHostModule;
+}
+
+function httpAdapter(adapter: BenchAdapter): ExpressAdapter | FastifyAdapter {
+  return adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
+}
+
+/** Starts an HTTP app (bare, or the library in `ingest` mode) on a free port; returns it and its URL. */
+export async function startHttpApp(
+  kind: 'bare' | 'product',
+  adapter: BenchAdapter,
+  store: BenchStore,
+): Promise<{ app: INestApplicationContext; url: string }> {
+  const module = kind === 'bare' ? BareAppModule : hostAppModule(store, 'ingest');
+  const app = await NestFactory.create(module, httpAdapter(adapter), { rawBody: true, logger: BENCH.logLevels });
+  await app.listen(0, '127.0.0.1');
+  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+}
+
+/** Starts the library's worker alone (`worker` mode), which begins draining the stored backlog at once. */
+export async function startWorkerApp(store: BenchStore): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(hostAppModule(store, 'worker'), { logger: BENCH.logLevels });
+  await app.init();
+  return app;
+}

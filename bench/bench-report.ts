@@ -1,0 +1,161 @@
+import { cpus } from 'node:os';
+import { BENCH, type BenchAdapter } from './bench.config';
+import type { LoadResult } from './load';
+
+/** A worker draining a known number of events or jobs. */
+export interface DrainResult {
+  events: number;
+  eventsPerSecond: number;
+  /** The drain hit its time limit before `BENCH.drainEvents`. */
+  cutShort: boolean;
+}
+
+/** Everything measured for one HTTP adapter. */
+export interface AdapterResult {
+  adapter: BenchAdapter;
+  bare: LoadResult[];
+  ingest: LoadResult[];
+  drain: DrainResult;
+  noop: DrainResult;
+  peakRssMiB: { bare: number; ingest: number; worker: number };
+}
+
+/** Where and how the run happened. */
+export interface RunEnvironment {
+  date: string;
+  node: string;
+  postgres: string;
+  redis: string;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Medians and ratios of one adapter's rounds. */
+export function summarise(result: AdapterResult) {
+  const bare = median(result.bare.map((round) => round.requestsPerSecond));
+  const ingest = median(result.ingest.map((round) => round.requestsPerSecond));
+  return {
+    adapter: result.adapter,
+    bare,
+    ingest,
+    p50: median(result.ingest.map((round) => round.p50)),
+    p99: median(result.ingest.map((round) => round.p99)),
+    bareP99: median(result.bare.map((round) => round.p99)),
+    drain: result.drain.eventsPerSecond,
+    noop: result.noop.eventsPerSecond,
+    ingestOverBare: ingest / bare,
+    drainOverIngest: result.drain.eventsPerSecond / ingest,
+    workerOverNoop: result.drain.eventsPerSecond / result.noop.eventsPerSecond,
+    rss: Math.max(result.peakRssMiB.ingest, result.peakRssMiB.worker),
+    failures: [...result.bare, ...result.ingest].reduce((sum, round) => sum + round.non2xx + round.errors, 0),
+    repeated: result.ingest.reduce((sum, round) => sum + round.repeated, 0),
+    result,
+  };
+}
+
+const TARGETS = [
+  { name: 'ingest ≥ 0.7 × bare Nest', met: (s: Summary) => s.ingestOverBare >= 0.7, show: (s: Summary) => ratio(s.ingestOverBare) },
+  { name: 'p99 ≤ 50 ms', met: (s: Summary) => s.p99 <= 50, show: (s: Summary) => `${s.p99} ms` },
+  { name: 'drain ≥ 1.0 × ingest', met: (s: Summary) => s.drainOverIngest >= 1, show: (s: Summary) => ratio(s.drainOverIngest) },
+  { name: 'worker ≥ 0.3 × no-op worker', met: (s: Summary) => s.workerOverNoop >= 0.3, show: (s: Summary) => ratio(s.workerOverNoop) },
+  { name: 'peak RSS < 200 MB', met: (s: Summary) => s.rss < 200, show: (s: Summary) => `${s.rss.toFixed(0)} MiB` },
+];
+
+type Summary = ReturnType<typeof summarise>;
+
+function ratio(value: number): string {
+  return `${value.toFixed(2)}×`;
+}
+
+function int(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+/** The results as a Markdown table, the ratios and the targets. */
+export function renderResults(results: readonly AdapterResult[]): string {
+  const summaries = results.map(summarise);
+  const lines = [
+    '| adapter | bare Nest req/s | ingest req/s | ingest / bare | p50 ms | p99 ms | bare p99 ms | drain events/s | drain / ingest | no-op worker jobs/s | worker / no-op | peak RSS ingest / worker MiB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...summaries.map((s) =>
+      [
+        s.adapter,
+        int(s.bare),
+        int(s.ingest),
+        ratio(s.ingestOverBare),
+        s.p50,
+        s.p99,
+        s.bareP99,
+        `${int(s.drain)}${s.result.drain.cutShort ? ' (cut short)' : ''}`,
+        ratio(s.drainOverIngest),
+        int(s.noop),
+        ratio(s.workerOverNoop),
+        `${s.result.peakRssMiB.ingest.toFixed(0)} / ${s.result.peakRssMiB.worker.toFixed(0)}`,
+      ].join(' | '),
+    ).map((row) => `| ${row} |`),
+    '',
+    '| target | ' + summaries.map((s) => s.adapter).join(' | ') + ' |',
+    '| --- | ' + summaries.map(() => '---').join(' | ') + ' |',
+    ...TARGETS.map(
+      (target) => `| ${target.name} | ${summaries.map((s) => `${target.show(s)} ${target.met(s) ? 'met' : 'missed'}`).join(' | ')} |`,
+    ),
+    '',
+    'Rounds (req/s, p99 ms), in the order run:',
+    '',
+    ...summaries.map(
+      (s) =>
+        `- ${s.adapter}: ` +
+        s.result.bare
+          .map((bare, index) => {
+            const ingest = s.result.ingest[index];
+            return `bare ${int(bare.requestsPerSecond)} (${bare.p99}), ingest ${int(ingest.requestsPerSecond)} (${ingest.p99})`;
+          })
+          .join('; ') +
+        `; non-2xx or errors: ${s.failures}; deliveries repeated: ${s.repeated}; drained ${s.result.drain.events} events, no-op ${s.result.noop.events} jobs`,
+    ),
+  ];
+  return lines.join('\n');
+}
+
+/** The whole BENCHMARKS.md. */
+export function renderBenchmarksFile(results: readonly AdapterResult[], env: RunEnvironment): string {
+  const cpu = cpus();
+  return `# Benchmarks
+
+Written by \`npm run bench -- --write\` from the run below; not edited by hand.
+
+- Date: ${env.date}
+- Machine: ${cpu.length} CPUs (${cpu[0]?.model.trim() ?? 'unknown'}), shared with other work during the run, so absolute numbers are noisy; the ratios compare runs made side by side.
+- Node ${env.node}, PostgreSQL ${env.postgres}, Redis ${env.redis}
+- Load: autocannon, ${BENCH.connections} connections, ${BENCH.warmupSeconds} s warm-up per app, then ${BENCH.rounds} rounds of ${BENCH.durationSeconds} s per app, bare and library alternating; medians reported.
+
+${renderResults(results)}
+
+## What is measured
+
+- **bare Nest**: a Nest app on the same adapter, \`rawBody: true\`, whose \`POST /webhooks/sms\` answers 200 with a receipt-shaped body and does nothing else: the framework's limit on this machine.
+- **ingest**: a host app importing \`OpenSmsWebhookModule\` in \`ingest\` mode (the worker runs in its own process, as in a scaled deployment): every request carries a distinct, signed OpenSMS delivery (\`signWebhook\`), is verified, committed to the Postgres inbox, enqueued in BullMQ, then answered 200. p50 / p99 are its latencies.
+- **drain**: the same host module in \`worker\` mode (concurrency ${BENCH.concurrency}, pool ${BENCH.poolSize}) processing the first ${BENCH.drainEvents} stored events of the backlog: a per-message advisory lock, each handler in its own transaction with its completion mark, and a handler that updates the host's \`bench_sms_messages\` row through \`ctx.manager\`. Rate = events / time between the first and last \`processed_at\`.
+- **no-op worker**: \`new Worker(queue, async () => {})\` on the same Redis at the same concurrency over ${BENCH.drainEvents} pre-added jobs: the queue's own cost per event.
+- **peak RSS**: VmHWM of each app's process (the apps run as child processes of the bench).
+- Apps log at \`warn\` and \`error\` only, as a production deployment would (the library logs every event at \`log\` level).
+
+## Reproduce
+
+\`\`\`sh
+npm ci
+npm run bench                 # about two minutes; prints this table
+npm run bench -- --write      # also rewrites BENCHMARKS.md
+BENCH_QUICK=1 npm run bench   # a short smoke run
+\`\`\`
+
+PostgreSQL at 127.0.0.1:5432 (\`BENCH_DATABASE_URL\`, default \`postgres://postgres@127.0.0.1:5432/test\`) and Redis at
+127.0.0.1:6379 (\`BENCH_REDIS_HOST\` / \`BENCH_REDIS_PORT\`). The bench creates its own schema and queue prefix and drops
+them at the end. Other knobs: \`BENCH_DURATION\`, \`BENCH_DRAIN_EVENTS\`, \`BENCH_CONCURRENCY\`, \`BENCH_POOL\`;
+\`BENCH_CPU_PROF=1\` writes a CPU profile of each app into \`bench/profiles/\`.
+`;
+}

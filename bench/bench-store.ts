@@ -1,0 +1,111 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { DataSource } from 'typeorm';
+import { BENCH } from './bench.config';
+import { benchMessageTableSql } from './bench-message.entity';
+
+/** Counts and timing of the events a worker finished. */
+export interface DrainProgress {
+  processed: number;
+  firstAt: number;
+  lastAt: number;
+}
+
+/** The benchmark's own PostgreSQL schema and Redis keys: created at the start, dropped at the end. */
+export class BenchStoreAdmin {
+  private constructor(private readonly pg: DataSource) {}
+
+  static async connect(): Promise<BenchStoreAdmin> {
+    const pg = new DataSource({ type: 'postgres', url: BENCH.databaseUrl, extra: { max: 2 } });
+    await pg.initialize();
+    return new BenchStoreAdmin(pg);
+  }
+
+  async createSchema(schema: string): Promise<void> {
+    await this.pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await this.pg.query(`CREATE SCHEMA "${schema}"`);
+    await this.pg.query(benchMessageTableSql(schema));
+  }
+
+  /** Inserts the host's message rows that the deliveries numbered `first` to `first + count` update. */
+  async seedMessages(schema: string, tag: string, first: number, count: number): Promise<void> {
+    await this.pg.query(
+      `INSERT INTO "${schema}"."bench_sms_messages" ("message_id", "status")
+       SELECT 'msg_' || $1 || '_' || g, 'sent' FROM generate_series($2::int, $3::int) AS g
+       ON CONFLICT DO NOTHING`,
+      [tag, Math.floor(first / 2), Math.floor((first + count) / 2)],
+    );
+  }
+
+  async countStored(schema: string): Promise<number> {
+    const rows = await this.pg.query(`SELECT count(*)::int AS n FROM "${schema}"."opensms_webhook_events"`);
+    return rows[0].n;
+  }
+
+  async drainProgress(schema: string): Promise<DrainProgress> {
+    const rows = await this.pg.query(
+      `SELECT count(*)::int AS n,
+              coalesce(extract(epoch FROM min("processed_at")) * 1000, 0)::float8 AS first,
+              coalesce(extract(epoch FROM max("processed_at")) * 1000, 0)::float8 AS last
+         FROM "${schema}"."opensms_webhook_events" WHERE "state" = 'processed'`,
+    );
+    return { processed: rows[0].n, firstAt: rows[0].first, lastAt: rows[0].last };
+  }
+
+  async dropSchema(schema: string): Promise<void> {
+    await this.pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  }
+
+  async serverVersion(): Promise<string> {
+    const rows = await this.pg.query('SHOW server_version');
+    return String(rows[0].server_version).split(' ')[0];
+  }
+
+  async close(): Promise<void> {
+    await this.pg.destroy();
+  }
+}
+
+/** Adds `count` jobs shaped like the library's (an id in the data, removed on completion) for the no-op worker. */
+export async function addNoopJobs(queueName: string, prefix: string, count: number): Promise<void> {
+  const queue = new Queue(queueName, { connection: BENCH.redis, prefix });
+  try {
+    for (let first = 0; first < count; first += 1000) {
+      const size = Math.min(1000, count - first);
+      await queue.addBulk(
+        Array.from({ length: size }, (_, offset) => ({
+          name: 'dispatch',
+          data: { eventId: `noop-${first + offset}` },
+          opts: { jobId: `noop-${first + offset}`, attempts: 8, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } },
+        })),
+      );
+    }
+  } finally {
+    await queue.close();
+  }
+}
+
+/** Deletes every Redis key under `prefix`. */
+export async function clearRedisPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(BENCH.redis);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function redisVersion(): Promise<string> {
+  const redis = new Redis(BENCH.redis);
+  try {
+    const info = await redis.info('server');
+    return /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,35 @@
+/** Settings of one benchmark run; `BENCH_QUICK=1` shortens every phase for a smoke run. */
+const quick = process.env.BENCH_QUICK === '1';
+
+function numberFromEnv(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+export const BENCH = {
+  quick,
+  adapters: ['express', 'fastify'] as const,
+  connections: 50,
+  /** Seconds of each measured load round. */
+  durationSeconds: numberFromEnv('BENCH_DURATION', quick ? 3 : 10),
+  /** Seconds of load sent to each app before any measured round. */
+  warmupSeconds: quick ? 1 : 2,
+  /** Measured rounds per app; product and baseline alternate. */
+  rounds: 2,
+  /** Stored events drained by the library worker, and jobs drained by the no-op worker. */
+  drainEvents: numberFromEnv('BENCH_DRAIN_EVENTS', quick ? 1000 : 4000),
+  /** Longest wait for a drain before it is cut short (its rate is still measured). */
+  drainTimeoutSeconds: quick ? 10 : 25,
+  /** Worker concurrency of the library and of the no-op worker. */
+  concurrency: numberFromEnv('BENCH_CONCURRENCY', 8),
+  /** TypeORM pool size of the host app (`extra.max`). */
+  poolSize: numberFromEnv('BENCH_POOL', 10),
+  databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  redis: { host: process.env.BENCH_REDIS_HOST ?? '127.0.0.1', port: Number(process.env.BENCH_REDIS_PORT ?? 6379) },
+  secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  path: '/webhooks/sms',
+  /** Log levels of the apps, as a production deployment would set them (the library logs every event at `log`). */
+  logLevels: ['warn', 'error'] as ('warn' | 'error')[],
+};
+
+export type BenchAdapter = (typeof BENCH.adapters)[number];

@@ -1,0 +1,34 @@
+import { signWebhook, type SignedWebhook } from '@opensms/nestjs-webhooks';
+import { BENCH } from './bench.config';
+
+const FAILURE_REASONS = ['Invalid phone number', 'Carrier rejected the message', 'Handset unreachable'];
+
+/** The host message id of the n-th delivery: each message gets a `pending`, then a final status. */
+export function messageIdOf(tag: string, index: number): string {
+  return `msg_${tag}_${Math.floor(index / 2)}`;
+}
+
+/**
+ * Signs `count` distinct deliveries as OpenSMS sends them, numbered from `first`: for each message
+ * an `sms.pending`, then `sms.delivered` (one in ten `sms.failed`), a few seconds apart.
+ */
+export function presignDeliveries(tag: string, first: number, count: number): SignedWebhook[] {
+  const sentAt = Date.parse('2024-01-13T12:00:00Z');
+  const deliveries: SignedWebhook[] = [];
+  for (let index = first; index < first + count; index++) {
+    const message = Math.floor(index / 2);
+    const final = index % 2 === 1;
+    const failed = final && message % 10 === 0;
+    const event = !final ? 'sms.pending' : failed ? 'sms.failed' : 'sms.delivered';
+    const payload = {
+      event,
+      message_id: messageIdOf(tag, index),
+      phone: `+2547${String(10_000_000 + (message % 89_999_999)).padStart(8, '0')}`,
+      status: event.slice(4),
+      ...(failed ? { error: FAILURE_REASONS[message % FAILURE_REASONS.length] } : {}),
+      timestamp: new Date(sentAt + message * 1000 + (final ? 4000 : 0)).toISOString(),
+    };
+    deliveries.push(signWebhook(payload, BENCH.secret));
+  }
+  return deliveries;
+}

@@ -1,0 +1,40 @@
+import autocannon from 'autocannon';
+import type { SignedWebhook } from '@opensms/nestjs-webhooks';
+import { BENCH } from './bench.config';
+
+/** One load round against one app. */
+export interface LoadResult {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  /** Deliveries sent more than once because the round outran the pre-signed pool. */
+  repeated: number;
+}
+
+/** Drives `url` with `connections` clients for `seconds`, each request the next pre-signed delivery. */
+export async function runLoad(url: string, deliveries: readonly SignedWebhook[], seconds: number): Promise<LoadResult> {
+  let sent = 0;
+  const result = await autocannon({
+    url,
+    connections: BENCH.connections,
+    duration: seconds,
+    requests: [
+      {
+        setupRequest: (request) => {
+          const delivery = deliveries[sent++ % deliveries.length];
+          return { ...request, method: 'POST', path: BENCH.path, headers: delivery.headers, body: delivery.body };
+        },
+      },
+    ],
+  });
+  return {
+    requestsPerSecond: result.requests.total / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    repeated: Math.max(0, sent - deliveries.length),
+  };
+}

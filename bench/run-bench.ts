@@ -1,0 +1,171 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BENCH, type BenchAdapter } from './bench.config';
+import type { BenchStore } from './bench-apps';
+import { BenchProcess } from './bench-process';
+import { type AdapterResult, type DrainResult, renderBenchmarksFile, renderResults } from './bench-report';
+import { addNoopJobs, BenchStoreAdmin, clearRedisPrefix, redisVersion } from './bench-store';
+import { presignDeliveries } from './deliveries';
+import { type LoadResult, runLoad } from './load';
+
+/** The whole run is stopped after this long, whatever happens. */
+const HARD_LIMIT_MS = 8 * 60_000;
+/** Pre-signed deliveries per second of load: above what the library ingests on a small machine. */
+const DELIVERIES_PER_SECOND = 8000;
+const NOOP_QUEUE = 'bench-noop';
+
+const running = new Set<BenchProcess>();
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+async function start(role: Parameters<typeof BenchProcess.start>[0]): Promise<{ process: BenchProcess; url?: string }> {
+  const started = await BenchProcess.start(role);
+  running.add(started.process);
+  return started;
+}
+
+async function stop(child: BenchProcess): Promise<number> {
+  const rss = child.peakRssMiB();
+  await child.stop();
+  running.delete(child);
+  return rss;
+}
+
+/** Numbers deliveries across the run so that every product round sends events never seen before. */
+class DeliverySource {
+  private next = 0;
+
+  constructor(
+    private readonly admin: BenchStoreAdmin,
+    private readonly store: BenchStore,
+    private readonly tag: string,
+  ) {}
+
+  async forSeconds(seconds: number) {
+    const count = DELIVERIES_PER_SECOND * seconds;
+    const first = this.next;
+    this.next += count;
+    await this.admin.seedMessages(this.store.schema, this.tag, first, count);
+    return presignDeliveries(this.tag, first, count);
+  }
+}
+
+async function measureLoad(adapter: BenchAdapter, admin: BenchStoreAdmin, store: BenchStore, tag: string) {
+  const bare = await start({ role: 'bare', adapter, store });
+  const product = await start({ role: 'product', adapter, store });
+  const source = new DeliverySource(admin, store, tag);
+  const bareDeliveries = presignDeliveries(`${tag}_bare`, 0, DELIVERIES_PER_SECOND * 2);
+
+  log(`${adapter}: warm-up`);
+  await runLoad(bare.url!, bareDeliveries, BENCH.warmupSeconds);
+  await runLoad(product.url!, await source.forSeconds(BENCH.warmupSeconds), BENCH.warmupSeconds);
+
+  const rounds: { bare: LoadResult[]; ingest: LoadResult[] } = { bare: [], ingest: [] };
+  for (let round = 1; round <= BENCH.rounds; round++) {
+    log(`${adapter}: round ${round}/${BENCH.rounds}, bare Nest`);
+    rounds.bare.push(await runLoad(bare.url!, bareDeliveries, BENCH.durationSeconds));
+    const deliveries = await source.forSeconds(BENCH.durationSeconds);
+    log(`${adapter}: round ${round}/${BENCH.rounds}, library ingest`);
+    rounds.ingest.push(await runLoad(product.url!, deliveries, BENCH.durationSeconds));
+  }
+  const peakRssMiB = { bare: await stop(bare.process), ingest: await stop(product.process) };
+  return { rounds, peakRssMiB };
+}
+
+/** Starts the library's worker on the stored backlog and times it over the first `BENCH.drainEvents` events. */
+async function measureDrain(admin: BenchStoreAdmin, store: BenchStore): Promise<{ drain: DrainResult; rss: number }> {
+  const target = Math.min(BENCH.drainEvents, await admin.countStored(store.schema));
+  const worker = await start({ role: 'worker', store });
+  const deadline = Date.now() + BENCH.drainTimeoutSeconds * 1000;
+  let progress = await admin.drainProgress(store.schema);
+  while (progress.processed < target && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    progress = await admin.drainProgress(store.schema);
+  }
+  const rss = await stop(worker.process);
+  progress = await admin.drainProgress(store.schema);
+  const seconds = (progress.lastAt - progress.firstAt) / 1000;
+  return {
+    drain: { events: progress.processed, eventsPerSecond: (progress.processed - 1) / seconds, cutShort: progress.processed < target },
+    rss,
+  };
+}
+
+async function measureNoopWorker(queuePrefix: string): Promise<DrainResult> {
+  await addNoopJobs(NOOP_QUEUE, queuePrefix, BENCH.drainEvents);
+  const worker = await start({ role: 'noop-worker', queueName: NOOP_QUEUE, queuePrefix, jobs: BENCH.drainEvents });
+  try {
+    const drained = await worker.process.next('drained', BENCH.drainTimeoutSeconds * 1000);
+    return {
+      events: drained.count,
+      eventsPerSecond: (drained.count - 1) / ((drained.lastAt - drained.firstAt) / 1000),
+      cutShort: false,
+    };
+  } finally {
+    await stop(worker.process);
+  }
+}
+
+async function benchAdapter(adapter: BenchAdapter, admin: BenchStoreAdmin): Promise<AdapterResult> {
+  const tag = `${process.pid}_${adapter}`;
+  const store: BenchStore = { schema: `bench_${tag}`, queuePrefix: `bench_${tag}` };
+  await admin.createSchema(store.schema);
+  try {
+    const load = await measureLoad(adapter, admin, store, tag);
+    log(`${adapter}: library worker drain`);
+    const { drain, rss } = await measureDrain(admin, store);
+    log(`${adapter}: no-op BullMQ worker`);
+    const noop = await measureNoopWorker(`${store.queuePrefix}_noop`);
+    return { adapter, ...load.rounds, drain, noop, peakRssMiB: { ...load.peakRssMiB, worker: rss } };
+  } finally {
+    await admin.dropSchema(store.schema);
+    await clearRedisPrefix(store.queuePrefix);
+    await clearRedisPrefix(`${store.queuePrefix}_noop`);
+  }
+}
+
+async function main(): Promise<void> {
+  const hardLimit = setTimeout(() => {
+    log(`stopped after ${HARD_LIMIT_MS / 1000} s`);
+    running.forEach((child) => child.kill());
+    process.exit(1);
+  }, HARD_LIMIT_MS);
+  hardLimit.unref();
+  const admin = await BenchStoreAdmin.connect();
+  try {
+    const results: AdapterResult[] = [];
+    for (const adapter of BENCH.adapters) results.push(await benchAdapter(adapter, admin));
+    const table = renderResults(results);
+    process.stdout.write(`\n${table}\n`);
+    if (process.argv.includes('--write')) {
+      const environment = {
+        date: new Date().toISOString(),
+        node: process.version,
+        postgres: await admin.serverVersion(),
+        redis: await redisVersion(),
+      };
+      writeFileSync(join(__dirname, '..', 'BENCHMARKS.md'), renderBenchmarksFile(results, environment));
+      log('BENCHMARKS.md written');
+    }
+  } finally {
+    running.forEach((child) => child.kill());
+    await admin.close();
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    running.forEach((child) => child.kill());
+    process.exit(130);
+  });
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
