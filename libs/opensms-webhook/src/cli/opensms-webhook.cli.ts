@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import type { SignatureScheme } from '../opensms-webhook-options.interface';
+import { type InboxConnection, withInbox } from './inbox.command';
+import { sendTestEvent } from './send-test.command';
+
+/** Where the CLI writes; replaceable in tests. */
+export interface CliOutput {
+  log(line: string): void;
+  error(line: string): void;
+}
+
+const USAGE = `Usage: opensms-webhook <command> [options]
+
+Commands:
+  send-test   Sign one test event as OpenSMS does and POST it
+              --url <url> --secret <secret> [--event sms.delivered|sms.failed|sms.pending|<other>]
+              [--message-id <id>] [--phone <E.164>] [--status <status>] [--error <text>]
+              [--scheme standard-webhooks|stripe] [--header <stripe signature header>]
+  dead        List dead events (retries exhausted)
+              --database-url <url> [--schema <schema>] [--limit <n>]
+  replay      Run dead events again (the application's workers process them)
+              --database-url <url> [--schema <schema>] [--redis-url <url>] [--queue-prefix <prefix>]
+              [--queue-name <name>] (--id <inbox id> | --all-dead)
+`;
+
+const OPTIONS = {
+  url: { type: 'string' },
+  secret: { type: 'string' },
+  event: { type: 'string' },
+  'message-id': { type: 'string' },
+  phone: { type: 'string' },
+  status: { type: 'string' },
+  error: { type: 'string' },
+  scheme: { type: 'string' },
+  header: { type: 'string' },
+  'database-url': { type: 'string' },
+  schema: { type: 'string' },
+  'redis-url': { type: 'string' },
+  'queue-prefix': { type: 'string' },
+  'queue-name': { type: 'string' },
+  limit: { type: 'string' },
+  id: { type: 'string' },
+  'all-dead': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type CliValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+/** A command line that cannot run; the message says what is missing. */
+class UsageError extends Error {}
+
+/**
+ * Runs the `opensms-webhook` command line with `args` (without `node` and the script) and
+ * resolves the process exit code: 0 on success, 1 on a failed operation or non-2xx answer,
+ * 2 on a usage error.
+ */
+export async function runCli(args: readonly string[], output: CliOutput = console): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: true });
+    const [command] = positionals;
+    if (values.help || !command) {
+      output.log(USAGE);
+      return values.help ? 0 : 2;
+    }
+    switch (command) {
+      case 'send-test':
+        return await sendTest(values, output);
+      case 'dead':
+        return await listDead(values, output);
+      case 'replay':
+        return await replay(values, output);
+      default:
+        throw new UsageError(`Unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      output.error(`${(error as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    output.error(`opensms-webhook: ${(error as Error).message ?? String(error)}`);
+    return 1;
+  }
+}
+
+async function sendTest(values: CliValues, output: CliOutput): Promise<number> {
+  const scheme = values.scheme ?? 'standard-webhooks';
+  if (scheme !== 'standard-webhooks' && scheme !== 'stripe') {
+    throw new UsageError(`--scheme must be standard-webhooks or stripe (got "${scheme}")`);
+  }
+  const result = await sendTestEvent({
+    url: required(values.url, '--url'),
+    secret: required(values.secret, '--secret'),
+    event: values.event,
+    messageId: values['message-id'],
+    phone: values.phone,
+    status: values.status,
+    error: values.error,
+    scheme: scheme as SignatureScheme,
+    header: values.header,
+  });
+  output.log(`Sent ${String(result.payload.event)} for ${String(result.payload.message_id)}`);
+  output.log(`HTTP ${result.status}`);
+  output.log(result.body);
+  return result.status >= 200 && result.status < 300 ? 0 : 1;
+}
+
+async function listDead(values: CliValues, output: CliOutput): Promise<number> {
+  const limit = Number(values.limit ?? 100);
+  const dead = await withInbox(inboxConnection(values), (service) => service.find({ state: 'dead', limit }));
+  if (dead.length === 0) {
+    output.log('No dead events.');
+    return 0;
+  }
+  for (const row of dead) {
+    output.log(
+      [row.id, row.event, row.messageId ?? '-', `attempts=${row.attempts}`, row.lastError ?? ''].join('  '),
+    );
+  }
+  output.log(`${dead.length} dead event(s). Replay with: opensms-webhook replay --id <id> | --all-dead`);
+  return 0;
+}
+
+async function replay(values: CliValues, output: CliOutput): Promise<number> {
+  if (Boolean(values.id) === Boolean(values['all-dead'])) throw new UsageError('replay needs exactly one of --id <id> or --all-dead');
+  const replayed = await withInbox(inboxConnection(values), async (service) =>
+    values.id ? ((await service.replay(values.id)) ? [values.id] : []) : service.replayDead(),
+  );
+  if (values.id && replayed.length === 0) {
+    output.error(`Event ${values.id} is not dead or failed (or does not exist); nothing replayed.`);
+    return 1;
+  }
+  output.log(`Replayed ${replayed.length} event(s)${replayed.length > 0 ? `: ${replayed.join(', ')}` : ''}`);
+  return 0;
+}
+
+function inboxConnection(values: CliValues): InboxConnection {
+  return {
+    databaseUrl: required(values['database-url'], '--database-url'),
+    schema: values.schema,
+    redisUrl: values['redis-url'],
+    queuePrefix: values['queue-prefix'],
+    queueName: values['queue-name'],
+  };
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (!value) throw new UsageError(`${flag} is required`);
+  return value;
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
