@@ -16,16 +16,10 @@ export async function freePort(): Promise<number> {
  * A private `redis-server` on its own port, for tests that stop, flush or restart Redis (never do
  * that to the shared one). No persistence: a restart comes back empty, as after a crash.
  */
-export class PrivateRedis {
+export class RedisServerProcess {
   private process?: ChildProcess;
 
-  private constructor(readonly port: number) {}
-
-  static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort());
-    await redis.start();
-    return redis;
-  }
+  constructor(readonly port: number) {}
 
   get isRunning(): boolean {
     return this.process !== undefined;
@@ -77,4 +71,11 @@ export class PrivateRedis {
       client.disconnect();
     }
   }
+}
+
+/** Starts a {@link RedisServerProcess} on a free port. */
+export async function startRedisServer(): Promise<RedisServerProcess> {
+  const redis = new RedisServerProcess(await freePort());
+  await redis.start();
+  return redis;
 }

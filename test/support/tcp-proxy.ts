@@ -17,18 +17,13 @@ export class TcpProxy {
   private state: ProxyState = 'open';
   private latencyMs = 0;
   private readonly sockets = new Set<net.Socket>();
+  private readonly server = net.createServer((client) => this.accept(client));
 
-  private constructor(
-    private readonly server: net.Server,
-    private readonly target: { host: string; port: number },
-  ) {
-    server.on('connection', (client) => this.accept(client));
-  }
+  constructor(private readonly target: { host: string; port: number }) {}
 
-  static async start(target: { host: string; port: number }): Promise<TcpProxy> {
-    const proxy = new TcpProxy(net.createServer(), target);
-    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
-    return proxy;
+  /** Listens on a free local port. */
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
   }
 
   get port(): number {
@@ -39,6 +34,17 @@ export class TcpProxy {
   setState(state: ProxyState): void {
     this.state = state;
     if (state !== 'open') this.dropAll();
+  }
+
+  /** Cuts the link: every connection, open or new, is reset. */
+  cut(): void {
+    this.setState('refusing');
+  }
+
+  /** Forwards again, without added latency. */
+  restore(): void {
+    this.setState('open');
+    this.setLatency(0);
   }
 
   /** Delays every chunk, in both directions, by `ms`. */
@@ -79,4 +85,11 @@ export class TcpProxy {
   private dropAll(): void {
     for (const socket of this.sockets) socket.resetAndDestroy();
   }
+}
+
+/** Starts a {@link TcpProxy} to `target` on a free local port. */
+export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+  const proxy = new TcpProxy(target);
+  await proxy.listen();
+  return proxy;
 }
