@@ -170,6 +170,20 @@ export interface OpenSmsWebhookModuleExtras {
    */
   mode: OpenSmsWebhookMode;
   /**
+   * How long a worker's claim on a running event lasts without renewal (BullMQ `lockDuration`). The
+   * worker renews it at half this period; when a worker dies, its events are taken over by another
+   * worker once the claim has expired and a stall check has run. Shorter means faster take-over but
+   * more Redis traffic, and an event-loop stall longer than this lets a second worker start the
+   * event (its completed handlers still never re-run).
+   * @default 30000
+   */
+  lockDurationMs: number;
+  /**
+   * How often a worker looks for events whose worker died (BullMQ `stalledInterval`).
+   * @default 30000
+   */
+  stalledIntervalMs: number;
+  /**
    * Makes `OpenSmsWebhookService` available everywhere without importing the module.
    * @default false
    */

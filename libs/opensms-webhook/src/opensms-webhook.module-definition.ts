@@ -96,7 +96,7 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
             SmsEventDispatcher,
             SmsEventReconciler,
             SmsWebhookRetention,
-            createSmsEventProcessor(extras.queueName),
+            createSmsEventProcessor(extras),
           ]
         : []),
     ],

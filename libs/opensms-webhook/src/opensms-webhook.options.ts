@@ -15,6 +15,8 @@ export const DEFAULT_MODULE_EXTRAS: OpenSmsWebhookModuleExtras = {
   path: 'webhooks/sms',
   queueName: 'opensms-webhooks',
   mode: 'all',
+  lockDurationMs: 30_000,
+  stalledIntervalMs: 30_000,
   isGlobal: false,
 };
 
@@ -78,6 +80,9 @@ export function resolveOpenSmsWebhookOptions(
   }
   if (!isNumberAtLeast(merged.backoff?.delay, 0) || !['exponential', 'fixed'].includes(merged.backoff?.type)) {
     problems.push(`backoff must be { type: 'exponential' | 'fixed', delay: number ≥ 0 }`);
+  }
+  for (const key of ['lockDurationMs', 'stalledIntervalMs'] as const) {
+    if (!Number.isInteger(merged[key]) || merged[key] < 1) problems.push(`${key} must be a whole number ≥ 1 (got ${String(merged[key])})`);
   }
   if (!['all', 'ingest', 'worker'].includes(merged.mode)) {
     problems.push(`mode must be 'all', 'ingest' or 'worker' (got ${String(merged.mode)})`);

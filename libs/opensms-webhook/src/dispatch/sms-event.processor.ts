@@ -9,7 +9,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
 import { describeError, messages } from '../opensms-webhook.messages';
-import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
+import type { OpenSmsWebhookModuleExtras, ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import type { SmsEventJobData } from '../queue/sms-event-job';
 import { type DispatchOutcome, SmsEventDispatchError, SmsEventDispatcher } from './sms-event.dispatcher';
 
@@ -68,9 +68,13 @@ export abstract class SmsEventProcessorHost extends WorkerHost implements OnAppl
   }
 }
 
-/** Builds the processor class bound to the configured queue name. */
-export function createSmsEventProcessor(queueName: string): Type<SmsEventProcessorHost> {
-  @Processor(queueName, { autorun: false })
+/** Builds the processor class bound to the configured queue name, with the configured lock and stall timings. */
+export function createSmsEventProcessor({
+  queueName,
+  lockDurationMs,
+  stalledIntervalMs,
+}: Pick<OpenSmsWebhookModuleExtras, 'queueName' | 'lockDurationMs' | 'stalledIntervalMs'>): Type<SmsEventProcessorHost> {
+  @Processor(queueName, { autorun: false, lockDuration: lockDurationMs, stalledInterval: stalledIntervalMs })
   class SmsEventProcessor extends SmsEventProcessorHost {}
   return SmsEventProcessor;
 }
