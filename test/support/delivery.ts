@@ -34,16 +34,17 @@ export async function deliver(url: string, payload: Record<string, unknown>): Pr
 
 /** Delivers every payload, at most `concurrency` at a time, in order of start; results keep input order. */
 export async function deliverAll(
-  url: string | (() => string),
+  url: string,
   payloads: readonly Record<string, unknown>[],
-  concurrency = 16,
+  { concurrency = 16, onDelivery }: { concurrency?: number; onDelivery?: (delivery: Delivery) => void } = {},
 ): Promise<Delivery[]> {
   const results: Delivery[] = new Array(payloads.length);
   let next = 0;
   const lane = async () => {
     while (next < payloads.length) {
       const index = next++;
-      results[index] = await deliver(typeof url === 'string' ? url : url(), payloads[index]);
+      results[index] = await deliver(url, payloads[index]);
+      onDelivery?.(results[index]);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, payloads.length) }, lane));

@@ -1,0 +1,69 @@
+import type { ChildHostConfig } from '../fixtures/child-host.app';
+import { type ChildApp, startChildApp, stopAll } from './child-app';
+import { SchemaInspector } from './schema-inspector';
+import { clearQueuePrefix } from './test-app';
+import { createSchema, dropSchema, TEST_REDIS, uniqueName } from './test-database';
+
+/** A schema, a queue prefix and the child host apps of one `describe` block. */
+export interface FaultScope {
+  readonly schema: string;
+  readonly inspector: SchemaInspector;
+  /** Starts a child host app on this scope's schema and prefix (on the shared Redis unless `redisPort` is given). */
+  start(config?: Partial<ChildHostConfig>): Promise<ChildApp>;
+}
+
+/**
+ * Declares `beforeAll`/`afterAll` for a fault test: a fresh schema and queue prefix, an inspector,
+ * and every child app started through `start` killed at the end. Start the first app of a scope
+ * alone: it runs the migrations.
+ */
+export function useFaultScope(label: string, defaults: Partial<ChildHostConfig> = {}): FaultScope {
+  const schema = uniqueName(label);
+  const apps: ChildApp[] = [];
+  let inspector: SchemaInspector | undefined;
+
+  beforeAll(async () => {
+    await createSchema(schema);
+    inspector = await SchemaInspector.open(schema);
+  });
+
+  afterAll(async () => {
+    await stopAll(apps);
+    await inspector?.close();
+    await clearQueuePrefix(schema);
+    await dropSchema(schema);
+  });
+
+  return {
+    schema,
+    get inspector() {
+      if (!inspector) throw new Error('The fault scope is not open yet (use it inside a test)');
+      return inspector;
+    },
+    async start(config = {}) {
+      const app = await startChildApp({
+        schema,
+        queuePrefix: schema,
+        mode: 'all',
+        redisPort: TEST_REDIS.port,
+        ...defaults,
+        ...config,
+        options: { ...defaults.options, ...config.options },
+        extras: { ...defaults.extras, ...config.extras },
+      });
+      apps.push(app);
+      return app;
+    },
+  };
+}
+
+/** Short claims and stall checks, so that a dead worker's events are taken over within seconds. */
+export const FAST_TAKEOVER: ChildHostConfig['extras'] = { lockDurationMs: 2000, stalledIntervalMs: 1000 };
+
+/** A reconciler that looks every second for stored events older than 2 s without a job. */
+export const FAST_RECONCILER: ChildHostConfig['options'] = { reconcileIntervalMs: 1000, reconcileAfterMs: 2000 };
+
+/** Pauses a test. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
