@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..');
+const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+const scripts: Record<string, string> = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts;
+
+/** npm's own commands that need no script in package.json. */
+const NPM_COMMANDS = new Set(['ci', 'install', 'i', 'exec']);
+
+/** Members of an exported interface of the options file. */
+function interfaceMembers(source: string, name: string): string[] {
+  const start = source.indexOf(`export interface ${name} {`);
+  const body = source.slice(start, source.indexOf('\n}', start));
+  return [...body.matchAll(/^ {2}(\w+)\??:/gm)].map((match) => match[1]);
+}
+
+describe('README', () => {
+  it('names only npm scripts that package.json defines', () => {
+    const commands = [...readme.matchAll(/\bnpm (run )?([a-z][\w:-]*)/g)];
+    expect(commands.length).toBeGreaterThan(0);
+    const missing = commands
+      .filter(([, run, name]) => !(name in scripts) && (run !== undefined || !NPM_COMMANDS.has(name)))
+      .map(([command]) => command);
+    expect(missing).toEqual([]);
+  });
+
+  it('gives the two set-up commands', () => {
+    expect(readme).toContain('npm ci && npm run demo');
+    expect(readme).toContain('npm test');
+  });
+
+  it('documents every module option', () => {
+    const options = readFileSync(path.join(root, 'libs/opensms-webhook/src/opensms-webhook-options.interface.ts'), 'utf8');
+    const names = [
+      ...interfaceMembers(options, 'OpenSmsWebhookModuleOptions'),
+      ...interfaceMembers(options, 'OpenSmsWebhookModuleExtras'),
+    ];
+    expect(names).toContain('secret');
+    const undocumented = names.filter((name) => !readme.includes(`\`${name}\``));
+    expect(undocumented).toEqual([]);
+  });
+});
