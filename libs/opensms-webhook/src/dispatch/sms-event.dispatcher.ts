@@ -3,8 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { UnrecoverableError } from 'bullmq';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { toSmsEvent, type SmsEvent, type UnknownSmsEvent } from '../events/sms-events';
-import { SmsWebhookEventEntity } from '../inbox/sms-webhook-event.entity';
-import { SmsWebhookInbox } from '../inbox/sms-webhook-inbox';
+import { type DispatchRow, SmsWebhookInbox } from '../inbox/sms-webhook-inbox';
 import { describeError, messages } from '../opensms-webhook.messages';
 import { type BoundSmsEventHandler, SmsEventHandlerRegistry } from './sms-event-handler.registry';
 import { withMessageLock } from './message-lock';
@@ -50,10 +49,10 @@ export class SmsEventDispatcher {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const first = await this.load(runner, eventId);
+      const first = await this.inbox.lockKeyOf(eventId, runner);
       if (!first || FINISHED_STATES.has(first.state)) return 'skipped';
-      return await withMessageLock(runner, first.messageId ?? first.id, async () => {
-        const row = await this.load(runner, eventId);
+      return await withMessageLock(runner, first.key, async () => {
+        const row = await this.inbox.loadForDispatch(eventId, runner);
         if (!row || FINISHED_STATES.has(row.state)) return 'skipped';
         const handlers = this.registry.handlersFor(row.event);
         if (handlers.length === 0) {
@@ -62,7 +61,7 @@ export class SmsEventDispatcher {
           return 'ignored';
         }
         await this.inbox.setState(row.id, 'processing', { attempts: attempt }, runner);
-        const stale = await this.isStale(runner, row);
+        const { stale } = row;
         const failures = await this.runPending(runner, row, handlers, { attempt, stale });
         if (failures.length === 0) {
           await this.inbox.setState(row.id, 'processed', { lastError: null }, runner);
@@ -82,11 +81,11 @@ export class SmsEventDispatcher {
 
   private async runPending(
     runner: QueryRunner,
-    row: SmsWebhookEventEntity,
+    row: DispatchRow,
     handlers: readonly BoundSmsEventHandler[],
     { attempt, stale }: { attempt: number; stale: boolean },
   ): Promise<{ handler: string; error: unknown }[]> {
-    const done = await this.completedHandlers(runner, row.id);
+    const done = new Set(row.completedHandlers);
     const event = toSmsEvent(row);
     const failures: { handler: string; error: unknown }[] = [];
     for (const handler of handlers) {
@@ -105,7 +104,7 @@ export class SmsEventDispatcher {
     runner: QueryRunner,
     handler: BoundSmsEventHandler,
     event: SmsEvent | UnknownSmsEvent,
-    row: SmsWebhookEventEntity,
+    row: DispatchRow,
     { attempt, stale }: { attempt: number; stale: boolean },
   ): Promise<void> {
     await runner.startTransaction();
@@ -120,30 +119,5 @@ export class SmsEventDispatcher {
       if (runner.isTransactionActive) await runner.rollbackTransaction();
       throw error;
     }
-  }
-
-  private async load(runner: QueryRunner, id: string): Promise<SmsWebhookEventEntity | null> {
-    return runner.manager.findOneBy(SmsWebhookEventEntity, { id });
-  }
-
-  private async completedHandlers(runner: QueryRunner, eventId: string): Promise<Set<string>> {
-    const rows: { handler: string }[] = await runner.query(
-      `SELECT "handler" FROM ${this.inbox.handlerRuns} WHERE "event_id" = $1`,
-      [eventId],
-    );
-    return new Set(rows.map((row) => row.handler));
-  }
-
-  /** Whether a later event of the same message was already processed. */
-  private async isStale(runner: QueryRunner, row: SmsWebhookEventEntity): Promise<boolean> {
-    if (!row.messageId || !row.occurredAt) return false;
-    const [result]: { stale: boolean }[] = await runner.query(
-      `SELECT EXISTS (
-         SELECT 1 FROM ${this.inbox.events}
-          WHERE "message_id" = $1 AND "id" <> $2 AND "state" = 'processed' AND "occurred_at" > $3
-       ) AS "stale"`,
-      [row.messageId, row.id, row.occurredAt],
-    );
-    return result.stale;
   }
 }

@@ -20,6 +20,18 @@ export interface StoredRecord {
   duplicate: boolean;
 }
 
+/** An inbox row read by the worker under its message lock (see `SmsWebhookInbox.loadForDispatch`). */
+export interface DispatchRow
+  extends Pick<
+    SmsWebhookEventEntity,
+    'id' | 'event' | 'messageId' | 'phone' | 'status' | 'error' | 'occurredAt' | 'receivedAt' | 'payload' | 'state'
+  > {
+  /** A later event of the same message was already processed. */
+  stale: boolean;
+  /** Handlers whose transaction already committed for this event. */
+  completedHandlers: string[];
+}
+
 /** Filter of inbox look-ups. */
 export interface InboxFilter {
   state?: SmsWebhookEventState | readonly SmsWebhookEventState[];
@@ -152,6 +164,35 @@ export class SmsWebhookInbox {
       if (row.id === null) throw new Error('inbox row vanished between insert and look-up');
       return { id: row.id, duplicate: row.duplicate };
     });
+  }
+
+  /** The message lock key of an event (its `message_id`, else its id) and its state; `null` when there is no such row. */
+  async lockKeyOf(id: string, runner: QueryRunner): Promise<{ key: string; state: SmsWebhookEventState } | null> {
+    const [row]: { key: string; state: SmsWebhookEventState }[] = await runner.query(
+      `SELECT coalesce("message_id", "id"::text) AS "key", "state" FROM ${this.events} WHERE "id" = $1`,
+      [id],
+    );
+    return row ?? null;
+  }
+
+  /**
+   * An event as its worker needs it, in one round trip: the row, whether a later event of the same
+   * message was already processed (`stale`), and the handlers that already committed.
+   */
+  async loadForDispatch(id: string, runner: QueryRunner): Promise<DispatchRow | null> {
+    const [row]: DispatchRow[] = await runner.query(
+      `SELECT e."id", e."event", e."message_id" AS "messageId", e."phone", e."status", e."error",
+              e."occurred_at" AS "occurredAt", e."received_at" AS "receivedAt", e."payload", e."state",
+              (e."message_id" IS NOT NULL AND e."occurred_at" IS NOT NULL AND EXISTS (
+                 SELECT 1 FROM ${this.events} later
+                  WHERE later."message_id" = e."message_id" AND later."id" <> e."id"
+                    AND later."state" = 'processed' AND later."occurred_at" > e."occurred_at"
+              )) AS "stale",
+              ARRAY(SELECT r."handler" FROM ${this.handlerRuns} r WHERE r."event_id" = e."id") AS "completedHandlers"
+         FROM ${this.events} e WHERE e."id" = $1`,
+      [id],
+    );
+    return row ?? null;
   }
 
   findById(id: string): Promise<SmsWebhookEventEntity | null> {
