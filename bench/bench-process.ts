@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildMessage, ChildRole } from './bench-child';
 
-const CHILD_ENTRY = join(__dirname, `bench-child${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
+const CHILD_ENTRY = join(__dirname, 'bench-child.js');
 const START_TIMEOUT_MS = 60_000;
 
 /**
  * An app of the benchmark running in a process of its own, so that its CPU and memory are its
- * own. `BENCH_CPU_PROF=1` writes a V8 CPU profile of each child into `bench/profiles/`.
+ * own. `BENCH_CPU_PROF=1` writes a V8 CPU profile of each child into `dist-bench/profiles/`.
  */
 export class BenchProcess {
   private readonly messages: ChildMessage[] = [];
@@ -22,7 +22,7 @@ export class BenchProcess {
   }
 
   static async start(role: ChildRole): Promise<{ process: BenchProcess; url?: string }> {
-    const profiling = process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${join(__dirname, 'profiles')}`] : [];
+    const profiling = process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${join(process.cwd(), 'dist-bench', 'profiles')}`] : [];
     const child = fork(CHILD_ENTRY, [], {
       execArgv: [...process.execArgv, ...profiling],
       env: { ...process.env, BENCH_CHILD: JSON.stringify(role) },

@@ -156,6 +156,6 @@ BENCH_QUICK=1 npm run bench   # a short smoke run
 PostgreSQL at 127.0.0.1:5432 (\`BENCH_DATABASE_URL\`, default \`postgres://postgres@127.0.0.1:5432/test\`) and Redis at
 127.0.0.1:6379 (\`BENCH_REDIS_HOST\` / \`BENCH_REDIS_PORT\`). The bench creates its own schema and queue prefix and drops
 them at the end. Other knobs: \`BENCH_DURATION\`, \`BENCH_DRAIN_EVENTS\`, \`BENCH_CONCURRENCY\`, \`BENCH_POOL\`;
-\`BENCH_CPU_PROF=1\` writes a CPU profile of each app into \`bench/profiles/\`.
+\`BENCH_CPU_PROF=1\` writes a CPU profile of each app into \`dist-bench/profiles/\`.
 `;
 }

@@ -6,9 +6,18 @@ function numberFromEnv(name: string, fallback: number): number {
   return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
+const ADAPTERS = ['express', 'fastify'] as const;
+
+function adaptersFromEnv(): (typeof ADAPTERS)[number][] {
+  const wanted = process.env.BENCH_ADAPTERS?.split(',') ?? [];
+  const chosen = ADAPTERS.filter((adapter) => wanted.includes(adapter));
+  return chosen.length > 0 ? chosen : [...ADAPTERS];
+}
+
 export const BENCH = {
   quick,
-  adapters: ['express', 'fastify'] as const,
+  /** `BENCH_ADAPTERS=fastify` measures one adapter only. */
+  adapters: adaptersFromEnv(),
   connections: 50,
   /** Seconds of each measured load round. */
   durationSeconds: numberFromEnv('BENCH_DURATION', quick ? 3 : 10),
@@ -32,4 +41,4 @@ export const BENCH = {
   logLevels: ['warn', 'error'] as ('warn' | 'error')[],
 };
 
-export type BenchAdapter = (typeof BENCH.adapters)[number];
+export type BenchAdapter = (typeof ADAPTERS)[number];

@@ -146,7 +146,7 @@ async function main(): Promise<void> {
         postgres: await admin.serverVersion(),
         redis: await redisVersion(),
       };
-      writeFileSync(join(__dirname, '..', 'BENCHMARKS.md'), renderBenchmarksFile(results, environment));
+      writeFileSync(join(process.cwd(), 'BENCHMARKS.md'), renderBenchmarksFile(results, environment));
       log('BENCHMARKS.md written');
     }
   } finally {
