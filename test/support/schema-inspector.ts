@@ -58,7 +58,13 @@ export class SchemaInspector {
     return Object.fromEntries(rows.map(({ state, count }) => [state, count]));
   }
 
-  /** Inbox rows with a dedupe key (valid events). */
+  /** Ids of all inbox rows. */
+  async eventIds(): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(`SELECT "id" FROM ${this.events}`);
+    return rows.map((row) => row.id);
+  }
+
+  /** Inbox rows. */
   async countEvents(): Promise<number> {
     const [{ count }]: { count: number }[] = await this.dataSource.query(`SELECT count(*)::int AS "count" FROM ${this.events}`);
     return count;
