@@ -4,7 +4,7 @@ import type { ChildHostConfig, ChildHostMessage } from '../fixtures/child-host.a
 
 const ROOT = path.resolve(__dirname, '../..');
 const HOST_SCRIPT = path.join(ROOT, 'test/fixtures/child-host.app.ts');
-const START_TIMEOUT_MS = 30_000;
+const START_TIMEOUT_MS = 90_000;
 const STDERR_LINES_KEPT = 40;
 
 /** A host application in a child process (see test/fixtures/child-host.app.ts). */
