@@ -1,4 +1,3 @@
-import type { ChildApp } from '../support/child-app';
 import { acceptedIds, deliverAll, statusUpdates } from '../support/delivery';
 import { FAST_RECONCILER, type FaultScope, useFaultScope } from '../support/fault-scope';
 import { type RedisServerProcess, startRedisServer } from '../support/redis-server';
@@ -62,11 +61,10 @@ describe('faults: Redis down while events arrive', () => {
 
 describe('faults: Redis restarted with jobs in flight', () => {
   const { scope, redis } = usePrivateRedis('redis_restart', 10);
-  let apps: ChildApp[];
 
   it('the workers reconnect by themselves and every event ends processed, once', async () => {
     const ingest = await scope.start({ redisPort: redis().port, mode: 'ingest' });
-    apps = [ingest, ...(await Promise.all([1, 2].map(() => scope.start({ redisPort: redis().port, mode: 'worker' }))))];
+    const workers = await Promise.all([1, 2].map(() => scope.start({ redisPort: redis().port, mode: 'worker' })));
     const deliveries = await deliverAll(ingest.webhookUrl, statusUpdates('restarted', 200, 40));
     const ids = acceptedIds(deliveries);
     expect(ids).toHaveLength(200);
@@ -75,6 +73,6 @@ describe('faults: Redis restarted with jobs in flight', () => {
     await redis().restart();
 
     await expectEachProcessedOnce(scope, ids);
-    expect(apps.every((app) => app.isRunning)).toBe(true);
+    expect([ingest, ...workers].every((app) => app.isRunning)).toBe(true);
   });
 });
