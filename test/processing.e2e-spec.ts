@@ -221,6 +221,20 @@ describe('processing', () => {
       expect(await service.reconcile(0)).toBe(0);
     });
 
+    it('reconcile(0) requeues an unfinished event whose job already ended', async () => {
+      script.breakFor('ledger', 'msg_stuck');
+      const id = await post(url, { message_id: 'msg_stuck' });
+      await waitForState(service, id, 'dead');
+      // The job failed for good, but the row says the event still has work ahead (as when the
+      // database was down while the last attempt failed): no job would ever run it again.
+      await db.query(`UPDATE "opensms_webhook_events" SET "state" = 'failed' WHERE "id" = $1`, [id]);
+
+      script.fix('ledger', 'msg_stuck');
+      expect(await service.reconcile(0)).toBe(1);
+      await waitForState(service, id, 'processed');
+      expect(await writesOf(id)).toEqual(['audit', 'ledger']);
+    });
+
     it('prune(days) deletes only processed and ignored rows received before then', async () => {
       script.failUnrecoverably('ledger', 'msg_old_dead');
       const oldProcessed = await post(url, { message_id: 'msg_old_processed' });

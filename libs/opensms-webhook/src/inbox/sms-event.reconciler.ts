@@ -9,9 +9,10 @@ import { SmsWebhookInbox } from './sms-webhook-inbox';
 const SWEEP_LIMIT = 500;
 
 /**
- * Puts back on the queue every stored, unfinished event that has no job: Redis was down at ingest,
- * was flushed, or lost a job. Safe on any number of instances: an event's job id is its inbox id,
- * so a job is never doubled.
+ * Puts back on the queue every stored, unfinished event that no job will run: Redis was down at
+ * ingest, was flushed, lost a job, or a job ended while its row did not (attempts spent while the
+ * database was down, a job stalled twice). Safe on any number of instances: an event's job id is
+ * its inbox id, so a job is never doubled.
  */
 @Injectable()
 export class SmsEventReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -48,8 +49,8 @@ export class SmsEventReconciler implements OnApplicationBootstrap, OnApplication
   private async sweep(olderThanMs: number): Promise<number> {
     try {
       const ids = await this.inbox.findStaleUnfinished(olderThanMs, SWEEP_LIMIT);
-      const missing = await this.producer.withoutJob(ids);
-      await this.producer.enqueueMany(missing);
+      const missing = await this.producer.withoutLiveJob(ids);
+      await this.producer.requeue(missing);
       if (missing.length > 0) this.logger.warn(messages.reconciled(missing.length));
       return missing.length;
     } catch (error) {

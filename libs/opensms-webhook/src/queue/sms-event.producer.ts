@@ -54,10 +54,13 @@ export class SmsEventProducer implements OnApplicationShutdown {
     if (eventIds.length > 0) await this.addBulk(eventIds);
   }
 
-  /** The ids among `eventIds` that have no job in the queue (in any state). */
-  async withoutJob(eventIds: readonly string[]): Promise<string[]> {
-    const jobs = await Promise.all(eventIds.map((id) => this.queue.getJob(id)));
-    return eventIds.filter((_, index) => !jobs[index]);
+  /**
+   * The ids among `eventIds` whose job will never run them again: no job at all, or a job that
+   * already ended (`failed` after its last attempt, or `completed`) while the row is unfinished.
+   */
+  async withoutLiveJob(eventIds: readonly string[]): Promise<string[]> {
+    const states = await Promise.all(eventIds.map((id) => this.queue.getJobState(id)));
+    return eventIds.filter((_, index) => ['unknown', 'failed', 'completed'].includes(states[index]));
   }
 
   /** Replaces the jobs of re-opened events (a dead event's failed job would block a new one). */
