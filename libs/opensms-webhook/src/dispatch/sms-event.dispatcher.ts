@@ -29,8 +29,6 @@ interface Attempt {
   isLast: boolean;
 }
 
-const FINISHED_STATES = new Set(['processed', 'ignored', 'invalid', 'dead']);
-
 /**
  * Runs a stored event through its handlers: under the message's lock, each handler in its own
  * transaction together with its completion mark, skipping handlers that already committed.
@@ -49,55 +47,60 @@ export class SmsEventDispatcher {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const first = await this.inbox.lockKeyOf(eventId, runner);
-      if (!first || FINISHED_STATES.has(first.state)) return 'skipped';
-      return await withMessageLock(runner, first.key, async () => {
-        const row = await this.inbox.loadForDispatch(eventId, runner);
-        if (!row || FINISHED_STATES.has(row.state)) return 'skipped';
+      const outcome = await withMessageLock(runner, this.inbox.events, eventId, async () => {
+        const row = await this.inbox.claim(eventId, attempt, runner);
+        if (!row) return 'skipped';
         const handlers = this.registry.handlersFor(row.event);
         if (handlers.length === 0) {
           await this.inbox.setState(row.id, 'ignored', { attempts: attempt }, runner);
           this.logger.log(messages.ignored(row.id, row.event));
           return 'ignored';
         }
-        await this.inbox.setState(row.id, 'processing', { attempts: attempt }, runner);
         const { stale } = row;
-        const failures = await this.runPending(runner, row, handlers, { attempt, stale });
+        const { failures, markedProcessed } = await this.runPending(runner, row, handlers, { attempt, stale });
         if (failures.length === 0) {
-          await this.inbox.setState(row.id, 'processed', { lastError: null }, runner);
+          if (!markedProcessed) await this.inbox.setState(row.id, 'processed', { lastError: null, attempts: attempt }, runner);
           this.logger.log(messages.processed(row.id, row.event, stale));
           return 'processed';
         }
         const permanent = isLast || failures.some(({ error }) => error instanceof UnrecoverableError);
         const failure = new SmsEventDispatchError(failures, permanent);
-        await this.inbox.setState(row.id, permanent ? 'dead' : 'failed', { lastError: failure.message }, runner);
+        await this.inbox.setState(row.id, permanent ? 'dead' : 'failed', { lastError: failure.message, attempts: attempt }, runner);
         if (permanent) this.logger.error(messages.dead(row.id, row.event, attempt, failure.message));
         throw failure;
       });
+      return outcome ?? 'skipped';
     } finally {
       await runner.release();
     }
   }
 
+  /**
+   * Runs the handlers that have not committed yet. `processed` rides in the last handler's
+   * transaction when all succeeded, so that a normal event costs one durable commit.
+   */
   private async runPending(
     runner: QueryRunner,
     row: DispatchRow,
     handlers: readonly BoundSmsEventHandler[],
     { attempt, stale }: { attempt: number; stale: boolean },
-  ): Promise<{ handler: string; error: unknown }[]> {
+  ): Promise<{ failures: { handler: string; error: unknown }[]; markedProcessed: boolean }> {
     const done = new Set(row.completedHandlers);
+    const pending = handlers.filter((handler) => !done.has(handler.name));
     const event = toSmsEvent(row);
     const failures: { handler: string; error: unknown }[] = [];
-    for (const handler of handlers) {
-      if (done.has(handler.name)) continue;
+    let markedProcessed = false;
+    for (const [index, handler] of pending.entries()) {
+      const completesEvent = index === pending.length - 1 && failures.length === 0;
       try {
-        await this.runInTransaction(runner, handler, event, row, { attempt, stale });
+        await this.runInTransaction(runner, handler, event, row, { attempt, stale, completesEvent });
+        markedProcessed = completesEvent;
       } catch (error) {
         this.logger.warn(messages.handlerFailed(row.id, handler.name, attempt, error));
         failures.push({ handler: handler.name, error });
       }
     }
-    return failures;
+    return { failures, markedProcessed };
   }
 
   private async runInTransaction(
@@ -105,15 +108,12 @@ export class SmsEventDispatcher {
     handler: BoundSmsEventHandler,
     event: SmsEvent | UnknownSmsEvent,
     row: DispatchRow,
-    { attempt, stale }: { attempt: number; stale: boolean },
+    { attempt, stale, completesEvent }: { attempt: number; stale: boolean; completesEvent: boolean },
   ): Promise<void> {
     await runner.startTransaction();
     try {
       await handler.invoke(event, { manager: runner.manager, eventId: row.id, attempt, stale, receivedAt: row.receivedAt });
-      await runner.query(`INSERT INTO ${this.inbox.handlerRuns} ("event_id", "handler") VALUES ($1, $2)`, [
-        row.id,
-        handler.name,
-      ]);
+      await this.inbox.recordHandlerRun(row.id, handler.name, completesEvent ? attempt : undefined, runner);
       await runner.commitTransaction();
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction();

@@ -166,31 +166,28 @@ export class SmsWebhookInbox {
     });
   }
 
-  /** The message lock key of an event (its `message_id`, else its id) and its state; `null` when there is no such row. */
-  async lockKeyOf(id: string, runner: QueryRunner): Promise<{ key: string; state: SmsWebhookEventState } | null> {
-    const [row]: { key: string; state: SmsWebhookEventState }[] = await runner.query(
-      `SELECT coalesce("message_id", "id"::text) AS "key", "state" FROM ${this.events} WHERE "id" = $1`,
-      [id],
-    );
-    return row ?? null;
-  }
-
   /**
-   * An event as its worker needs it, in one round trip: the row, whether a later event of the same
-   * message was already processed (`stale`), and the handlers that already committed.
+   * Claims an event for an attempt, in one round trip: marks it `processing` and returns it as its
+   * worker needs it, with whether a later event of the same message was already processed
+   * (`stale`) and the handlers that already committed. `null` when the event is finished or gone.
    */
-  async loadForDispatch(id: string, runner: QueryRunner): Promise<DispatchRow | null> {
+  async claim(id: string, attempt: number, runner: QueryRunner): Promise<DispatchRow | null> {
     const [row]: DispatchRow[] = await runner.query(
-      `SELECT e."id", e."event", e."message_id" AS "messageId", e."phone", e."status", e."error",
-              e."occurred_at" AS "occurredAt", e."received_at" AS "receivedAt", e."payload", e."state",
-              (e."message_id" IS NOT NULL AND e."occurred_at" IS NOT NULL AND EXISTS (
+      `WITH claimed AS (
+         UPDATE ${this.events} SET "state" = 'processing', "attempts" = $2, "updated_at" = now()
+          WHERE "id" = $1 AND "state" = ANY($3)
+          RETURNING "id", "event", "message_id", "phone", "status", "error", "occurred_at", "received_at", "payload", "state"
+       )
+       SELECT c."id", c."event", c."message_id" AS "messageId", c."phone", c."status", c."error",
+              c."occurred_at" AS "occurredAt", c."received_at" AS "receivedAt", c."payload", c."state",
+              (c."message_id" IS NOT NULL AND c."occurred_at" IS NOT NULL AND EXISTS (
                  SELECT 1 FROM ${this.events} later
-                  WHERE later."message_id" = e."message_id" AND later."id" <> e."id"
-                    AND later."state" = 'processed' AND later."occurred_at" > e."occurred_at"
+                  WHERE later."message_id" = c."message_id" AND later."id" <> c."id"
+                    AND later."state" = 'processed' AND later."occurred_at" > c."occurred_at"
               )) AS "stale",
-              ARRAY(SELECT r."handler" FROM ${this.handlerRuns} r WHERE r."event_id" = e."id") AS "completedHandlers"
-         FROM ${this.events} e WHERE e."id" = $1`,
-      [id],
+              ARRAY(SELECT r."handler" FROM ${this.handlerRuns} r WHERE r."event_id" = c."id") AS "completedHandlers"
+         FROM claimed c`,
+      [id, attempt, UNFINISHED_STATES],
     );
     return row ?? null;
   }
@@ -265,6 +262,20 @@ export class SmsWebhookInbox {
       [days],
     );
     return row.count;
+  }
+
+  /**
+   * Records, in the runner's transaction, that a handler committed its work for an event; with
+   * `processedAttempt`, the same statement marks the event `processed` after that attempt.
+   */
+  async recordHandlerRun(eventId: string, handler: string, processedAttempt: number | undefined, runner: QueryRunner): Promise<void> {
+    await runner.query(
+      `WITH run AS (INSERT INTO ${this.handlerRuns} ("event_id", "handler") VALUES ($1, $2))
+       UPDATE ${this.events}
+          SET "state" = 'processed', "attempts" = $3, "last_error" = NULL, "processed_at" = now(), "updated_at" = now()
+        WHERE "id" = $1 AND $3::int IS NOT NULL`,
+      [eventId, handler, processedAttempt ?? null],
+    );
   }
 
   /** Sets an event's state (and optional fields) on the given runner, or on the pool. */
