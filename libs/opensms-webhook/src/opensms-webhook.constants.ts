@@ -4,9 +4,6 @@ export const ON_SMS_EVENT_METADATA = 'opensms:on_sms_event';
 /** Injection token of the fully resolved (defaults merged, validated) module options. */
 export const OPENSMS_RESOLVED_OPTIONS = Symbol('OPENSMS_RESOLVED_OPTIONS');
 
-/** Injection token of the fail-fast BullMQ queue used on the request path. */
-export const OPENSMS_PRODUCER_QUEUE = Symbol('OPENSMS_PRODUCER_QUEUE');
-
 /** `configKey` of the BullMQ configuration owned by this module (keeps the host's own BullMQ setup apart). */
 export const OPENSMS_BULL_CONFIG_KEY = 'opensms-webhooks';
 

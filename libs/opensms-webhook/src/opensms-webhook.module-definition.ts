@@ -16,7 +16,7 @@ import { InboxUnavailableFilter } from './ingest/inbox-unavailable.filter';
 import { createWebhookController } from './ingest/opensms-webhook.controller';
 import { SignatureGuard } from './ingest/signature.guard';
 import { WebhookIngestService } from './ingest/webhook-ingest.service';
-import { OPENSMS_PRODUCER_QUEUE, OPENSMS_RESOLVED_OPTIONS } from './opensms-webhook.constants';
+import { OPENSMS_RESOLVED_OPTIONS } from './opensms-webhook.constants';
 import type {
   OpenSmsWebhookModuleExtras,
   OpenSmsWebhookModuleOptions,
@@ -24,8 +24,8 @@ import type {
 } from './opensms-webhook-options.interface';
 import { DEFAULT_MODULE_EXTRAS, resolveOpenSmsWebhookOptions } from './opensms-webhook.options';
 import { OpenSmsWebhookService } from './opensms-webhook.service';
-import { queueConnection } from './queue/queue-connection';
-import { createProducerQueue, SmsEventProducer } from './queue/sms-event.producer';
+import { WorkerQueueConnection } from './queue/queue-connection';
+import { SmsEventProducer } from './queue/sms-event.producer';
 
 export const {
   ConfigurableModuleClass: ConfigurableOpenSmsWebhookModule,
@@ -53,8 +53,8 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
   const optionsModule: DynamicModule = {
     module: OpenSmsWebhookOptionsModule,
     imports: definition.imports,
-    providers: [...(definition.providers ?? []), resolvedOptions],
-    exports: [OPENSMS_RESOLVED_OPTIONS],
+    providers: [...(definition.providers ?? []), resolvedOptions, WorkerQueueConnection],
+    exports: [OPENSMS_RESOLVED_OPTIONS, WorkerQueueConnection],
   };
   const ingests = extras.mode !== 'worker';
   const works = extras.mode !== 'ingest';
@@ -69,10 +69,10 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
       BullModule.registerQueueAsync({
         name: extras.queueName,
         imports: [optionsModule],
-        inject: [OPENSMS_RESOLVED_OPTIONS],
+        inject: [OPENSMS_RESOLVED_OPTIONS, WorkerQueueConnection],
         // NOTE: this registration serves the worker; the request path has its own fail-fast queue.
-        useFactory: (options: ResolvedOpenSmsWebhookOptions) => ({
-          connection: queueConnection(options, 'worker'),
+        useFactory: (options: ResolvedOpenSmsWebhookOptions, worker: WorkerQueueConnection) => ({
+          connection: worker.connection,
           prefix: options.queuePrefix,
         }),
       }),
@@ -81,11 +81,6 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
     providers: [
       SmsWebhookInbox,
       SmsEventProducer,
-      {
-        provide: OPENSMS_PRODUCER_QUEUE,
-        useFactory: createProducerQueue,
-        inject: [OPENSMS_RESOLVED_OPTIONS],
-      },
       OpenSmsWebhookService,
       ...(ingests ? [WebhookIngestService, SignatureGuard, InboxUnavailableFilter] : []),
       ...(works

@@ -45,16 +45,19 @@ export abstract class SmsEventProcessorHost extends WorkerHost implements OnAppl
     void this.warnOnEvictionPolicy();
   }
 
+  /**
+   * Stops taking jobs and lets the running ones finish within `shutdownGraceMs`; then closes without
+   * waiting for Redis. Jobs still running after the grace period stay locked until their lock
+   * expires, then another worker takes them over, and handlers that committed are not re-run.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.options.shutdownGraceMs);
+    const graceOver = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.shutdownGraceMs);
     });
-    const outcome = await Promise.race([this.worker.close(), graceOver]);
+    await Promise.race([this.worker.pause(), graceOver]);
     clearTimeout(timer);
-    // NOTE: jobs still running after the grace period stay locked until their lock expires; then
-    // another worker takes them over (stall recovery), and completed handlers are not re-run.
-    if (outcome === 'timeout') await this.worker.close(true);
+    await this.worker.close(true);
   }
 
   private async warnOnEvictionPolicy(): Promise<void> {

@@ -1,3 +1,4 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import {
   type BackendFactory,
   type ConnectionOptions,
@@ -5,6 +6,8 @@ import {
   getDefaultBackendFactory,
   setDefaultBackendFactory,
 } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 
 /** Who uses a queue connection: the request path (fail fast) or the worker (retry forever). */
@@ -34,13 +37,46 @@ function installBackendRouting(): void {
   setDefaultBackendFactory(routed);
 }
 
-/** Connection options of the inbox queue for one role, on the configured backend. */
-export function queueConnection(options: ResolvedOpenSmsWebhookOptions, role: QueueConnectionRole): ConnectionOptions {
-  if (options.queueBackend === 'postgres') {
-    installBackendRouting();
-    return { ...options.postgresQueue, migrate: true } as ConnectionOptions;
+/**
+ * A queue connection owned by this module. On Redis it is an ioredis client that BullMQ treats as
+ * shared, so BullMQ never waits on it at close (a graceful QUIT would wait for Redis forever while
+ * it is unreachable); `disconnect()` drops it at once. On PostgreSQL it is plain options.
+ */
+export class OwnedQueueConnection {
+  readonly connection: ConnectionOptions;
+  private readonly client?: Redis;
+
+  constructor(options: ResolvedOpenSmsWebhookOptions, role: QueueConnectionRole) {
+    if (options.queueBackend === 'postgres') {
+      installBackendRouting();
+      this.connection = { ...options.postgresQueue, migrate: true } as ConnectionOptions;
+      return;
+    }
+    this.client = new Redis({ ...(options.redis as RedisOptions), ...REDIS_ROLE_OPTIONS[role] });
+    // NOTE: BullMQ reports this client's errors through the queue's or worker's 'error' event.
+    this.client.on('error', () => undefined);
+    this.connection = this.client as unknown as ConnectionOptions;
   }
-  return role === 'producer'
-    ? { ...options.redis, enableOfflineQueue: false, maxRetriesPerRequest: 1 }
-    : { ...options.redis, maxRetriesPerRequest: null };
+
+  disconnect(): void {
+    this.client?.disconnect();
+  }
+}
+
+/** Request path: fail fast. Worker: BullMQ's production settings (wait for Redis, never fail a command). */
+const REDIS_ROLE_OPTIONS: Record<QueueConnectionRole, RedisOptions> = {
+  producer: { enableOfflineQueue: false, maxRetriesPerRequest: 1 },
+  worker: { maxRetriesPerRequest: null },
+};
+
+/** The worker side's connection, shared by the worker and the queue registration. */
+@Injectable()
+export class WorkerQueueConnection extends OwnedQueueConnection implements OnApplicationShutdown {
+  constructor(@Inject(OPENSMS_RESOLVED_OPTIONS) options: ResolvedOpenSmsWebhookOptions) {
+    super(options, 'worker');
+  }
+
+  onApplicationShutdown(): void {
+    this.disconnect();
+  }
 }

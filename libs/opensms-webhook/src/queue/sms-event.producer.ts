@@ -1,19 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { DISPATCH_JOB_NAME, OPENSMS_PRODUCER_QUEUE, OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
+import { DISPATCH_JOB_NAME, OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
 import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import { MicroBatcher } from '../ingest/micro-batcher';
-import { queueConnection } from './queue-connection';
+import { OwnedQueueConnection } from './queue-connection';
 import { type SmsEventJobData, smsEventJobOptions } from './sms-event-job';
-
-/** The producer's queue: no offline queue, so a Redis outage fails fast instead of holding requests. */
-export function createProducerQueue(options: ResolvedOpenSmsWebhookOptions): Queue<SmsEventJobData> {
-  return new Queue<SmsEventJobData>(options.queueName, {
-    connection: queueConnection(options, 'producer'),
-    prefix: options.queuePrefix,
-  });
-}
 
 /**
  * Enqueues stored events. Never throws: an event that cannot be enqueued is already durable, and
@@ -25,11 +17,18 @@ export class SmsEventProducer implements OnApplicationShutdown {
   private readonly batcher = new MicroBatcher<string, void>((ids) => this.addBulk(ids));
   private lastErrorLoggedAt = 0;
 
-  constructor(
-    @Inject(OPENSMS_PRODUCER_QUEUE) private readonly queue: Queue<SmsEventJobData>,
-    @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
-  ) {
-    queue.on('error', (error) => this.logThrottled(messages.redisError(error)));
+  private readonly connection: OwnedQueueConnection;
+  private readonly queue: Queue<SmsEventJobData>;
+
+  constructor(@Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions) {
+    // NOTE: a queue of its own, without an offline queue, so a Redis outage fails fast instead of
+    // holding requests.
+    this.connection = new OwnedQueueConnection(options, 'producer');
+    this.queue = new Queue<SmsEventJobData>(options.queueName, {
+      connection: this.connection.connection,
+      prefix: options.queuePrefix,
+    });
+    this.queue.on('error', (error) => this.logThrottled(messages.redisError(error)));
   }
 
   /** Enqueues one event, waiting at most `enqueueTimeoutMs`. Resolves `false` when it could not. */
@@ -71,6 +70,7 @@ export class SmsEventProducer implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.queue.close();
+    this.connection.disconnect();
   }
 
   private async addBulk(ids: readonly string[]): Promise<void[]> {
