@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
+import { deleteKeysWithPrefix } from '../test/support/redis-keys';
 import { BENCH } from './bench.config';
 import { benchMessageTableSql } from './bench-message.entity';
 
@@ -86,18 +87,8 @@ export async function addNoopJobs(queueName: string, prefix: string, count: numb
 }
 
 /** Deletes every Redis key under `prefix`. */
-export async function clearRedisPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(BENCH.redis);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+export function clearRedisPrefix(prefix: string): Promise<void> {
+  return deleteKeysWithPrefix(BENCH.redis, prefix);
 }
 
 export async function redisVersion(): Promise<string> {

@@ -9,7 +9,7 @@ import {
   type OpenSmsWebhookModuleExtras,
   type OpenSmsWebhookModuleOptions,
 } from '@opensms/nestjs-webhooks';
-import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix } from './redis-keys';
 import { TEST_DATABASE_URL, TEST_REDIS } from './test-database';
 
 export type HttpAdapterName = 'express' | 'fastify';
@@ -96,18 +96,8 @@ export async function startTestApp(options: TestAppOptions): Promise<{ app: INes
 }
 
 /** Deletes every BullMQ key under a prefix (on the shared Redis, only this file's keys). */
-export async function clearQueuePrefix(prefix: string): Promise<void> {
-  const redis = new Redis(TEST_REDIS);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+export function clearQueuePrefix(prefix: string): Promise<void> {
+  return deleteKeysWithPrefix(TEST_REDIS, prefix);
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes (then throws with `what`). */
