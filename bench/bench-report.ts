@@ -129,7 +129,7 @@ export function renderBenchmarksFile(results: readonly AdapterResult[], env: Run
 Written by \`npm run bench -- --write\` from the run below; not edited by hand.
 
 - Date: ${env.date}
-- Machine: ${cpu.length} CPUs (${cpu[0]?.model.trim() ?? 'unknown'}), shared with other work during the run, so absolute numbers are noisy; the ratios compare runs made side by side.
+- Machine: ${cpu.length} CPUs (${cpu[0]?.model.trim() ?? 'unknown'}); the apps, PostgreSQL, Redis and the load generator all share them, so absolute numbers vary from run to run; the ratios compare runs made side by side.
 - Node ${env.node}, PostgreSQL ${env.postgres}, Redis ${env.redis}
 - Load: autocannon, ${BENCH.connections} connections, ${BENCH.warmupSeconds} s warm-up per app, then ${BENCH.rounds} rounds of ${BENCH.durationSeconds} s per app, bare and library alternating; medians reported.
 
