@@ -1,8 +1,6 @@
-import type { INestApplication } from '@nestjs/common';
 import { OpenSmsWebhookService, signWebhook } from '@opensms/nestjs-webhooks';
 import fc from 'fast-check';
-import { clearQueuePrefix, type HttpAdapterName, startTestApp, TEST_SECRET } from './support/test-app';
-import { createSchema, dropSchema, uniqueName } from './support/test-database';
+import { type HttpAdapterName, TEST_SECRET, useTestApp } from './support/test-app';
 import { postRaw, smsPayload } from './support/webhook-client';
 
 const SEED = 20260113;
@@ -44,25 +42,10 @@ const bodies = fc.oneof(
 );
 
 describe.each<HttpAdapterName>(['express', 'fastify'])('adversarial input on %s', (adapter) => {
-  const schema = uniqueName(`adversarial ${adapter}`);
-  let app: INestApplication;
-  let endpoint: string;
-
-  beforeAll(async () => {
-    await createSchema(schema);
-    const started = await startTestApp({ schema, queuePrefix: schema, adapter });
-    app = started.app;
-    endpoint = `${started.url}/webhooks/sms`;
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await clearQueuePrefix(schema);
-    await dropSchema(schema);
-  });
+  const host = useTestApp(`adversarial ${adapter}`, { adapter });
 
   async function rowCount(): Promise<number> {
-    const counts = await app.get(OpenSmsWebhookService).countByState();
+    const counts = await host.app.get(OpenSmsWebhookService).countByState();
     return Object.values(counts).reduce((sum, count) => sum + count, 0);
   }
 
@@ -91,7 +74,7 @@ describe.each<HttpAdapterName>(['express', 'fastify'])('adversarial input on %s'
           if (parts.id !== undefined) headers['webhook-id'] = safe(parts.id);
           if (parts.timestamp !== undefined) headers['webhook-timestamp'] = safe(parts.timestamp);
           if (parts.signature !== undefined) headers['webhook-signature'] = safe(parts.signature);
-          const response = await postRaw(endpoint, body, headers);
+          const response = await postRaw(host.endpoint, body, headers);
           expect([400, 401, 413, 415]).toContain(response.status);
         },
       ),
@@ -107,7 +90,7 @@ describe.each<HttpAdapterName>(['express', 'fastify'])('adversarial input on %s'
     await fc.assert(
       fc.asyncProperty(bodies, async (body) => {
         const signed = signWebhook(body, TEST_SECRET);
-        const response = await postRaw(endpoint, signed.body, signed.headers);
+        const response = await postRaw(host.endpoint, signed.body, signed.headers);
         expect([200, 400, 413]).toContain(response.status);
         if (response.status === 200 && response.body.duplicate === false) acknowledged += 1;
         if (response.status === 400 && typeof response.body.id === 'string') acknowledged += 1;
@@ -130,7 +113,7 @@ describe.each<HttpAdapterName>(['express', 'fastify'])('adversarial input on %s'
           const mutated = signature.slice(0, index) + replacement + signature.slice(index + 1);
           // NOTE: the last base64 character carries 2 unused bits; changing only those is the same signature.
           fc.pre(!Buffer.from(mutated.slice(3), 'base64').equals(Buffer.from(signature.slice(3), 'base64')));
-          const response = await postRaw(endpoint, signed.body, { ...signed.headers, 'webhook-signature': mutated });
+          const response = await postRaw(host.endpoint, signed.body, { ...signed.headers, 'webhook-signature': mutated });
           expect(response.status).toBe(401);
         },
       ),

@@ -3,8 +3,8 @@ import { OpenSmsWebhookService, signWebhook } from '@opensms/nestjs-webhooks';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
-import { clearQueuePrefix, type HttpAdapterName, startTestApp, TEST_SECRET, waitFor } from './support/test-app';
-import { createSchema, dropSchema, TEST_DATABASE_URL, TEST_REDIS, uniqueName } from './support/test-database';
+import { type HttpAdapterName, TEST_SECRET, useTestApp, waitFor } from './support/test-app';
+import { TEST_DATABASE_URL, TEST_REDIS } from './support/test-database';
 import { postRaw, postSigned, smsPayload } from './support/webhook-client';
 
 const QUEUE_NAME = 'opensms-webhooks';
@@ -28,46 +28,31 @@ function freshPayload(fields: Record<string, unknown> = {}): Record<string, unkn
 }
 
 describe.each(combinations)('ingest: the §3 status table on $adapter with $registration', ({ adapter, registration }) => {
-  const schema = uniqueName(`ingest ${adapter} ${registration}`);
-  let app: INestApplication;
-  let endpoint: string;
-
-  beforeAll(async () => {
-    await createSchema(schema);
-    const started = await startTestApp({ schema, queuePrefix: schema, adapter, registration });
-    app = started.app;
-    endpoint = `${started.url}/webhooks/sms`;
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await clearQueuePrefix(schema);
-    await dropSchema(schema);
-  });
+  const host = useTestApp(`ingest ${adapter} ${registration}`, { adapter, registration });
 
   /** Runs `send` and checks that it stored nothing. */
   async function expectNothingStored<T>(send: () => Promise<T>): Promise<T> {
-    const before = await rowCount(app);
+    const before = await rowCount(host.app);
     const result = await send();
-    expect(await rowCount(app)).toBe(before);
+    expect(await rowCount(host.app)).toBe(before);
     return result;
   }
 
   it('200: a valid new event is stored before the answer', async () => {
     const payload = freshPayload({ event: 'sms.failed' });
-    const response = await postSigned(endpoint, payload);
+    const response = await postSigned(host.endpoint, payload);
 
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ status: 'received', id: expect.any(String), duplicate: false });
-    const row = await app.get(OpenSmsWebhookService).findById(response.body.id);
+    const row = await host.app.get(OpenSmsWebhookService).findById(response.body.id);
     expect(row).toMatchObject({ event: 'sms.failed', messageId: payload.message_id, phone: '+254712345678', error: 'Invalid phone number' });
     expect(row?.payload).toEqual(payload);
   });
 
   it('200: a redelivery (same dedupe key, new webhook-id) answers the same id with duplicate:true', async () => {
     const payload = freshPayload();
-    const first = await postSigned(endpoint, payload);
-    const again = await expectNothingStored(() => postSigned(endpoint, payload));
+    const first = await postSigned(host.endpoint, payload);
+    const again = await expectNothingStored(() => postSigned(host.endpoint, payload));
 
     expect(again.status).toBe(200);
     expect(again.body).toEqual({ status: 'received', id: first.body.id, duplicate: true });
@@ -80,14 +65,14 @@ describe.each(combinations)('ingest: the §3 status table on $adapter with $regi
     ['no webhook-timestamp', ({ 'webhook-timestamp': _omitted, ...headers }: Record<string, string>) => headers],
   ])('401: %s, nothing stored', async (_case, headersFrom) => {
     const signed = signWebhook(freshPayload(), TEST_SECRET);
-    const response = await expectNothingStored(() => postRaw(endpoint, signed.body, headersFrom(signed.headers)));
+    const response = await expectNothingStored(() => postRaw(host.endpoint, signed.body, headersFrom(signed.headers)));
 
     expect(response.status).toBe(401);
     expect(response.body).toMatchObject({ statusCode: 401, message: expect.stringMatching(/^Invalid webhook signature/) });
   });
 
   it('401: a signature made with another secret, nothing stored', async () => {
-    const response = await expectNothingStored(() => postSigned(endpoint, freshPayload(), { secret: OTHER_SECRET }));
+    const response = await expectNothingStored(() => postSigned(host.endpoint, freshPayload(), { secret: OTHER_SECRET }));
     expect(response.status).toBe(401);
     expect(response.body.message).toBe('Invalid webhook signature: no signature matches');
   });
@@ -97,14 +82,14 @@ describe.each(combinations)('ingest: the §3 status table on $adapter with $regi
     ['too far in the future', 301],
   ])('401: a timestamp %s, nothing stored', async (_case, offsetSeconds) => {
     const timestamp = Math.floor(Date.now() / 1000) + offsetSeconds;
-    const response = await expectNothingStored(() => postSigned(endpoint, freshPayload(), { timestamp }));
+    const response = await expectNothingStored(() => postSigned(host.endpoint, freshPayload(), { timestamp }));
     expect(response.status).toBe(401);
     expect(response.body.message).toBe('Invalid webhook signature: signature timestamp outside the tolerance');
   });
 
   it('401: a body changed after signing, nothing stored', async () => {
     const signed = signWebhook(freshPayload(), TEST_SECRET);
-    const response = await expectNothingStored(() => postRaw(endpoint, signed.body.replace('+254', '+255'), signed.headers));
+    const response = await expectNothingStored(() => postRaw(host.endpoint, signed.body.replace('+254', '+255'), signed.headers));
     expect(response.status).toBe(401);
   });
 
@@ -114,7 +99,7 @@ describe.each(combinations)('ingest: the §3 status table on $adapter with $regi
     ['a bad timestamp', { timestamp: 'yesterday' }, /timestamp must be a valid ISO 8601/],
     ['no message_id', { message_id: undefined }, /message_id/],
   ])('400: %s is listed, and the call is kept as invalid', async (_case, fields, problem) => {
-    const response = await postSigned(endpoint, freshPayload(fields));
+    const response = await postSigned(host.endpoint, freshPayload(fields));
 
     expect(response.status).toBe(400);
     expect(response.body).toEqual({
@@ -124,41 +109,41 @@ describe.each(combinations)('ingest: the §3 status table on $adapter with $regi
       problems: expect.arrayContaining([expect.stringMatching(problem)]),
       id: expect.any(String),
     });
-    const row = await app.get(OpenSmsWebhookService).findById(response.body.id);
+    const row = await host.app.get(OpenSmsWebhookService).findById(response.body.id);
     expect(row).toMatchObject({ state: 'invalid', dedupeKey: null, lastError: expect.stringMatching(problem) });
   });
 
   it('400: JSON that is not an object is kept as invalid', async () => {
     const signed = signWebhook('[1,2,3]', TEST_SECRET);
-    const response = await postRaw(endpoint, signed.body, signed.headers);
+    const response = await postRaw(host.endpoint, signed.body, signed.headers);
 
     expect(response.status).toBe(400);
     expect(response.body.problems).toEqual(['body must be a JSON object']);
-    expect(await app.get(OpenSmsWebhookService).findById(response.body.id)).toMatchObject({ state: 'invalid', payload: [1, 2, 3] });
+    expect(await host.app.get(OpenSmsWebhookService).findById(response.body.id)).toMatchObject({ state: 'invalid', payload: [1, 2, 3] });
   });
 
   // NOTE: the framework's JSON parser (body-parser on Express, Fastify's own) refuses such a body
   // before any route guard runs, so the call is answered 400 but cannot be kept in the inbox.
   it('400: a body that is not JSON at all is refused by the JSON parser, nothing stored', async () => {
     const signed = signWebhook('{"event": "sms.delivered",', TEST_SECRET);
-    const response = await expectNothingStored(() => postRaw(endpoint, signed.body, signed.headers));
+    const response = await expectNothingStored(() => postRaw(host.endpoint, signed.body, signed.headers));
 
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ statusCode: 400, message: expect.any(String) });
   });
 
   it('200: an event type this version does not know is stored and, without a "*" handler, ignored', async () => {
-    const response = await postSigned(endpoint, { event: 'sms.clicked', message_id: `msg_click_${serial++}` });
+    const response = await postSigned(host.endpoint, { event: 'sms.clicked', message_id: `msg_click_${serial++}` });
 
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ status: 'received', id: expect.any(String), duplicate: false });
-    const service = app.get(OpenSmsWebhookService);
+    const service = host.app.get(OpenSmsWebhookService);
     expect(await service.findById(response.body.id)).toMatchObject({ event: 'sms.clicked' });
     await waitFor('ignored row', async () => (await service.findById(response.body.id))?.state === 'ignored');
   });
 
   it('413: a body over 64 KiB, nothing stored', async () => {
-    const response = await expectNothingStored(() => postSigned(endpoint, freshPayload({ padding: 'x'.repeat(65 * 1024) })));
+    const response = await expectNothingStored(() => postSigned(host.endpoint, freshPayload({ padding: 'x'.repeat(65 * 1024) })));
     expect(response.status).toBe(413);
     expect(response.body).toMatchObject({ statusCode: 413 });
   });
@@ -167,7 +152,7 @@ describe.each(combinations)('ingest: the §3 status table on $adapter with $regi
     '415: Content-Type %s, nothing stored',
     async (contentType) => {
       const signed = signWebhook(freshPayload(), TEST_SECRET);
-      const response = await expectNothingStored(() => postRaw(endpoint, signed.body, { ...signed.headers, 'content-type': contentType }));
+      const response = await expectNothingStored(() => postRaw(host.endpoint, signed.body, { ...signed.headers, 'content-type': contentType }));
       expect(response.status).toBe(415);
       expect(response.body).toMatchObject({ statusCode: 415 });
     },
@@ -175,17 +160,17 @@ describe.each(combinations)('ingest: the §3 status table on $adapter with $regi
 
   it('20 concurrent identical deliveries: one row, one job, exactly one duplicate:false', async () => {
     const signed = signWebhook(freshPayload(), TEST_SECRET);
-    const before = await rowCount(app);
-    const responses = await Promise.all(Array.from({ length: 20 }, () => postRaw(endpoint, signed.body, signed.headers)));
+    const before = await rowCount(host.app);
+    const responses = await Promise.all(Array.from({ length: 20 }, () => postRaw(host.endpoint, signed.body, signed.headers)));
 
     expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
     const ids = new Set(responses.map((response) => response.body.id));
     expect(ids.size).toBe(1);
     expect(responses.filter((response) => response.body.duplicate === false)).toHaveLength(1);
-    expect(await rowCount(app)).toBe(before + 1);
+    expect(await rowCount(host.app)).toBe(before + 1);
 
     const [id] = ids;
-    const queue = new Queue(QUEUE_NAME, { connection: { ...TEST_REDIS }, prefix: schema });
+    const queue = new Queue(QUEUE_NAME, { connection: { ...TEST_REDIS }, prefix: host.schema });
     try {
       expect(await queue.getJob(id)).toBeDefined();
       const jobIds = (await queue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'])).map((job) => job.id);
@@ -197,68 +182,42 @@ describe.each(combinations)('ingest: the §3 status table on $adapter with $regi
 });
 
 describe.each(adapters)('ingest on %s without raw bodies', (adapter) => {
-  const schema = uniqueName(`ingest norawbody ${adapter}`);
-  let app: INestApplication;
-  let endpoint: string;
-
-  beforeAll(async () => {
-    await createSchema(schema);
-    const started = await startTestApp({ schema, queuePrefix: schema, adapter, rawBody: false });
-    app = started.app;
-    endpoint = `${started.url}/webhooks/sms`;
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await clearQueuePrefix(schema);
-    await dropSchema(schema);
-  });
+  const host = useTestApp(`ingest norawbody ${adapter}`, { adapter, rawBody: false });
 
   it('answers with how to enable them instead of verifying re-serialised JSON, storing nothing', async () => {
-    const response = await postSigned(endpoint, freshPayload());
+    const response = await postSigned(host.endpoint, freshPayload());
 
     expect(response.status).toBe(500);
     expect(response.body.message).toContain('NestFactory.create(AppModule, { rawBody: true })');
-    expect(await rowCount(app)).toBe(0);
+    expect(await rowCount(host.app)).toBe(0);
   });
 });
 
 describe.each(adapters)('ingest on %s when the inbox database is unreachable', (adapter) => {
-  const schema = uniqueName(`ingest nodb ${adapter}`);
   let proxy: TcpProxy;
-  let app: INestApplication;
-  let endpoint: string;
 
   beforeAll(async () => {
-    await createSchema(schema);
     const database = new URL(TEST_DATABASE_URL);
     proxy = await startTcpProxy({ host: database.hostname, port: Number(database.port || 5432) });
-    database.hostname = '127.0.0.1';
-    database.port = String(proxy.port);
-    const started = await startTestApp({
-      schema,
-      queuePrefix: schema,
-      adapter,
-      databaseUrl: database.toString(),
-      options: { storeTimeoutMs: 1500, retryAfterSeconds: 17 },
-    });
-    app = started.app;
-    endpoint = `${started.url}/webhooks/sms`;
   });
 
   afterAll(async () => {
-    await app?.close();
     await proxy?.close();
-    await clearQueuePrefix(schema);
-    await dropSchema(schema);
+  });
+
+  const host = useTestApp(`ingest nodb ${adapter}`, () => {
+    const throughProxy = new URL(TEST_DATABASE_URL);
+    throughProxy.hostname = '127.0.0.1';
+    throughProxy.port = String(proxy.port);
+    return { adapter, databaseUrl: throughProxy.toString(), options: { storeTimeoutMs: 1500, retryAfterSeconds: 17 } };
   });
 
   it('answers 503 with Retry-After, never 2xx, and stores nothing', async () => {
     const payload = freshPayload();
-    expect((await postSigned(endpoint, freshPayload())).status).toBe(200);
+    expect((await postSigned(host.endpoint, freshPayload())).status).toBe(200);
     proxy.cut();
 
-    const response = await postSigned(endpoint, payload);
+    const response = await postSigned(host.endpoint, payload);
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('17');
     expect(response.body).toMatchObject({ statusCode: 503, message: expect.stringMatching(/not stored/) });
@@ -266,7 +225,7 @@ describe.each(adapters)('ingest on %s when the inbox database is unreachable', (
     const direct = new DataSource({ type: 'postgres', url: TEST_DATABASE_URL });
     await direct.initialize();
     try {
-      const rows = await direct.query(`SELECT 1 FROM "${schema}"."opensms_webhook_events" WHERE "message_id" = $1`, [payload.message_id]);
+      const rows = await direct.query(`SELECT 1 FROM "${host.schema}"."opensms_webhook_events" WHERE "message_id" = $1`, [payload.message_id]);
       expect(rows).toHaveLength(0);
     } finally {
       await direct.destroy();

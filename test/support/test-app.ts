@@ -10,7 +10,7 @@ import {
   type OpenSmsWebhookModuleOptions,
 } from '@opensms/nestjs-webhooks';
 import { deleteKeysWithPrefix } from './redis-keys';
-import { TEST_DATABASE_URL, TEST_REDIS } from './test-database';
+import { createSchema, dropSchema, TEST_DATABASE_URL, TEST_REDIS, uniqueName } from './test-database';
 
 export type HttpAdapterName = 'express' | 'fastify';
 
@@ -94,6 +94,59 @@ export async function startTestApp(options: TestAppOptions): Promise<{ app: INes
   await app.listen(0, '127.0.0.1');
   return { app, url: await app.getUrl() };
 }
+
+/** A test app of one `describe` block, on a schema and a queue prefix of its own. */
+export interface TestAppScope {
+  readonly schema: string;
+  readonly app: INestApplication;
+  /** The app's base URL. */
+  readonly url: string;
+  /** URL of the webhook route (default path). */
+  readonly endpoint: string;
+}
+
+/**
+ * Declares `beforeAll`/`afterAll` that create a fresh schema, start a test app on it with its own
+ * queue prefix, and remove all of it afterwards. `options` may be a function, called in
+ * `beforeAll`, when it depends on something an earlier `beforeAll` started.
+ */
+export function useTestApp(
+  label: string,
+  options: AppOptionsOfScope | (() => AppOptionsOfScope) = {},
+): TestAppScope {
+  const schema = uniqueName(label);
+  let started: { app: INestApplication; url: string } | undefined;
+
+  beforeAll(async () => {
+    await createSchema(schema);
+    started = await startTestApp({ ...(typeof options === 'function' ? options() : options), schema, queuePrefix: schema });
+  });
+
+  afterAll(async () => {
+    await started?.app.close();
+    await clearQueuePrefix(schema);
+    await dropSchema(schema);
+  });
+
+  const running = () => {
+    if (!started) throw new Error(`The test app "${label}" is not started yet (use it inside a test)`);
+    return started;
+  };
+  return {
+    schema,
+    get app() {
+      return running().app;
+    },
+    get url() {
+      return running().url;
+    },
+    get endpoint() {
+      return `${running().url}/webhooks/sms`;
+    },
+  };
+}
+
+type AppOptionsOfScope = Omit<TestAppOptions, 'schema' | 'queuePrefix'>;
 
 /** Deletes every BullMQ key under a prefix (on the shared Redis, only this file's keys). */
 export function clearQueuePrefix(prefix: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { signWebhook, type SignWebhookOptions } from '@opensms/nestjs-webhooks';
+import { openSmsPayload, signWebhook, type SignWebhookOptions } from '@opensms/nestjs-webhooks';
 import { TEST_SECRET } from './test-app';
 
 export interface WebhookResponse {
@@ -7,20 +7,8 @@ export interface WebhookResponse {
   body: any;
 }
 
-/** A payload as OpenSMS sends it, with defaults for the fields not given. */
-export function smsPayload(fields: Record<string, unknown> = {}): Record<string, unknown> {
-  const event = (fields.event as string | undefined) ?? 'sms.delivered';
-  const status = event.startsWith('sms.') ? event.slice(4) : 'delivered';
-  return {
-    event,
-    message_id: 'msg_123456',
-    phone: '+254712345678',
-    status,
-    ...(event === 'sms.failed' ? { error: 'Invalid phone number' } : {}),
-    timestamp: '2024-01-13T12:00:00Z',
-    ...fields,
-  };
-}
+/** A payload as OpenSMS sends it, with defaults for the fields not given (the testing kit's). */
+export const smsPayload = openSmsPayload;
 
 /** POSTs raw bytes with the given headers. */
 export async function postRaw(url: string, body: string | Buffer, headers: Record<string, string>): Promise<WebhookResponse> {

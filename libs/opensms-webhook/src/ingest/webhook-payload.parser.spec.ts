@@ -1,13 +1,7 @@
 import { parseWebhookPayload } from './webhook-payload.parser';
+import { openSmsPayload } from '../testing/open-sms-payload';
 
-const VALID = {
-  event: 'sms.failed',
-  message_id: 'msg_123456',
-  phone: '+254712345678',
-  status: 'failed',
-  error: 'Invalid phone number',
-  timestamp: '2024-01-13T12:00:00Z',
-};
+const VALID = openSmsPayload({ event: 'sms.failed' });
 
 const parse = (body: unknown) => parseWebhookPayload(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)));
 

@@ -9,17 +9,11 @@ import {
   UnknownSmsEvent,
 } from '../events/sms-events';
 import { dispatchToHandlers } from './dispatch-to-handlers';
+import { openSmsPayload } from './open-sms-payload';
 
 const manager = { marker: 'test-manager' } as unknown as EntityManager;
 
-const failedPayload = {
-  event: 'sms.failed',
-  message_id: 'msg_123456',
-  phone: '+254712345678',
-  status: 'failed',
-  error: 'Invalid phone number',
-  timestamp: '2024-01-13T12:00:00Z',
-};
+const failedPayload = openSmsPayload({ event: 'sms.failed' });
 
 /** A host handler class as a user would write it. */
 @Injectable()

@@ -1,2 +1,3 @@
 export { dispatchToHandlers, type OpenSmsPayload } from './dispatch-to-handlers';
+export { openSmsPayload } from './open-sms-payload';
 export { signWebhook, type SignedWebhook, type SignWebhookOptions } from './sign-webhook';

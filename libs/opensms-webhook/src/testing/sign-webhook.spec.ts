@@ -3,19 +3,13 @@ import { StandardWebhooksVerifier } from '../ingest/verifiers/standard-webhooks.
 import { StripeStyleVerifier } from '../ingest/verifiers/stripe-style.verifier';
 import { decodeWebhookSecrets } from '../ingest/webhook-secret';
 import { signWebhook } from './sign-webhook';
+import { openSmsPayload } from './open-sms-payload';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const RAW_SECRET = 'a plain shared secret';
 const NOW = 1_700_000_000;
 const TOLERANCE = 300;
-const PAYLOAD = {
-  event: 'sms.failed',
-  message_id: 'msg_123456',
-  phone: '+254712345678',
-  status: 'failed',
-  error: 'Invalid phone number',
-  timestamp: '2024-01-13T12:00:00Z',
-};
+const PAYLOAD = openSmsPayload({ event: 'sms.failed' });
 
 /** The request a receiver sees for a signed call. */
 const asRequest = ({ body, headers }: ReturnType<typeof signWebhook>) => ({ headers, rawBody: Buffer.from(body) });
