@@ -63,10 +63,14 @@ export class OwnedQueueConnection {
   }
 }
 
-/** Request path: fail fast. Worker: BullMQ's production settings (wait for Redis, never fail a command). */
+/**
+ * Request path: fail fast. Worker: BullMQ's production settings (wait for Redis, never fail a
+ * command). Both: a socket that never connected is dropped at once on shutdown (ioredis would
+ * keep the process alive for its 2 s default).
+ */
 const REDIS_ROLE_OPTIONS: Record<QueueConnectionRole, RedisOptions> = {
-  producer: { enableOfflineQueue: false, maxRetriesPerRequest: 1 },
-  worker: { maxRetriesPerRequest: null },
+  producer: { enableOfflineQueue: false, maxRetriesPerRequest: 1, disconnectTimeout: 200 },
+  worker: { maxRetriesPerRequest: null, disconnectTimeout: 200 },
 };
 
 /** The worker side's connection, shared by the worker and the queue registration. */
