@@ -6,8 +6,8 @@ export const messages = {
     `Stored invalid webhook call as inbox ${id}: ${problems.join('; ')}`,
   rejectedSignature: (reason: string) => `Rejected webhook call: ${reason}`,
   storeFailed: (error: unknown) => `Inbox unavailable, answered 503: ${describeError(error)}`,
-  enqueueFailed: (count: number, error: unknown) =>
-    `Could not enqueue ${count} stored event(s); the reconciler will: ${describeError(error)}`,
+  enqueueFailed: (error: unknown) =>
+    `Could not enqueue a stored event; the reconciler will: ${describeError(error)}`,
   redisError: (error: unknown) => `Queue connection error: ${describeError(error)}`,
   processed: (id: string, event: string, stale: boolean) =>
     `Processed ${event} (inbox ${id})${stale ? ' [stale: a later event of this message was already processed]' : ''}`,

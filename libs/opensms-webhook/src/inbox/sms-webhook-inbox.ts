@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityTarget, type ObjectLiteral, type QueryRunner } from 'typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
 import type { SmsEventSource } from '../events/sms-events';
 import { HandlerRunEntity } from './handler-run.entity';
+import { qualifiedTableName } from './qualified-table-name';
 import { SmsWebhookEventEntity } from './sms-webhook-event.entity';
 import { type SmsWebhookEventState, UNFINISHED_STATES } from './sms-webhook-event-state';
 
@@ -91,8 +92,8 @@ export class SmsWebhookInbox {
   readonly handlerRuns: string;
 
   constructor(@InjectDataSource() readonly dataSource: DataSource) {
-    this.events = quotedTable(dataSource, SmsWebhookEventEntity);
-    this.handlerRuns = quotedTable(dataSource, HandlerRunEntity);
+    this.events = qualifiedTableName(dataSource, dataSource.getMetadata(SmsWebhookEventEntity).tableName);
+    this.handlerRuns = qualifiedTableName(dataSource, dataSource.getMetadata(HandlerRunEntity).tableName);
   }
 
   /** Stores a signed call that failed validation (state `invalid`, no dedupe key); returns its id. */
@@ -295,10 +296,4 @@ export class SmsWebhookInbox {
       [id, state, fields.lastError !== undefined, fields.lastError ?? null, fields.attempts ?? null],
     );
   }
-}
-
-function quotedTable(dataSource: DataSource, entity: EntityTarget<ObjectLiteral>): string {
-  const metadata = dataSource.getMetadata(entity);
-  const schema = metadata.schema ?? (dataSource.options as { schema?: string }).schema;
-  return schema ? `"${schema}"."${metadata.tableName}"` : `"${metadata.tableName}"`;
 }

@@ -6,6 +6,7 @@ import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import { SmsEventProducer } from '../queue/sms-event.producer';
 import { InboxUnavailableError } from './inbox-unavailable.filter';
+import { withTimeout } from '../with-timeout';
 import { MicroBatcher } from './micro-batcher';
 import { headerValue, type WebhookRequestHeaders } from './webhook-request';
 import { parseWebhookPayload } from './webhook-payload.parser';
@@ -76,17 +77,12 @@ export class WebhookIngestService {
 
   /** Runs an inbox write, turning any failure or a wait beyond `storeTimeoutMs` into a 503. */
   private async durably<T>(write: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.options.storeTimeoutMs} ms`)), this.options.storeTimeoutMs);
-    });
+    const { storeTimeoutMs } = this.options;
     try {
-      return await Promise.race([write(), timeout]);
+      return await withTimeout(write(), storeTimeoutMs, `no answer within ${storeTimeoutMs} ms`);
     } catch (error) {
       this.logger.error(messages.storeFailed(error));
       throw new InboxUnavailableError(error);
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

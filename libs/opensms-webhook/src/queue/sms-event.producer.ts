@@ -4,6 +4,7 @@ import { DISPATCH_JOB_NAME, OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.
 import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import { MicroBatcher } from '../ingest/micro-batcher';
+import { withTimeout } from '../with-timeout';
 import { OwnedQueueConnection } from './queue-connection';
 import { type SmsEventJobData, smsEventJobOptions } from './sms-event-job';
 
@@ -33,24 +34,14 @@ export class SmsEventProducer implements OnApplicationShutdown {
 
   /** Enqueues one event, waiting at most `enqueueTimeoutMs`. Resolves `false` when it could not. */
   async enqueue(eventId: string): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${this.options.enqueueTimeoutMs} ms`)), this.options.enqueueTimeoutMs);
-    });
+    const { enqueueTimeoutMs } = this.options;
     try {
-      await Promise.race([this.batcher.add(eventId), timeout]);
+      await withTimeout(this.batcher.add(eventId), enqueueTimeoutMs, `Redis did not answer within ${enqueueTimeoutMs} ms`);
       return true;
     } catch (error) {
-      this.logThrottled(messages.enqueueFailed(1, error));
+      this.logThrottled(messages.enqueueFailed(error));
       return false;
-    } finally {
-      clearTimeout(timer);
     }
-  }
-
-  /** Enqueues many events in one round trip (reconciler, replay). Throws when Redis fails. */
-  async enqueueMany(eventIds: readonly string[]): Promise<void> {
-    if (eventIds.length > 0) await this.addBulk(eventIds);
   }
 
   /**
@@ -64,8 +55,9 @@ export class SmsEventProducer implements OnApplicationShutdown {
 
   /** Replaces the jobs of re-opened events (a dead event's failed job would block a new one). */
   async requeue(eventIds: readonly string[]): Promise<void> {
+    if (eventIds.length === 0) return;
     await Promise.all(eventIds.map((id) => this.queue.remove(id)));
-    await this.enqueueMany(eventIds);
+    await this.addBulk(eventIds);
   }
 
   async onApplicationShutdown(): Promise<void> {

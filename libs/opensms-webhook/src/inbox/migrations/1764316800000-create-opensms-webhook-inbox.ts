@@ -1,12 +1,13 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { qualifiedTableName } from '../qualified-table-name';
 
 /** Creates the inbox (`opensms_webhook_events`) and the handler-completion table. */
 export class CreateOpenSmsWebhookInbox1764316800000 implements MigrationInterface {
   name = 'CreateOpenSmsWebhookInbox1764316800000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const events = qualified(queryRunner, 'opensms_webhook_events');
-    const runs = qualified(queryRunner, 'opensms_webhook_handler_runs');
+    const events = qualifiedTableName(queryRunner.connection, 'opensms_webhook_events');
+    const runs = qualifiedTableName(queryRunner.connection, 'opensms_webhook_handler_runs');
     await queryRunner.query(`
       CREATE TABLE ${events} (
         "id" uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -43,12 +44,7 @@ export class CreateOpenSmsWebhookInbox1764316800000 implements MigrationInterfac
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP TABLE ${qualified(queryRunner, 'opensms_webhook_handler_runs')}`);
-    await queryRunner.query(`DROP TABLE ${qualified(queryRunner, 'opensms_webhook_events')}`);
+    await queryRunner.query(`DROP TABLE ${qualifiedTableName(queryRunner.connection, 'opensms_webhook_handler_runs')}`);
+    await queryRunner.query(`DROP TABLE ${qualifiedTableName(queryRunner.connection, 'opensms_webhook_events')}`);
   }
-}
-
-function qualified(queryRunner: QueryRunner, table: string): string {
-  const schema = (queryRunner.connection.options as { schema?: string }).schema;
-  return schema ? `"${schema}"."${table}"` : `"${table}"`;
 }
