@@ -201,15 +201,16 @@ describe.each(adapters)('ingest on %s when the inbox database is unreachable', (
     proxy = await startTcpProxy({ host: database.hostname, port: Number(database.port || 5432) });
   });
 
-  afterAll(async () => {
-    await proxy?.close();
-  });
-
   const host = useTestApp(`ingest nodb ${adapter}`, () => {
     const throughProxy = new URL(TEST_DATABASE_URL);
     throughProxy.hostname = '127.0.0.1';
     throughProxy.port = String(proxy.port);
     return { adapter, databaseUrl: throughProxy.toString(), options: { storeTimeoutMs: 1500, retryAfterSeconds: 17 } };
+  });
+
+  // NOTE: declared after the app, so that the app has closed before its proxy goes away.
+  afterAll(async () => {
+    await proxy?.close();
   });
 
   it('answers 503 with Retry-After, never 2xx, and stores nothing', async () => {

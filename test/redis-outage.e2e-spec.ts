@@ -11,14 +11,15 @@ describe('Redis unreachable, in one process', () => {
     redis = await startRedisServer();
   });
 
-  afterAll(async () => {
-    await redis?.stop();
-  });
-
   const host = useTestApp('redis_outage', () => ({
     providers: [RecordingConsumer],
     options: { redis: { host: '127.0.0.1', port: redis.port } },
   }));
+
+  // NOTE: declared after the app, so that the app has closed before its Redis goes away.
+  afterAll(async () => {
+    await redis?.stop();
+  });
 
   it('still acknowledges a stored event within about a second, and the application still shuts down', async () => {
     await redis.stop();

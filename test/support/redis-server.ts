@@ -54,6 +54,11 @@ export class RedisServerProcess {
     await this.withClient((client) => client.flushall());
   }
 
+  /** Sets a server setting (CONFIG SET), e.g. `maxmemory-policy`. */
+  async configSet(name: string, value: string): Promise<void> {
+    await this.withClient((client) => client.config('SET', name, value));
+  }
+
   /**
    * Whether the server answers PING. Plain TCP: an ioredis client that was refused keeps the test
    * process alive for a while after it is disconnected.
@@ -73,7 +78,14 @@ export class RedisServerProcess {
   }
 
   private async withClient<T>(work: (client: Redis) => Promise<T>): Promise<T> {
-    const client = new Redis({ host: '127.0.0.1', port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis({
+      host: '127.0.0.1',
+      port: this.port,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      disconnectTimeout: 200,
+    });
     try {
       await client.connect();
       return await work(client);

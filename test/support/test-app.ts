@@ -1,4 +1,4 @@
-import { type DynamicModule, type INestApplication, Module, type Provider, type Type } from '@nestjs/common';
+import { type DynamicModule, type INestApplication, type LoggerService, Module, type Provider, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -32,6 +32,8 @@ export interface TestAppOptions {
   /** Host migrations, run after the library's. */
   migrations?: Type<unknown>[];
   rawBody?: boolean;
+  /** Receives the app's logs (default: errors only, or everything with TEST_LOGS=1). */
+  logger?: LoggerService;
   /** TypeORM pool size. */
   poolSize?: number;
   /** Overrides the database URL (e.g. through a proxy). */
@@ -87,7 +89,7 @@ export async function startTestApp(options: TestAppOptions): Promise<{ app: INes
   const adapter = options.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
   const app = await NestFactory.create(testRootModule(options), adapter, {
     rawBody: options.rawBody ?? true,
-    logger: process.env.TEST_LOGS ? undefined : ['error'],
+    logger: options.logger ?? (process.env.TEST_LOGS ? undefined : ['error']),
     abortOnError: false,
   });
   app.enableShutdownHooks();
