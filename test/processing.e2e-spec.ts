@@ -1,9 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import {
   OpenSmsWebhookService,
-  SMS_WEBHOOK_EVENT_STATES,
-  type SmsWebhookEventEntity,
-  type SmsWebhookEventState,
+  SMS_EVENT_STATES,
+  type SmsEventEntity,
+  type SmsEventState,
   UnknownSmsEvent,
 } from '@opensms/nestjs-webhooks';
 import { Queue } from 'bullmq';
@@ -55,11 +55,11 @@ describe('processing', () => {
   async function waitForState(
     service: OpenSmsWebhookService,
     id: string,
-    state: SmsWebhookEventState,
-  ): Promise<SmsWebhookEventEntity> {
-    let row: SmsWebhookEventEntity | null = null;
+    state: SmsEventState,
+  ): Promise<SmsEventEntity> {
+    let row: SmsEventEntity | null = null;
     await waitFor(`inbox ${id} to be ${state}`, async () => (row = await service.findById(id))?.state === state, 30_000);
-    return row as unknown as SmsWebhookEventEntity;
+    return row as unknown as SmsEventEntity;
   }
 
   /** Handlers whose write for an inbox event is in the host table, one entry per row. */
@@ -201,7 +201,7 @@ describe('processing', () => {
       await waitForState(service, ignored, 'ignored');
 
       const after = await service.countByState();
-      expect(Object.keys(after).sort()).toEqual([...SMS_WEBHOOK_EVENT_STATES].sort());
+      expect(Object.keys(after).sort()).toEqual([...SMS_EVENT_STATES].sort());
       expect(after).toEqual({ ...before, processed: before.processed + 1, ignored: before.ignored + 1 });
     });
 

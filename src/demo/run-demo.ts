@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { OpenSmsWebhookService, signWebhook, SMS_WEBHOOK_EVENT_STATES } from '@opensms/nestjs-webhooks';
+import { OpenSmsWebhookService, signWebhook, SMS_EVENT_STATES } from '@opensms/nestjs-webhooks';
 import { DataSource } from 'typeorm';
 import { createExampleApp } from '../app.factory';
 import { type RawEnvironment, validateAppConfig } from '../config/app.config';
@@ -144,7 +144,7 @@ async function report(run: DemoRun): Promise<void> {
 
   const counts = await run.inbox.countByState();
   console.log('\nInbox (OpenSmsWebhookService.countByState):\n');
-  console.log(formatTable(['state', 'events'], SMS_WEBHOOK_EVENT_STATES.map((state) => [state, counts[state]])));
+  console.log(formatTable(['state', 'events'], SMS_EVENT_STATES.map((state) => [state, counts[state]])));
 
   EXPECTED_MESSAGES.forEach((expected, index) => {
     const message = messages[index];
@@ -156,7 +156,7 @@ async function report(run: DemoRun): Promise<void> {
       );
     }
   });
-  const unexpected = SMS_WEBHOOK_EVENT_STATES.filter((state) => state !== 'processed' && counts[state] > 0);
+  const unexpected = SMS_EVENT_STATES.filter((state) => state !== 'processed' && counts[state] > 0);
   if (counts.processed !== EXPECTED_PROCESSED || unexpected.length > 0) {
     run.problems.push(`inbox: ${JSON.stringify(counts)}, expected ${EXPECTED_PROCESSED} processed and nothing else`);
   }

@@ -27,15 +27,15 @@ export {
 } from './events/sms-events';
 export { KNOWN_SMS_EVENTS, type KnownSmsEventName, type SmsEventType } from './events/sms-event-types';
 
-export { SmsWebhookEventEntity } from './inbox/sms-webhook-event.entity';
-export { HandlerRunEntity } from './inbox/handler-run.entity';
-export { type SmsWebhookEventState, SMS_WEBHOOK_EVENT_STATES } from './inbox/sms-webhook-event-state';
-export type { InboxFilter } from './inbox/sms-webhook-inbox';
+export { SmsEventEntity } from './inbox/sms-event.entity';
+export { SmsEventHandlerRunEntity } from './inbox/sms-event-handler-run.entity';
+export { type SmsEventState, SMS_EVENT_STATES } from './inbox/sms-event-state';
+export type { SmsEventFilter } from './inbox/sms-event.queries';
 export { OPENSMS_WEBHOOK_MIGRATIONS, CreateOpenSmsWebhookInbox1764316800000 } from './inbox/migrations';
 
 export { defaultDedupeKey } from './ingest/dedupe-key';
-export { SmsWebhookPayloadDto } from './ingest/sms-webhook-payload.dto';
-export type { WebhookReceipt } from './ingest/webhook-ingest.service';
+export { SmsEventPayloadDto } from './ingest/sms-event-payload.dto';
+export type { SmsEventReceipt } from './ingest/sms-event-ingest.service';
 export type { SignedWebhookRequest, WebhookRequestHeaders } from './ingest/webhook-request';
 export type { SignatureVerification, SignatureVerifier } from './ingest/verifiers/signature-verifier.interface';
 export { StandardWebhooksVerifier } from './ingest/verifiers/standard-webhooks.verifier';

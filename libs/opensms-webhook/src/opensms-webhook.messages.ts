@@ -17,6 +17,11 @@ export const messages = {
   dead: (id: string, event: string, attempts: number, error: string | null) =>
     `Event ${event} (inbox ${id}) is dead after ${attempts} attempt(s): ${error ?? 'unknown error'}. ` +
     'Replay it with OpenSmsWebhookService.replay() or the CLI once the cause is fixed.',
+  reconcileFailed: (error: unknown) => `Reconciler sweep failed, will try again: ${describeError(error)}`,
+  retentionFailed: (error: unknown) => `Retention failed, will try again: ${describeError(error)}`,
+  workerStopped: (error: unknown) => `Worker stopped: ${describeError(error)}`,
+  secretResolverFailed: (error: unknown) => `secretResolver failed: ${describeError(error)}`,
+  unusableSecret: (error: unknown) => `secretResolver returned an unusable secret: ${describeError(error)}`,
   reconciled: (count: number) => `Reconciler re-enqueued ${count} stored event(s) that had no job`,
   pruned: (count: number, days: number) => `Retention pruned ${count} finished event(s) older than ${days} day(s)`,
   evictionPolicy: (policy: string) =>

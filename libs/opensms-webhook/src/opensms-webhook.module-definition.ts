@@ -7,15 +7,17 @@ import { SmsEventHandlerRegistry } from './dispatch/sms-event-handler.registry';
 import { SmsEventMetadataAccessor } from './dispatch/sms-event-metadata.accessor';
 import { createSmsEventProcessor } from './dispatch/sms-event.processor';
 import { SmsEventDispatcher } from './dispatch/sms-event.dispatcher';
-import { HandlerRunEntity } from './inbox/handler-run.entity';
-import { SmsEventReconciler } from './inbox/sms-event.reconciler';
-import { SmsWebhookEventEntity } from './inbox/sms-webhook-event.entity';
-import { SmsWebhookInbox } from './inbox/sms-webhook-inbox';
-import { SmsWebhookRetention } from './inbox/sms-webhook.retention';
+import { SmsEventHandlerRunEntity } from './inbox/sms-event-handler-run.entity';
+import { SmsEventEntity } from './inbox/sms-event.entity';
+import { SmsEventLifecycle } from './inbox/sms-event.lifecycle';
+import { SmsEventQueries } from './inbox/sms-event.queries';
+import { SmsEventRetention } from './inbox/sms-event.retention';
+import { SmsEventTables } from './inbox/sms-event.tables';
+import { SmsEventWriter } from './inbox/sms-event.writer';
 import { InboxUnavailableFilter } from './ingest/inbox-unavailable.filter';
-import { createWebhookController } from './ingest/opensms-webhook.controller';
+import { createOpenSmsWebhookController } from './ingest/opensms-webhook.controller';
 import { SignatureGuard } from './ingest/signature.guard';
-import { WebhookIngestService } from './ingest/webhook-ingest.service';
+import { SmsEventIngestService } from './ingest/sms-event-ingest.service';
 import { OPENSMS_RESOLVED_OPTIONS } from './opensms-webhook.constants';
 import type {
   OpenSmsWebhookModuleExtras,
@@ -26,6 +28,7 @@ import { DEFAULT_MODULE_EXTRAS, resolveOpenSmsWebhookOptions } from './opensms-w
 import { OpenSmsWebhookService } from './opensms-webhook.service';
 import { WorkerQueueConnection } from './queue/queue-connection';
 import { SmsEventProducer } from './queue/sms-event.producer';
+import { SmsEventReconciler } from './queue/sms-event.reconciler';
 
 export const {
   ConfigurableModuleClass: ConfigurableOpenSmsWebhookModule,
@@ -65,7 +68,7 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
     imports: [
       optionsModule,
       DiscoveryModule,
-      TypeOrmModule.forFeature([SmsWebhookEventEntity, HandlerRunEntity]),
+      TypeOrmModule.forFeature([SmsEventEntity, SmsEventHandlerRunEntity]),
       BullModule.registerQueueAsync({
         name: extras.queueName,
         imports: [optionsModule],
@@ -77,12 +80,14 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
         }),
       }),
     ],
-    controllers: ingests ? [createWebhookController(extras.path)] : [],
+    controllers: ingests ? [createOpenSmsWebhookController(extras.path)] : [],
     providers: [
-      SmsWebhookInbox,
+      SmsEventTables,
+      SmsEventQueries,
+      SmsEventLifecycle,
       SmsEventProducer,
       OpenSmsWebhookService,
-      ...(ingests ? [WebhookIngestService, SignatureGuard, InboxUnavailableFilter] : []),
+      ...(ingests ? [SmsEventWriter, SmsEventIngestService, SignatureGuard, InboxUnavailableFilter] : []),
       ...(works
         ? [
             SmsEventMetadataAccessor,
@@ -90,7 +95,7 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
             SmsEventExplorer,
             SmsEventDispatcher,
             SmsEventReconciler,
-            SmsWebhookRetention,
+            SmsEventRetention,
             createSmsEventProcessor(extras),
           ]
         : []),

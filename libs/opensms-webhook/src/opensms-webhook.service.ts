@@ -1,34 +1,37 @@
 import { Injectable, Optional } from '@nestjs/common';
-import type { SmsWebhookEventEntity } from './inbox/sms-webhook-event.entity';
-import type { SmsWebhookEventState } from './inbox/sms-webhook-event-state';
-import { type InboxFilter, SmsWebhookInbox } from './inbox/sms-webhook-inbox';
-import { SmsEventReconciler } from './inbox/sms-event.reconciler';
-import { SmsWebhookRetention } from './inbox/sms-webhook.retention';
+import { WorkerModeRequiredError } from './errors/worker-mode-required.error';
+import type { SmsEventEntity } from './inbox/sms-event.entity';
+import type { SmsEventState } from './inbox/sms-event-state';
+import { SmsEventLifecycle } from './inbox/sms-event.lifecycle';
+import { type SmsEventFilter, SmsEventQueries } from './inbox/sms-event.queries';
+import { SmsEventRetention } from './inbox/sms-event.retention';
 import { SmsEventProducer } from './queue/sms-event.producer';
+import { SmsEventReconciler } from './queue/sms-event.reconciler';
 
 /** Operations on the inbox: look-ups, counts, replay of dead events, reconciliation, retention. */
 @Injectable()
 export class OpenSmsWebhookService {
   constructor(
-    private readonly inbox: SmsWebhookInbox,
+    private readonly queries: SmsEventQueries,
+    private readonly lifecycle: SmsEventLifecycle,
     private readonly producer: SmsEventProducer,
     @Optional() private readonly reconciler?: SmsEventReconciler,
-    @Optional() private readonly retention?: SmsWebhookRetention,
+    @Optional() private readonly retention?: SmsEventRetention,
   ) {}
 
   /** One inbox row by id. */
-  findById(id: string): Promise<SmsWebhookEventEntity | null> {
-    return this.inbox.findById(id);
+  findById(id: string): Promise<SmsEventEntity | null> {
+    return this.queries.findById(id);
   }
 
   /** Inbox rows matching a filter, newest first (100 by default). */
-  find(filter?: InboxFilter): Promise<SmsWebhookEventEntity[]> {
-    return this.inbox.find(filter);
+  find(filter?: SmsEventFilter): Promise<SmsEventEntity[]> {
+    return this.queries.find(filter);
   }
 
   /** Number of rows in each state. */
-  countByState(): Promise<Record<SmsWebhookEventState, number>> {
-    return this.inbox.countByState();
+  countByState(): Promise<Record<SmsEventState, number>> {
+    return this.queries.countByState();
   }
 
   /**
@@ -40,29 +43,29 @@ export class OpenSmsWebhookService {
   }
 
   /** Replays every `dead` event matching the filter (default: all, 1000 at most); returns their ids. */
-  async replayDead(filter: Omit<InboxFilter, 'state'> = {}): Promise<string[]> {
-    const dead = await this.inbox.find({ limit: 1000, ...filter, state: 'dead' });
+  async replayDead(filter: Omit<SmsEventFilter, 'state'> = {}): Promise<string[]> {
+    const dead = await this.queries.find({ limit: 1000, ...filter, state: 'dead' });
     return this.replayIds(dead.map((row) => row.id));
   }
 
   /** Enqueues, now, unfinished events older than `olderThanMs` that have no job. Needs a worker-mode module. */
   async reconcile(olderThanMs?: number): Promise<number> {
-    return this.requireWorker(this.reconciler).reconcile(olderThanMs);
+    return this.requireWorker(this.reconciler, 'reconcile()').reconcile(olderThanMs);
   }
 
   /** Prunes processed and ignored rows older than `days` now. Needs a worker-mode module. */
   async prune(days?: number): Promise<number> {
-    return this.requireWorker(this.retention).prune(days);
+    return this.requireWorker(this.retention, 'prune()').prune(days);
   }
 
   private async replayIds(ids: readonly string[]): Promise<string[]> {
-    const reopened = await this.inbox.reopen(ids);
+    const reopened = await this.lifecycle.reopen(ids);
     await this.producer.requeue(reopened);
     return reopened;
   }
 
-  private requireWorker<T>(part: T | undefined): T {
-    if (!part) throw new Error("OpenSmsWebhookModule runs in mode 'ingest': reconcile and prune run in worker processes");
+  private requireWorker<T>(part: T | undefined, operation: string): T {
+    if (!part) throw new WorkerModeRequiredError(operation);
     return part;
   }
 }

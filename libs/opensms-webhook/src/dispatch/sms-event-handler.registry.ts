@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DuplicateHandlerNameError } from '../errors/duplicate-handler-name.error';
 import { KNOWN_SMS_EVENTS } from '../events/sms-event-types';
 import type { SmsEvent, SmsEventContext, SmsEventSelector, UnknownSmsEvent } from '../events/sms-events';
 import { SmsEventMetadataAccessor } from './sms-event-metadata.accessor';
@@ -22,10 +23,7 @@ export class SmsEventHandlerRegistry {
     return this.accessor.handlerMethodsOf(instance).map(({ methodName, selectors }) => {
       const name = `${instance.constructor.name}.${methodName}`;
       if (this.handlers.some((handler) => handler.name === name)) {
-        throw new Error(
-          `Two @OnSmsEvent() handlers are named ${name}: handler names record completion, so they must be ` +
-            'unique. Rename one of the classes or methods.',
-        );
+        throw new DuplicateHandlerNameError(name);
       }
       const method = (instance as Record<string, (...args: unknown[]) => unknown>)[methodName];
       const handler: BoundSmsEventHandler = {

@@ -2,25 +2,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { UnrecoverableError } from 'bullmq';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { SmsEventDispatchError, type SmsEventHandlerFailure } from '../errors/sms-event-dispatch.error';
 import { toSmsEvent, type SmsEvent, type UnknownSmsEvent } from '../events/sms-events';
-import { type DispatchRow, SmsWebhookInbox } from '../inbox/sms-webhook-inbox';
-import { describeError, messages } from '../opensms-webhook.messages';
+import { type DispatchRow, SmsEventLifecycle } from '../inbox/sms-event.lifecycle';
+import { messages } from '../opensms-webhook.messages';
 import { type BoundSmsEventHandler, SmsEventHandlerRegistry } from './sms-event-handler.registry';
-import { withMessageLock } from './message-lock';
 
 /** How one attempt at an event ended, when it did not throw. */
 export type DispatchOutcome = 'processed' | 'ignored' | 'skipped';
-
-/** Some handlers failed on this attempt; `permanent` when retrying cannot help (or attempts are spent). */
-export class SmsEventDispatchError extends Error {
-  constructor(
-    readonly failures: readonly { handler: string; error: unknown }[],
-    readonly permanent: boolean,
-  ) {
-    super(failures.map(({ handler, error }) => `${handler}: ${describeError(error)}`).join('; '));
-    this.name = 'SmsEventDispatchError';
-  }
-}
 
 interface Attempt {
   /** 1-based number of this attempt. */
@@ -39,7 +28,7 @@ export class SmsEventDispatcher {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly inbox: SmsWebhookInbox,
+    private readonly lifecycle: SmsEventLifecycle,
     private readonly registry: SmsEventHandlerRegistry,
   ) {}
 
@@ -47,25 +36,25 @@ export class SmsEventDispatcher {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const outcome = await withMessageLock(runner, this.inbox.events, eventId, async () => {
-        const row = await this.inbox.claim(eventId, attempt, runner);
+      const outcome = await this.lifecycle.withMessageLock(runner, eventId, async () => {
+        const row = await this.lifecycle.claim(eventId, attempt, runner);
         if (!row) return 'skipped';
         const handlers = this.registry.handlersFor(row.event);
         if (handlers.length === 0) {
-          await this.inbox.setState(row.id, 'ignored', { attempts: attempt }, runner);
+          await this.lifecycle.setState(row.id, 'ignored', { attempts: attempt }, runner);
           this.logger.log(messages.ignored(row.id, row.event));
           return 'ignored';
         }
         const { stale } = row;
         const { failures, markedProcessed } = await this.runPending(runner, row, handlers, { attempt, stale });
         if (failures.length === 0) {
-          if (!markedProcessed) await this.inbox.setState(row.id, 'processed', { lastError: null, attempts: attempt }, runner);
+          if (!markedProcessed) await this.lifecycle.setState(row.id, 'processed', { lastError: null, attempts: attempt }, runner);
           this.logger.log(messages.processed(row.id, row.event, stale));
           return 'processed';
         }
         const permanent = isLast || failures.some(({ error }) => error instanceof UnrecoverableError);
         const failure = new SmsEventDispatchError(failures, permanent);
-        await this.inbox.setState(row.id, permanent ? 'dead' : 'failed', { lastError: failure.message, attempts: attempt }, runner);
+        await this.lifecycle.setState(row.id, permanent ? 'dead' : 'failed', { lastError: failure.message, attempts: attempt }, runner);
         if (permanent) this.logger.error(messages.dead(row.id, row.event, attempt, failure.message));
         throw failure;
       });
@@ -84,11 +73,11 @@ export class SmsEventDispatcher {
     row: DispatchRow,
     handlers: readonly BoundSmsEventHandler[],
     { attempt, stale }: { attempt: number; stale: boolean },
-  ): Promise<{ failures: { handler: string; error: unknown }[]; markedProcessed: boolean }> {
+  ): Promise<{ failures: SmsEventHandlerFailure[]; markedProcessed: boolean }> {
     const done = new Set(row.completedHandlers);
     const pending = handlers.filter((handler) => !done.has(handler.name));
     const event = toSmsEvent(row);
-    const failures: { handler: string; error: unknown }[] = [];
+    const failures: SmsEventHandlerFailure[] = [];
     let markedProcessed = false;
     for (const [index, handler] of pending.entries()) {
       const completesEvent = index === pending.length - 1 && failures.length === 0;
@@ -113,7 +102,7 @@ export class SmsEventDispatcher {
     await runner.startTransaction();
     try {
       await handler.invoke(event, { manager: runner.manager, eventId: row.id, attempt, stale, receivedAt: row.receivedAt });
-      await this.inbox.recordHandlerRun(row.id, handler.name, completesEvent ? attempt : undefined, runner);
+      await this.lifecycle.recordHandlerRun(row.id, handler.name, completesEvent ? attempt : undefined, runner);
       await runner.commitTransaction();
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction();

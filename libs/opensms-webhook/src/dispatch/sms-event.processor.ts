@@ -8,10 +8,11 @@ import {
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
-import { describeError, messages } from '../opensms-webhook.messages';
+import { messages } from '../opensms-webhook.messages';
 import type { OpenSmsWebhookModuleExtras, ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import type { SmsEventJobData } from '../queue/sms-event-job';
-import { type DispatchOutcome, SmsEventDispatchError, SmsEventDispatcher } from './sms-event.dispatcher';
+import { SmsEventDispatchError } from '../errors/sms-event-dispatch.error';
+import { type DispatchOutcome, SmsEventDispatcher } from './sms-event.dispatcher';
 
 /**
  * The BullMQ worker of the inbox queue. It starts only once the application has bootstrapped (all
@@ -41,7 +42,7 @@ export abstract class SmsEventProcessorHost extends WorkerHost implements OnAppl
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.options.concurrency;
     this.worker.on('error', (error) => this.logger.warn(messages.redisError(error)));
-    this.worker.run().catch((error) => this.logger.error(`Worker stopped: ${describeError(error)}`));
+    this.worker.run().catch((error) => this.logger.error(messages.workerStopped(error)));
     void this.warnOnEvictionPolicy();
   }
 

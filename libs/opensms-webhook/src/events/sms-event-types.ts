@@ -12,7 +12,7 @@ export type KnownSmsEventName = keyof typeof KNOWN_SMS_EVENTS;
 export type SmsEventType = (typeof KNOWN_SMS_EVENTS)[KnownSmsEventName];
 
 /** Values of a known event's `status` field. */
-export const SMS_STATUSES: readonly SmsEventType[] = ['delivered', 'failed', 'pending'];
+export const SMS_STATUSES: readonly SmsEventType[] = Object.values(KNOWN_SMS_EVENTS);
 
 export function isKnownSmsEvent(event: unknown): event is KnownSmsEventName {
   return typeof event === 'string' && Object.prototype.hasOwnProperty.call(KNOWN_SMS_EVENTS, event);

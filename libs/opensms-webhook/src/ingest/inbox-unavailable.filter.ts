@@ -1,15 +1,8 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpStatus, Inject } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { InboxUnavailableError } from '../errors/inbox-unavailable.error';
 import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
-
-/** The inbox could not durably store a call in time; it was not acknowledged. */
-export class InboxUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super('Webhook inbox unavailable', { cause });
-    this.name = 'InboxUnavailableError';
-  }
-}
 
 /** Answers {@link InboxUnavailableError} with 503 and `Retry-After`, so OpenSMS delivers again later. */
 @Catch(InboxUnavailableError)

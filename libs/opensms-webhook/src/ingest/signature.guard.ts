@@ -12,7 +12,7 @@ import {
 } from '@nestjs/common';
 import { RawBodyMissingError } from '../errors/raw-body-missing.error';
 import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
-import { describeError, messages } from '../opensms-webhook.messages';
+import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import { decodeWebhookSecrets } from './webhook-secret';
 import { headerValue, isJsonContentType, type WebhookRequestHeaders } from './webhook-request';
@@ -78,14 +78,14 @@ export class SignatureGuard implements CanActivate {
     try {
       secrets = await this.options.secretResolver(headers);
     } catch (error) {
-      this.logger.error(`secretResolver failed: ${describeError(error)}`);
+      this.logger.error(messages.secretResolverFailed(error));
       throw new ServiceUnavailableException('Webhook secret lookup failed; try again later');
     }
     if (!secrets || secrets.length === 0) throw new UnauthorizedException('Invalid webhook signature: no secret for this request');
     try {
       return decodeWebhookSecrets(secrets);
     } catch (error) {
-      this.logger.error(describeError(error));
+      this.logger.error(messages.unusableSecret(error));
       throw new UnauthorizedException('Invalid webhook signature: no usable secret for this request');
     }
   }

@@ -3,8 +3,8 @@ import { Queue } from 'bullmq';
 import { DISPATCH_JOB_NAME, OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
 import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
-import { MicroBatcher } from '../ingest/micro-batcher';
-import { withTimeout } from '../with-timeout';
+import { MicroBatcher } from '../internal/micro-batcher';
+import { withTimeout } from '../internal/with-timeout';
 import { OwnedQueueConnection } from './queue-connection';
 import { type SmsEventJobData, smsEventJobOptions } from './sms-event-job';
 

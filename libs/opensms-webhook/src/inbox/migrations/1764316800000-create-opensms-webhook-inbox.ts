@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { qualifiedTableName } from '../qualified-table-name';
+import { qualifiedTableName } from '../sms-event.tables';
 
 /** Creates the inbox (`opensms_webhook_events`) and the handler-completion table. */
 export class CreateOpenSmsWebhookInbox1764316800000 implements MigrationInterface {
@@ -21,6 +21,7 @@ export class CreateOpenSmsWebhookInbox1764316800000 implements MigrationInterfac
         "received_at" timestamptz NOT NULL DEFAULT now(),
         "payload" jsonb NOT NULL,
         "headers" jsonb NOT NULL DEFAULT '{}'::jsonb,
+        -- NOTE: a migration is history: this list stays as written; a new state comes with a migration of its own.
         "state" text NOT NULL CHECK ("state" IN ('received','processing','processed','failed','dead','invalid','ignored')),
         "attempts" integer NOT NULL DEFAULT 0,
         "last_error" text,

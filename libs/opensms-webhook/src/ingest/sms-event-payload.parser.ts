@@ -1,9 +1,9 @@
 import { validateSync, type ValidationError } from 'class-validator';
-import { SMS_WEBHOOK_PAYLOAD_FIELDS, SmsWebhookPayloadDto } from './sms-webhook-payload.dto';
+import { SMS_WEBHOOK_PAYLOAD_FIELDS, SmsEventPayloadDto } from './sms-event-payload.dto';
 
 /** A verified body, parsed and checked. `payload` is what gets stored either way. */
 export type ParsedWebhookPayload =
-  | { valid: true; payload: Record<string, unknown>; dto: SmsWebhookPayloadDto }
+  | { valid: true; payload: Record<string, unknown>; dto: SmsEventPayloadDto }
   | { valid: false; payload: unknown; problems: string[] };
 
 /** PostgreSQL text and jsonb cannot hold NUL; such bodies are refused and kept with NUL replaced. */
@@ -12,7 +12,7 @@ const ALL_NUL = new RegExp(NUL.source, 'g');
 const MAX_NESTING = 32;
 
 /** Parses and validates the raw (already verified) body. Never throws. */
-export function parseWebhookPayload(rawBody: Buffer): ParsedWebhookPayload {
+export function parseSmsEventPayload(rawBody: Buffer): ParsedWebhookPayload {
   const text = rawBody.toString('utf8');
   if (NUL.test(text)) {
     return { valid: false, payload: text.replace(ALL_NUL, '\ufffd'), problems: ['body contains NUL characters'] };
@@ -31,7 +31,7 @@ export function parseWebhookPayload(rawBody: Buffer): ParsedWebhookPayload {
   }
 
   const payload = parsed as Record<string, unknown>;
-  const dto = new SmsWebhookPayloadDto();
+  const dto = new SmsEventPayloadDto();
   for (const field of SMS_WEBHOOK_PAYLOAD_FIELDS) {
     if (Object.prototype.hasOwnProperty.call(payload, field)) (dto as unknown as Record<string, unknown>)[field] = payload[field];
   }

@@ -1,11 +1,11 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { SmsWebhookEventState } from './sms-webhook-event-state';
+import type { SmsEventState } from './sms-event-state';
 
 /** One webhook call as received: the durable record every later step works from. */
 @Entity({ name: 'opensms_webhook_events' })
 @Index('opensms_webhook_events_unfinished_idx', ['state', 'updatedAt'])
 @Index('opensms_webhook_events_message_idx', ['messageId', 'occurredAt'])
-export class SmsWebhookEventEntity {
+export class SmsEventEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
@@ -46,7 +46,7 @@ export class SmsWebhookEventEntity {
   headers: Record<string, string>;
 
   @Column({ type: 'text' })
-  state: SmsWebhookEventState;
+  state: SmsEventState;
 
   @Column({ type: 'integer', default: 0 })
   attempts: number;

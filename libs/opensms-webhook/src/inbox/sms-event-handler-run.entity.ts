@@ -5,7 +5,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
  * transaction, so a retry re-runs only the handlers without a mark.
  */
 @Entity({ name: 'opensms_webhook_handler_runs' })
-export class HandlerRunEntity {
+export class SmsEventHandlerRunEntity {
   @PrimaryColumn({ name: 'event_id', type: 'uuid' })
   eventId: string;
 

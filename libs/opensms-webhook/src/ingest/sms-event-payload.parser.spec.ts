@@ -1,9 +1,9 @@
-import { parseWebhookPayload } from './webhook-payload.parser';
+import { parseSmsEventPayload } from './sms-event-payload.parser';
 import { openSmsPayload } from '../testing/open-sms-payload';
 
 const VALID = openSmsPayload({ event: 'sms.failed' });
 
-const parse = (body: unknown) => parseWebhookPayload(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)));
+const parse = (body: unknown) => parseSmsEventPayload(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)));
 
 function problemsOf(body: unknown): string[] {
   const result = parse(body);
@@ -11,7 +11,7 @@ function problemsOf(body: unknown): string[] {
   return result.problems;
 }
 
-describe('parseWebhookPayload', () => {
+describe('parseSmsEventPayload', () => {
   it('accepts a payload as OpenSMS sends it and keeps the whole body', () => {
     const result = parse({ ...VALID, extra: { nested: true } });
     expect(result.valid).toBe(true);

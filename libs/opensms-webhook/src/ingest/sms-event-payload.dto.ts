@@ -4,26 +4,26 @@ import { isKnownSmsEvent, SMS_STATUSES } from '../events/sms-event-types';
 /** E.164: a plus sign, then 8 to 15 digits, the first not 0. */
 const E164 = /^\+[1-9]\d{7,14}$/;
 
-const isKnown = (payload: SmsWebhookPayloadDto) => isKnownSmsEvent(payload.event);
+const isKnown = (payload: SmsEventPayloadDto) => isKnownSmsEvent(payload.event);
 
 /**
  * A webhook body as OpenSMS sends it. Known events (`sms.delivered|failed|pending`) are checked in
  * full; events of types this version does not know need only `event`, so that new OpenSMS event
  * kinds are stored rather than refused.
  */
-export class SmsWebhookPayloadDto {
+export class SmsEventPayloadDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
   event: string;
 
-  @ValidateIf((payload: SmsWebhookPayloadDto) => isKnown(payload) || payload.message_id !== undefined)
+  @ValidateIf((payload: SmsEventPayloadDto) => isKnown(payload) || payload.message_id !== undefined)
   @IsString()
   @IsNotEmpty()
   @MaxLength(255)
   message_id?: string;
 
-  @ValidateIf((payload: SmsWebhookPayloadDto) => isKnown(payload) || payload.phone !== undefined)
+  @ValidateIf((payload: SmsEventPayloadDto) => isKnown(payload) || payload.phone !== undefined)
   @IsString()
   @Matches(E164, { message: 'phone must be an E.164 number such as +254712345678' })
   phone?: string;
@@ -37,7 +37,7 @@ export class SmsWebhookPayloadDto {
   @MaxLength(2000)
   error?: string;
 
-  @ValidateIf((payload: SmsWebhookPayloadDto) => isKnown(payload) || payload.timestamp !== undefined)
+  @ValidateIf((payload: SmsEventPayloadDto) => isKnown(payload) || payload.timestamp !== undefined)
   @IsISO8601({ strict: true, strictSeparator: true })
   timestamp?: string;
 }

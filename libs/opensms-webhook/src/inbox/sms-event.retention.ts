@@ -1,17 +1,17 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
-import { describeError, messages } from '../opensms-webhook.messages';
+import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
-import { SmsWebhookInbox } from './sms-webhook-inbox';
+import { SmsEventQueries } from './sms-event.queries';
 
 /** Prunes processed and ignored events older than `retentionDays`, every `retentionIntervalMs`. */
 @Injectable()
-export class SmsWebhookRetention implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SmsEventRetention implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('OpenSmsWebhook');
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly inbox: SmsWebhookInbox,
+    private readonly queries: SmsEventQueries,
     @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
   ) {}
 
@@ -28,11 +28,11 @@ export class SmsWebhookRetention implements OnApplicationBootstrap, OnApplicatio
   /** Prunes now; resolves to the number of rows deleted. */
   async prune(days = this.options.retentionDays): Promise<number> {
     try {
-      const count = await this.inbox.prune(days);
+      const count = await this.queries.prune(days);
       if (count > 0) this.logger.log(messages.pruned(count, days));
       return count;
     } catch (error) {
-      this.logger.warn(`Retention failed, will try again: ${describeError(error)}`);
+      this.logger.warn(messages.retentionFailed(error));
       throw error;
     }
   }

@@ -1,18 +1,18 @@
 import { BadRequestException, Inject, Injectable, Logger } from '@nestjs/common';
 import { eventSourceOf } from '../events/sms-events';
-import { type InboxRecord, SmsWebhookInbox, type StoredRecord } from '../inbox/sms-webhook-inbox';
+import { type InboxRecord, SmsEventWriter, type StoredRecord } from '../inbox/sms-event.writer';
 import { OPENSMS_RESOLVED_OPTIONS, STORED_HEADERS } from '../opensms-webhook.constants';
 import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import { SmsEventProducer } from '../queue/sms-event.producer';
-import { InboxUnavailableError } from './inbox-unavailable.filter';
-import { withTimeout } from '../with-timeout';
-import { MicroBatcher } from './micro-batcher';
+import { InboxUnavailableError } from '../errors/inbox-unavailable.error';
+import { withTimeout } from '../internal/with-timeout';
+import { MicroBatcher } from '../internal/micro-batcher';
 import { headerValue, type WebhookRequestHeaders } from './webhook-request';
-import { parseWebhookPayload } from './webhook-payload.parser';
+import { parseSmsEventPayload } from './sms-event-payload.parser';
 
 /** The answer to an accepted call. */
-export interface WebhookReceipt {
+export interface SmsEventReceipt {
   status: 'received';
   /** Inbox row id. */
   id: string;
@@ -25,18 +25,18 @@ export interface WebhookReceipt {
  * the row is committed; the job is best effort (the reconciler covers a Redis outage).
  */
 @Injectable()
-export class WebhookIngestService {
+export class SmsEventIngestService {
   private readonly logger = new Logger('OpenSmsWebhook');
   private readonly writer = new MicroBatcher<InboxRecord, StoredRecord>((records) => this.inbox.store(records));
 
   constructor(
-    private readonly inbox: SmsWebhookInbox,
+    private readonly inbox: SmsEventWriter,
     private readonly producer: SmsEventProducer,
     @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
   ) {}
 
-  async receive(rawBody: Buffer, headers: WebhookRequestHeaders): Promise<WebhookReceipt> {
-    const parsed = parseWebhookPayload(rawBody);
+  async receive(rawBody: Buffer, headers: WebhookRequestHeaders): Promise<SmsEventReceipt> {
+    const parsed = parseSmsEventPayload(rawBody);
     const keptHeaders = pickStoredHeaders(headers);
 
     if (!parsed.valid) {

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
 import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
-import { SmsEventProducer } from '../queue/sms-event.producer';
-import { SmsWebhookInbox } from './sms-webhook-inbox';
+import { SmsEventQueries } from '../inbox/sms-event.queries';
+import { SmsEventProducer } from './sms-event.producer';
 
 /** Most events re-enqueued in one sweep. */
 const SWEEP_LIMIT = 500;
@@ -21,7 +21,7 @@ export class SmsEventReconciler implements OnApplicationBootstrap, OnApplication
   private sweeping?: Promise<number>;
 
   constructor(
-    private readonly inbox: SmsWebhookInbox,
+    private readonly queries: SmsEventQueries,
     private readonly producer: SmsEventProducer,
     @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
   ) {}
@@ -48,13 +48,13 @@ export class SmsEventReconciler implements OnApplicationBootstrap, OnApplication
 
   private async sweep(olderThanMs: number): Promise<number> {
     try {
-      const ids = await this.inbox.findStaleUnfinished(olderThanMs, SWEEP_LIMIT);
+      const ids = await this.queries.findStaleUnfinished(olderThanMs, SWEEP_LIMIT);
       const missing = await this.producer.withoutLiveJob(ids);
       await this.producer.requeue(missing);
       if (missing.length > 0) this.logger.warn(messages.reconciled(missing.length));
       return missing.length;
     } catch (error) {
-      this.logger.warn(`Reconciler sweep failed, will try again: ${messages.redisError(error)}`);
+      this.logger.warn(messages.reconcileFailed(error));
       throw error;
     }
   }

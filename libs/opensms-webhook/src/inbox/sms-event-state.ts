@@ -1,0 +1,35 @@
+/**
+ * Every state of an inbox row, the one list the library derives all others from.
+ *
+ * ```
+ * received ──claim──▶ processing ──all handlers committed──▶ processed
+ *    ▲                    │ ├──a handler failed, attempts left──▶ failed ──claim──▶ processing
+ *    │                    │ └──attempts spent or unrecoverable──▶ dead
+ *    └──────replay────────┴──────────────────────────────────── dead | failed
+ * received ──claim, no handler for its type──▶ ignored
+ * (signed but malformed) ──▶ invalid
+ * ```
+ * `processed`, `ignored` and `invalid` are final; `dead` is final until replayed. The transitions
+ * are made by {@link SmsEventLifecycle} (worker) and {@link SmsEventWriter} (ingest) only.
+ */
+export const SMS_EVENT_STATES = ['received', 'processing', 'processed', 'failed', 'dead', 'invalid', 'ignored'] as const;
+
+/** State of an inbox row; see {@link SMS_EVENT_STATES} for the state machine. */
+export type SmsEventState = (typeof SMS_EVENT_STATES)[number];
+
+/** States in which an event still has work ahead of it (and so must have a queued job). */
+export const UNFINISHED_SMS_EVENT_STATES: readonly SmsEventState[] = ['received', 'processing', 'failed'];
+
+/** States a replay puts back to `received`. */
+export const REPLAYABLE_SMS_EVENT_STATES: readonly SmsEventState[] = ['dead', 'failed'];
+
+/** Finished states whose rows retention prunes. */
+export const PRUNABLE_SMS_EVENT_STATES: readonly SmsEventState[] = ['processed', 'ignored'];
+
+/** States in which the event's work is over and `processed_at` is set. */
+export const COMPLETED_SMS_EVENT_STATES: readonly SmsEventState[] = ['processed', 'ignored'];
+
+/** A count for every state, zero where there are no rows. */
+export function zeroCountsByState(): Record<SmsEventState, number> {
+  return Object.fromEntries(SMS_EVENT_STATES.map((state) => [state, 0])) as Record<SmsEventState, number>;
+}
