@@ -1,4 +1,4 @@
-import { signWebhook, type SignedWebhook } from '@opensms/nestjs-webhooks';
+import { signWebhook, type SignedWebhook } from '@opensms/nestjs-webhooks/testing';
 import { BENCH } from './bench.config';
 
 const FAILURE_REASONS = ['Invalid phone number', 'Carrier rejected the message', 'Handset unreachable'];

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import type { SignedWebhook } from '@opensms/nestjs-webhooks';
+import type { SignedWebhook } from '@opensms/nestjs-webhooks/testing';
 import { BENCH } from './bench.config';
 
 /** One load round against one app. */

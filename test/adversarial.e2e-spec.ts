@@ -1,4 +1,5 @@
-import { OpenSmsWebhookService, signWebhook } from '@opensms/nestjs-webhooks';
+import { OpenSmsWebhookService } from '@opensms/nestjs-webhooks';
+import { signWebhook } from '@opensms/nestjs-webhooks/testing';
 import fc from 'fast-check';
 import { type HttpAdapterName, TEST_SECRET, useTestApp } from './support/test-app';
 import { postRaw, smsPayload } from './support/webhook-client';

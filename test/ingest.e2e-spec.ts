@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
-import { OpenSmsWebhookService, signWebhook } from '@opensms/nestjs-webhooks';
+import { OpenSmsWebhookService } from '@opensms/nestjs-webhooks';
+import { signWebhook } from '@opensms/nestjs-webhooks/testing';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';

@@ -1,20 +1,6 @@
 import type { ConfigService } from '@nestjs/config';
-import type { OpenSmsWebhookModuleOptions } from '@opensms/nestjs-webhooks';
-import type { RedisOptions } from 'bullmq';
+import { type OpenSmsWebhookModuleOptions, redisOptionsFromUrl } from '@opensms/nestjs-webhooks';
 import type { AppConfig } from './app.config';
-
-/** ioredis options of a `redis://[user:password@]host:port[/db]` (or `rediss://`) URL. */
-export function redisOptionsFromUrl(url: string): RedisOptions {
-  const parsed = new URL(url);
-  return {
-    host: parsed.hostname,
-    port: Number(parsed.port || 6379),
-    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
-    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
-    ...(parsed.pathname.length > 1 ? { db: Number(parsed.pathname.slice(1)) } : {}),
-    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
-  };
-}
 
 /** `OpenSmsWebhookModule.forRootAsync()` factory: the library's options from the app's configuration. */
 export function openSmsWebhookOptionsFactory(config: ConfigService<AppConfig, true>): OpenSmsWebhookModuleOptions {

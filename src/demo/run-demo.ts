@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
-import { OpenSmsWebhookService, signWebhook, SMS_EVENT_STATES } from '@opensms/nestjs-webhooks';
+import { OpenSmsWebhookService, SMS_EVENT_STATES } from '@opensms/nestjs-webhooks';
+import { signWebhook } from '@opensms/nestjs-webhooks/testing';
 import { DataSource } from 'typeorm';
 import { createExampleApp } from '../app.factory';
 import { type RawEnvironment, validateAppConfig } from '../config/app.config';

@@ -1,4 +1,4 @@
-import { openSmsPayload, signWebhook, type SignWebhookOptions } from '@opensms/nestjs-webhooks';
+import { openSmsPayload, signWebhook, type SignWebhookOptions } from '@opensms/nestjs-webhooks/testing';
 import { TEST_SECRET } from './test-app';
 
 export interface WebhookResponse {

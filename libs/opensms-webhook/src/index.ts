@@ -4,15 +4,14 @@ export type {
   DedupeKeyFunction,
   OpenSmsBackoffOptions,
   OpenSmsWebhookMode,
+  OpenSmsWebhookModuleAsyncOptions,
   OpenSmsWebhookModuleExtras,
   OpenSmsWebhookModuleOptions,
-  ResolvedOpenSmsWebhookOptions,
   SignatureScheme,
   WebhookSecretResolver,
   WebhookSecrets,
 } from './opensms-webhook-options.interface';
-export { resolveOpenSmsWebhookOptions } from './opensms-webhook.options';
-export { ON_SMS_EVENT_METADATA, OPENSMS_RESOLVED_OPTIONS, STANDARD_WEBHOOK_HEADERS } from './opensms-webhook.constants';
+export { ON_SMS_EVENT_METADATA, STANDARD_WEBHOOK_HEADERS } from './opensms-webhook.constants';
 
 export { OnSmsEvent, type OnSmsEventMetadata, type SmsEventHandler } from './decorators/on-sms-event.decorator';
 export {
@@ -31,15 +30,15 @@ export { SmsEventEntity } from './inbox/sms-event.entity';
 export { SmsEventHandlerRunEntity } from './inbox/sms-event-handler-run.entity';
 export { type SmsEventState, SMS_EVENT_STATES } from './inbox/sms-event-state';
 export type { SmsEventFilter } from './inbox/sms-event.queries';
-export { OPENSMS_WEBHOOK_MIGRATIONS, CreateOpenSmsWebhookInbox1764316800000 } from './inbox/migrations';
+export { OPENSMS_WEBHOOK_MIGRATIONS } from './inbox/migrations';
 
 export { defaultDedupeKey } from './ingest/dedupe-key';
-export { SmsEventPayloadDto } from './ingest/sms-event-payload.dto';
 export type { SmsEventReceipt } from './ingest/sms-event-ingest.service';
 export type { SignedWebhookRequest, WebhookRequestHeaders } from './ingest/webhook-request';
 export type { SignatureVerification, SignatureVerifier } from './ingest/verifiers/signature-verifier.interface';
 export { StandardWebhooksVerifier } from './ingest/verifiers/standard-webhooks.verifier';
 export { StripeStyleVerifier } from './ingest/verifiers/stripe-style.verifier';
 
+export { redisOptionsFromUrl } from './queue/redis-url';
+
 export * from './errors';
-export * from './testing';

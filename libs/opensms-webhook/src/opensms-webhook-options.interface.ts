@@ -1,4 +1,6 @@
+import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
 import type { RedisOptions } from 'bullmq';
+import type { DataSource, DataSourceOptions } from 'typeorm';
 import type { SignatureVerifier } from './ingest/verifiers/signature-verifier.interface';
 import type { WebhookRequestHeaders } from './ingest/webhook-request';
 
@@ -35,7 +37,7 @@ export interface OpenSmsBackoffOptions {
 export interface OpenSmsWebhookModuleOptions {
   /**
    * Signing secret(s) from OpenSMS (Settings → Webhooks). Give several during a rotation.
-   * Either `secret` or `secretResolver` is required.
+   * Either `secret` or `secretResolver` is required, except in `mode: 'worker'` (which receives nothing).
    */
   secret?: WebhookSecrets;
   /** Per-request secret lookup (multi-tenant). Takes precedence over `secret`. */
@@ -188,7 +190,22 @@ export interface OpenSmsWebhookModuleExtras {
    * @default false
    */
   isGlobal: boolean;
+  /**
+   * The host's TypeORM DataSource that holds the inbox, given as to `@InjectDataSource()`: the `name`
+   * of a `TypeOrmModule.forRoot({ name })` registration, or that DataSource or its options. The
+   * inbox entities join it (`autoLoadEntities`, or list them), and its migrations run there.
+   * @default 'default' (the DataSource registered without a name)
+   */
+  dataSource: string | DataSource | DataSourceOptions;
 }
+
+/**
+ * What `OpenSmsWebhookModule.forRootAsync()` takes: a `useFactory` (or `useClass` / `useExisting`)
+ * that yields {@link OpenSmsWebhookModuleOptions}, and next to it the options that shape the module.
+ */
+export interface OpenSmsWebhookModuleAsyncOptions
+  extends ConfigurableModuleAsyncOptions<OpenSmsWebhookModuleOptions>,
+    Partial<OpenSmsWebhookModuleExtras> {}
 
 /** Options after defaults were merged and checked. */
 export interface ResolvedOpenSmsWebhookOptions

@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { ConfigurableModuleBuilder, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { SmsEventExplorer } from './dispatch/sms-event.explorer';
 import { SmsEventHandlerRegistry } from './dispatch/sms-event-handler.registry';
 import { SmsEventMetadataAccessor } from './dispatch/sms-event-metadata.accessor';
@@ -18,7 +18,7 @@ import { InboxUnavailableFilter } from './ingest/inbox-unavailable.filter';
 import { createOpenSmsWebhookController } from './ingest/opensms-webhook.controller';
 import { SignatureGuard } from './ingest/signature.guard';
 import { SmsEventIngestService } from './ingest/sms-event-ingest.service';
-import { OPENSMS_RESOLVED_OPTIONS } from './opensms-webhook.constants';
+import { OPENSMS_DATA_SOURCE, OPENSMS_RESOLVED_OPTIONS } from './opensms-webhook.constants';
 import type {
   OpenSmsWebhookModuleExtras,
   OpenSmsWebhookModuleOptions,
@@ -68,7 +68,7 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
     imports: [
       optionsModule,
       DiscoveryModule,
-      TypeOrmModule.forFeature([SmsEventEntity, SmsEventHandlerRunEntity]),
+      TypeOrmModule.forFeature([SmsEventEntity, SmsEventHandlerRunEntity], extras.dataSource),
       BullModule.registerQueueAsync({
         name: extras.queueName,
         imports: [optionsModule],
@@ -82,6 +82,7 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
     ],
     controllers: ingests ? [createOpenSmsWebhookController(extras.path)] : [],
     providers: [
+      { provide: OPENSMS_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
       SmsEventTables,
       SmsEventQueries,
       SmsEventLifecycle,

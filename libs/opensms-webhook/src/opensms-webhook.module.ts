@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { OpenSmsWebhookModuleAsyncOptions } from './opensms-webhook-options.interface';
 import { ConfigurableOpenSmsWebhookModule } from './opensms-webhook.module-definition';
 
 /**
@@ -17,4 +18,9 @@ import { ConfigurableOpenSmsWebhookModule } from './opensms-webhook.module-defin
  * create the application with `{ rawBody: true }`.
  */
 @Module({})
-export class OpenSmsWebhookModule extends ConfigurableOpenSmsWebhookModule {}
+export class OpenSmsWebhookModule extends ConfigurableOpenSmsWebhookModule {
+  /** Options from a factory (e.g. `ConfigService`); the options that shape the module go next to it. */
+  static forRootAsync(options: OpenSmsWebhookModuleAsyncOptions): DynamicModule {
+    return super.forRootAsync(options);
+  }
+}

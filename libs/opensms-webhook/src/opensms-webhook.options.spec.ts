@@ -41,6 +41,18 @@ describe('resolveOpenSmsWebhookOptions', () => {
     expect(problemsOf({ secret: '' })).toMatch(/secret is required/);
   });
 
+  it('needs no secret in a worker-only module, which receives nothing, but still checks one that is given', () => {
+    expect(() => resolveOpenSmsWebhookOptions({}, { mode: 'worker' })).not.toThrow();
+    expect(() => resolveOpenSmsWebhookOptions({}, { mode: 'ingest' })).toThrow(/secret is required/);
+    expect(() => resolveOpenSmsWebhookOptions({ secret: 'whsec_not*base64' }, { mode: 'worker' })).toThrow(/not base64/);
+  });
+
+  it('refuses a dataSource that names no DataSource', () => {
+    expect(() => resolveOpenSmsWebhookOptions({ secret: SECRET }, { dataSource: '' })).toThrow(
+      /dataSource must be the name of a TypeORM DataSource/,
+    );
+  });
+
   it('accepts a secretResolver instead of a secret', () => {
     expect(() => resolveOpenSmsWebhookOptions({ secretResolver: () => SECRET })).not.toThrow();
   });

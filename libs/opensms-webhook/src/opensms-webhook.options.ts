@@ -18,6 +18,7 @@ export const DEFAULT_MODULE_EXTRAS: OpenSmsWebhookModuleExtras = {
   lockDurationMs: 30_000,
   stalledIntervalMs: 30_000,
   isGlobal: false,
+  dataSource: 'default',
 };
 
 const DEFAULTS = {
@@ -96,7 +97,12 @@ export function resolveOpenSmsWebhookOptions(
   }
   if (!merged.path) problems.push('path must be a non-empty route, e.g. "webhooks/sms"');
 
-  const secretResolver = options.secretResolver ?? staticSecrets(options, problems);
+  if (!merged.dataSource || !['string', 'object'].includes(typeof merged.dataSource)) {
+    problems.push('dataSource must be the name of a TypeORM DataSource (or the DataSource, or its options)');
+  }
+
+  const needsSecret = merged.mode !== 'worker' || options.secret !== undefined;
+  const secretResolver = options.secretResolver ?? (needsSecret ? staticSecrets(options, problems) : noSecrets);
   const verifier = createVerifier(options, merged.signatureHeader, problems);
   if (problems.length > 0) throw new InvalidModuleOptionsError(problems);
 
@@ -109,6 +115,9 @@ export function resolveOpenSmsWebhookOptions(
     postgresQueue: options.postgresQueue && { schema: 'bullmq', ...options.postgresQueue },
   };
 }
+
+/** A worker-only module never verifies a call, so it needs no secret. */
+const noSecrets = () => [];
 
 function staticSecrets(options: OpenSmsWebhookModuleOptions, problems: string[]) {
   const { secret } = options;

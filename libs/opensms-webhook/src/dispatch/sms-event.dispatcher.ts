@@ -1,10 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { SmsEventDispatchError, type SmsEventHandlerFailure } from '../errors/sms-event-dispatch.error';
 import { toSmsEvent, type SmsEvent, type UnknownSmsEvent } from '../events/sms-events';
 import { type DispatchRow, SmsEventLifecycle } from '../inbox/sms-event.lifecycle';
+import { OPENSMS_DATA_SOURCE } from '../opensms-webhook.constants';
 import { messages } from '../opensms-webhook.messages';
 import { type BoundSmsEventHandler, SmsEventHandlerRegistry } from './sms-event-handler.registry';
 
@@ -27,7 +27,7 @@ export class SmsEventDispatcher {
   private readonly logger = new Logger('OpenSmsWebhook');
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(OPENSMS_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly lifecycle: SmsEventLifecycle,
     private readonly registry: SmsEventHandlerRegistry,
   ) {}

@@ -1,6 +1,7 @@
 export { DuplicateHandlerNameError } from './duplicate-handler-name.error';
 export { InboxUnavailableError } from './inbox-unavailable.error';
 export { InvalidModuleOptionsError } from './invalid-module-options.error';
+export { InvalidRedisUrlError } from './invalid-redis-url.error';
 export { InvalidWebhookSecretError } from './invalid-webhook-secret.error';
 export { RawBodyMissingError } from './raw-body-missing.error';
 export { RequestScopedHandlerError } from './request-scoped-handler.error';

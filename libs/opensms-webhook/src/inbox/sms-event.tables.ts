@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { OPENSMS_DATA_SOURCE } from '../opensms-webhook.constants';
 import { SmsEventHandlerRunEntity } from './sms-event-handler-run.entity';
 import { SmsEventEntity } from './sms-event.entity';
 
@@ -21,7 +21,7 @@ export class SmsEventTables {
   /** The per-handler completion table (`opensms_webhook_handler_runs`). */
   readonly handlerRuns: string;
 
-  constructor(@InjectDataSource() readonly dataSource: DataSource) {
+  constructor(@Inject(OPENSMS_DATA_SOURCE) readonly dataSource: DataSource) {
     this.events = qualifiedTableName(dataSource, dataSource.getMetadata(SmsEventEntity).tableName);
     this.handlerRuns = qualifiedTableName(dataSource, dataSource.getMetadata(SmsEventHandlerRunEntity).tableName);
   }
