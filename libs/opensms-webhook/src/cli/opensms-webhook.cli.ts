@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { printable } from '../internal/printable';
 import type { SignatureScheme } from '../opensms-webhook-options.interface';
 import { type InboxConnection, withInbox } from './inbox.command';
 import { sendTestEvent } from './send-test.command';
@@ -10,18 +11,30 @@ export interface CliOutput {
   error(line: string): void;
 }
 
+/** Environment variables read when the matching option is not given (argv is visible in `ps`). */
+export const CLI_ENVIRONMENT = {
+  secret: 'OPENSMS_WEBHOOK_SECRET',
+  'database-url': 'DATABASE_URL',
+  'redis-url': 'REDIS_URL',
+} as const;
+
 const USAGE = `Usage: opensms-webhook <command> [options]
 
 Commands:
   send-test   Sign one test event as OpenSMS does and POST it
-              --url <url> --secret <secret> [--event sms.delivered|sms.failed|sms.pending|<other>]
+              --url <url> [--secret <secret>] [--event sms.delivered|sms.failed|sms.pending|<other>]
               [--message-id <id>] [--phone <E.164>] [--status <status>] [--error <text>]
               [--scheme standard-webhooks|stripe] [--header <stripe signature header>]
   dead        List dead events (retries exhausted)
-              --database-url <url> [--schema <schema>] [--limit <n>]
+              [--database-url <url>] [--schema <schema>] [--limit <n>]
   replay      Run dead events again (the application's workers process them)
-              --database-url <url> [--schema <schema>] [--redis-url <url>] [--queue-prefix <prefix>]
+              [--database-url <url>] [--schema <schema>] [--redis-url <url>] [--queue-prefix <prefix>]
               [--queue-name <name>] (--id <inbox id> | --all-dead)
+
+Environment (used when the option is not given; prefer it for secrets, argv is visible in ps):
+  OPENSMS_WEBHOOK_SECRET  --secret         (the first one of a comma-separated list)
+  DATABASE_URL            --database-url   postgres://user:password@host:5432/database
+  REDIS_URL               --redis-url      redis://[user:password@]host:6379[/db], rediss:// for TLS
 `;
 
 const OPTIONS = {
@@ -52,35 +65,60 @@ class UsageError extends Error {}
 
 /**
  * Runs the `opensms-webhook` command line with `args` (without `node` and the script) and
- * resolves the process exit code: 0 on success, 1 on a failed operation or non-2xx answer,
- * 2 on a usage error.
+ * resolves the process exit code: 0 on success, 1 on a failed operation, an unreachable server or
+ * a non-2xx answer, 2 on a usage error. Every line printed has its control characters escaped.
  */
-export async function runCli(args: readonly string[], output: CliOutput = console): Promise<number> {
+export async function runCli(
+  args: readonly string[],
+  output: CliOutput = console,
+  environment: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const out = escapedOutput(output);
   try {
-    const { values, positionals } = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: true });
-    const [command] = positionals;
+    const parsed = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: true });
+    const values = withEnvironment(parsed.values, environment);
+    const [command] = parsed.positionals;
     if (values.help || !command) {
-      output.log(USAGE);
+      printUsage(out.log);
       return values.help ? 0 : 2;
     }
     switch (command) {
       case 'send-test':
-        return await sendTest(values, output);
+        return await sendTest(values, out);
       case 'dead':
-        return await listDead(values, output);
+        return await listDead(values, out);
       case 'replay':
-        return await replay(values, output);
+        return await replay(values, out);
       default:
         throw new UsageError(`Unknown command "${command}"`);
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      output.error(`${(error as Error).message}\n\n${USAGE}`);
+      out.error((error as Error).message);
+      printUsage(out.error);
       return 2;
     }
-    output.error(`opensms-webhook: ${(error as Error).message ?? String(error)}`);
+    out.error(`opensms-webhook: ${(error as Error).message ?? String(error)}`);
     return 1;
   }
+}
+
+function escapedOutput(output: CliOutput): CliOutput {
+  return { log: (line) => output.log(printable(line)), error: (line) => output.error(printable(line)) };
+}
+
+function printUsage(print: (line: string) => void): void {
+  USAGE.trimEnd().split('\n').forEach((line) => print(line));
+}
+
+function withEnvironment(values: CliValues, environment: NodeJS.ProcessEnv): CliValues {
+  const filled: CliValues = { ...values };
+  for (const [option, variable] of Object.entries(CLI_ENVIRONMENT) as [keyof typeof CLI_ENVIRONMENT, string][]) {
+    filled[option] ??= environment[variable] || undefined;
+  }
+  // NOTE: the application reads OPENSMS_WEBHOOK_SECRET as a comma-separated list; its first signs.
+  if (values.secret === undefined) filled.secret = filled.secret?.split(',')[0].trim();
+  return filled;
 }
 
 async function sendTest(values: CliValues, output: CliOutput): Promise<number> {
@@ -107,7 +145,7 @@ async function sendTest(values: CliValues, output: CliOutput): Promise<number> {
 
 async function listDead(values: CliValues, output: CliOutput): Promise<number> {
   const limit = Number(values.limit ?? 100);
-  const dead = await withInbox(inboxConnection(values), (service) => service.find({ state: 'dead', limit }));
+  const dead = await withInbox(inboxConnection(values), ({ queries }) => queries.find({ state: 'dead', limit }));
   if (dead.length === 0) {
     output.log('No dead events.');
     return 0;
@@ -123,9 +161,10 @@ async function listDead(values: CliValues, output: CliOutput): Promise<number> {
 
 async function replay(values: CliValues, output: CliOutput): Promise<number> {
   if (Boolean(values.id) === Boolean(values['all-dead'])) throw new UsageError('replay needs exactly one of --id <id> or --all-dead');
-  const replayed = await withInbox(inboxConnection(values), async (service) =>
-    values.id ? ((await service.replay(values.id)) ? [values.id] : []) : service.replayDead(),
-  );
+  const replayed = await withInbox(inboxConnection(values), async (inbox) => {
+    const service = await inbox.service();
+    return values.id ? ((await service.replay(values.id)) ? [values.id] : []) : service.replayDead();
+  });
   if (values.id && replayed.length === 0) {
     output.error(`Event ${values.id} is not dead or failed (or does not exist); nothing replayed.`);
     return 1;
@@ -145,8 +184,9 @@ function inboxConnection(values: CliValues): InboxConnection {
 }
 
 function required(value: string | undefined, flag: string): string {
-  if (!value) throw new UsageError(`${flag} is required`);
-  return value;
+  if (value) return value;
+  const variable: string | undefined = CLI_ENVIRONMENT[flag.slice(2) as keyof typeof CLI_ENVIRONMENT];
+  throw new UsageError(`${flag} is required${variable ? ` (or set ${variable})` : ''}`);
 }
 
 if (require.main === module) {

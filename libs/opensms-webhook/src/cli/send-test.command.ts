@@ -1,5 +1,6 @@
-import { KNOWN_SMS_EVENTS } from '../events/sms-event-types';
 import type { SignatureScheme } from '../opensms-webhook-options.interface';
+import type { OpenSmsPayload } from '../testing/dispatch-to-handlers';
+import { openSmsPayload } from '../testing/open-sms-payload';
 import { signWebhook } from '../testing/sign-webhook';
 
 /** Options of {@link sendTestEvent}. */
@@ -28,21 +29,24 @@ export interface SendTestEventOptions {
 export interface SendTestEventResult {
   status: number;
   body: string;
-  payload: Record<string, unknown>;
+  payload: OpenSmsPayload;
 }
 
-/** The payload of a test event, as OpenSMS would send it. */
-export function testEventPayload(options: Omit<SendTestEventOptions, 'url' | 'secret'>): Record<string, unknown> {
-  const event = options.event ?? 'sms.delivered';
-  const status = options.status ?? (event in KNOWN_SMS_EVENTS ? event.slice(event.indexOf('.') + 1) : 'delivered');
-  return {
-    event,
+/**
+ * The payload of a test event, as OpenSMS would send it ({@link openSmsPayload}), now and for a
+ * fresh message unless given.
+ */
+export function testEventPayload(options: Omit<SendTestEventOptions, 'url' | 'secret'>): OpenSmsPayload {
+  return openSmsPayload({
     message_id: options.messageId ?? `msg_test_${Date.now().toString(36)}`,
-    phone: options.phone ?? '+254712345678',
-    status,
-    ...(event === 'sms.failed' || options.error ? { error: options.error ?? 'Invalid phone number' } : {}),
     timestamp: new Date().toISOString(),
-  };
+    ...definedFields({
+      event: options.event,
+      phone: options.phone,
+      status: options.status,
+      error: options.error,
+    }),
+  });
 }
 
 /** Signs one test event exactly as OpenSMS does ("Send Test Event") and POSTs it. */
@@ -51,4 +55,8 @@ export async function sendTestEvent(options: SendTestEventOptions): Promise<Send
   const signed = signWebhook(payload, options.secret, { scheme: options.scheme, header: options.header });
   const response = await fetch(options.url, { method: 'POST', headers: signed.headers, body: signed.body });
   return { status: response.status, body: await response.text(), payload };
+}
+
+function definedFields(fields: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }

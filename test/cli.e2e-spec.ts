@@ -1,0 +1,216 @@
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Injectable } from '@nestjs/common';
+import { OnSmsEvent, OpenSmsWebhookService, type SmsEvent } from '@opensms/nestjs-webhooks';
+import { type CliOutput, runCli } from '@opensms/nestjs-webhooks/cli/opensms-webhook.cli';
+import { UnrecoverableError } from 'bullmq';
+import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix } from './support/redis-keys';
+import { TEST_SECRET, useTestApp, waitFor } from './support/test-app';
+import { TEST_DATABASE_URL, TEST_REDIS } from './support/test-database';
+import { postSigned, smsPayload } from './support/webhook-client';
+
+const ROOT = path.resolve(__dirname, '..');
+const CLI_SCRIPT = path.join(ROOT, 'libs/opensms-webhook/src/cli/opensms-webhook.cli.ts');
+/** A CLI process still running after this long is hanging; it is killed and the test fails. */
+const HANG_LIMIT_MS = 60_000;
+/** A Redis database of this file's own, so the host app's worker (database 0) never takes these jobs. */
+const REPLAY_DB = 7;
+
+/** A handler failure whose text tries to forge terminal output: a colour change and a second line. */
+const HOSTILE_ERROR = 'boom \u001b[2J\u001b[31m\nopensms-webhook: all good\u202e';
+
+@Injectable()
+class AlwaysDeadHandler {
+  @OnSmsEvent('failed')
+  onFailed(_event: SmsEvent): void {
+    throw new UnrecoverableError(HOSTILE_ERROR);
+  }
+}
+
+function captureOutput(): CliOutput & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, log: (line) => lines.push(line), error: (line) => lines.push(line) };
+}
+
+/** Runs the CLI as users do, in a process of its own; resolves its exit code and output. */
+function runCliProcess(args: string[], environment: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), ...environment };
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'OPENSMS_WEBHOOK_SECRET']) if (!(name in environment)) delete env[name];
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', CLI_SCRIPT, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  return new Promise((resolve) => {
+    const hang = setTimeout(() => {
+      output += `\n[still running after ${HANG_LIMIT_MS} ms: killed]`;
+      child.kill('SIGKILL');
+    }, HANG_LIMIT_MS);
+    child.on('exit', (code) => {
+      clearTimeout(hang);
+      resolve({ code, output });
+    });
+  });
+}
+
+/** A local port that nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('opensms-webhook CLI against real servers', () => {
+  const host = useTestApp('cli', { providers: [AlwaysDeadHandler], options: { attempts: 1 } });
+  const inbox = () => ['--schema', host.schema];
+  let deadId: string;
+
+  beforeAll(async () => {
+    const response = await postSigned(host.endpoint, smsPayload({ event: 'sms.failed', message_id: 'msg_cli_dead' }));
+    expect(response.status).toBe(200);
+    deadId = response.body.id;
+    const service = host.app.get(OpenSmsWebhookService);
+    await waitFor('the event to be dead', async () => (await service.findById(deadId))?.state === 'dead');
+  });
+
+  afterAll(async () => {
+    await deleteKeysWithPrefix({ ...TEST_REDIS, db: REPLAY_DB }, host.schema);
+  });
+
+  const stateOf = async (id: string) => (await host.app.get(OpenSmsWebhookService).findById(id))?.state;
+
+  it('dead: takes the database URL from DATABASE_URL and prints stored text with its control characters escaped', async () => {
+    const output = captureOutput();
+    expect(await runCli(['dead', ...inbox()], output, { DATABASE_URL: TEST_DATABASE_URL })).toBe(0);
+
+    const row = output.lines.find((line) => line.startsWith(deadId));
+    expect(row).toContain('msg_cli_dead');
+    expect(row).toContain('boom \\x1b[2J\\x1b[31m\\nopensms-webhook: all good\\u202e');
+    expect(output.lines.join('')).not.toMatch(/[\u0000-\u001f\u202e]/);
+    expect(output.lines).not.toContain('opensms-webhook: all good');
+  });
+
+  it('dead: without a database URL in the options or the environment, names both', async () => {
+    const output = captureOutput();
+    expect(await runCli(['dead'], output, {})).toBe(2);
+    expect(output.lines[0]).toBe('--database-url is required (or set DATABASE_URL)');
+  });
+
+  it('send-test: takes the secret from OPENSMS_WEBHOOK_SECRET (the first of a list)', async () => {
+    const output = captureOutput();
+    const code = await runCli(['send-test', '--url', host.endpoint, '--message-id', 'msg_cli_env'], output, {
+      OPENSMS_WEBHOOK_SECRET: `${TEST_SECRET}, whsec_b2xkLXNlY3JldA==`,
+    });
+    expect(output.lines).toContain('HTTP 200');
+    expect(code).toBe(0);
+    expect(await host.app.get(OpenSmsWebhookService).find({ messageId: 'msg_cli_env' })).toHaveLength(1);
+  });
+
+  it('send-test: an answer that tries to forge output lines is printed escaped, on one line', async () => {
+    const hostile: Server = createServer((_request, response) => {
+      response.writeHead(500).end('nope\nHTTP 200\n\u001b]0;owned\u0007');
+    });
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
+    try {
+      const output = captureOutput();
+      const { port } = hostile.address() as AddressInfo;
+      const code = await runCli(['send-test', '--url', `http://127.0.0.1:${port}/`, '--secret', TEST_SECRET], output);
+      expect(code).toBe(1);
+      expect(output.lines).toContain('HTTP 500');
+      expect(output.lines).not.toContain('HTTP 200');
+      expect(output.lines).toContain('nope\\nHTTP 200\\n\\x1b]0;owned\\x07');
+    } finally {
+      await new Promise((resolve) => hostile.close(resolve));
+    }
+  });
+
+  it('dead: PostgreSQL on a closed port ends the process with exit code 1 and says so, without the password', async () => {
+    const port = await closedPort();
+    const { code, output } = await runCliProcess(['dead'], { DATABASE_URL: `postgres://postgres:hunter2@127.0.0.1:${port}/test` });
+
+    expect(output).toContain(`Cannot reach PostgreSQL at postgres://127.0.0.1:${port}/test`);
+    expect(output).not.toContain('hunter2');
+    expect(output).not.toContain('still running');
+    expect(code).toBe(1);
+  });
+
+  it('replay: Redis on a closed port ends the process with exit code 1 and leaves the event dead', async () => {
+    const port = await closedPort();
+    const { code, output } = await runCliProcess(['replay', ...inbox(), '--all-dead', '--redis-url', `redis://127.0.0.1:${port}`], {
+      DATABASE_URL: TEST_DATABASE_URL,
+    });
+
+    expect(output).toContain(`Cannot reach Redis at redis://127.0.0.1:${port}`);
+    expect(output).not.toContain('still running');
+    expect(code).toBe(1);
+    expect(await stateOf(deadId)).toBe('dead');
+  });
+
+  it('replay: rediss:// speaks TLS (a plain Redis refuses it) instead of silently connecting without', async () => {
+    const { code, output } = await runCliProcess(
+      ['replay', ...inbox(), '--id', deadId, '--redis-url', `rediss://${TEST_REDIS.host}:${TEST_REDIS.port}`],
+      { DATABASE_URL: TEST_DATABASE_URL },
+    );
+
+    expect(output).toContain(`Cannot reach Redis at rediss://${TEST_REDIS.host}:${TEST_REDIS.port}`);
+    expect(code).toBe(1);
+    expect(await stateOf(deadId)).toBe('dead');
+  });
+
+  describe('with a Redis ACL user', () => {
+    const user = `cli_${host.schema}`;
+    const password = 'cli-test-password';
+    const admin = new Redis({ ...TEST_REDIS, lazyConnect: true });
+
+    beforeAll(async () => {
+      await admin.connect();
+      await admin.call('ACL', 'SETUSER', user, 'on', `>${password}`, '~*', '&*', '+@all');
+    });
+
+    afterAll(async () => {
+      await admin.call('ACL', 'DELUSER', user);
+      admin.disconnect();
+    });
+
+    it('replay: honours REDIS_URL with user, password and database number, then enqueues there', async () => {
+      const output = captureOutput();
+      const redisUrl = `redis://${user}:${password}@${TEST_REDIS.host}:${TEST_REDIS.port}/${REPLAY_DB}`;
+      const code = await runCli(['replay', ...inbox(), '--queue-prefix', host.schema, '--id', deadId], output, {
+        DATABASE_URL: TEST_DATABASE_URL,
+        REDIS_URL: redisUrl,
+      });
+
+      expect(output.lines).toEqual([`Replayed 1 event(s): ${deadId}`]);
+      expect(code).toBe(0);
+      const replayDb = new Redis({ ...TEST_REDIS, db: REPLAY_DB });
+      try {
+        expect(await replayDb.exists(`${host.schema}:opensms-webhooks:${deadId}`)).toBe(1);
+      } finally {
+        replayDb.disconnect();
+      }
+      expect(await stateOf(deadId)).toBe('received');
+    });
+
+    it('replay: a wrong password for the user is a clear failure, exit code 1', async () => {
+      const output = captureOutput();
+      const code = await runCli(
+        ['replay', ...inbox(), '--all-dead', '--redis-url', `redis://${user}:wrong@${TEST_REDIS.host}:${TEST_REDIS.port}/${REPLAY_DB}`],
+        output,
+        { DATABASE_URL: TEST_DATABASE_URL },
+      );
+      expect(code).toBe(1);
+      expect(output.lines.join('\n')).toContain(
+        `Cannot reach Redis at redis://${TEST_REDIS.host}:${TEST_REDIS.port}/${REPLAY_DB}: WRONGPASS`,
+      );
+      expect(output.lines.join('\n')).not.toContain('wrong@');
+    });
+  });
+});
