@@ -15,6 +15,21 @@ function interfaceMembers(source: string, name: string): string[] {
   return [...body.matchAll(/^ {2}(\w+)\??:/gm)].map((match) => match[1]);
 }
 
+/** Names a barrel file exports (`export { a, type B } from …`), following `export * from './x'`. */
+function exportedNames(file: string): string[] {
+  const source = readFileSync(file, 'utf8');
+  const named = [...source.matchAll(/export (?:type )?\{([^}]*)\}/g)].flatMap(([, list]) =>
+    list
+      .split(',')
+      .map((entry) => entry.replace(/^\s*type\s+/, '').trim())
+      .filter(Boolean),
+  );
+  const starred = [...source.matchAll(/export \* from '(\.[^']*)'/g)].flatMap(([, target]) =>
+    exportedNames(path.join(path.dirname(file), target, 'index.ts')),
+  );
+  return [...named, ...starred];
+}
+
 describe('README', () => {
   it('names only npm scripts that package.json defines', () => {
     const commands = [...readme.matchAll(/\bnpm (run )?([a-z][\w:-]*)/g)];
@@ -39,5 +54,12 @@ describe('README', () => {
     expect(names).toContain('secret');
     const undocumented = names.filter((name) => !readme.includes(`\`${name}\``));
     expect(undocumented).toEqual([]);
+  });
+
+  it('lists every export of the package and of its testing subpath, in backticks', () => {
+    const library = path.join(root, 'libs/opensms-webhook/src');
+    const names = [...exportedNames(path.join(library, 'index.ts')), ...exportedNames(path.join(library, 'testing/index.ts'))];
+    expect(names).toEqual(expect.arrayContaining(['OpenSmsWebhookModule', 'OpenSmsWebhookModuleAsyncOptions', 'signWebhook']));
+    expect(names.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
   });
 });
