@@ -93,7 +93,7 @@ export function renderResults(results: readonly AdapterResult[]): string {
   const summaries = results.map(summarise);
   const lines = [
     '| adapter | bare Nest req/s | hand-written req/s | ingest req/s | ingest / hand-written | ingest / bare | mode all req/s | all / hand-written | all / bare | p50 ms | p99 ms | bare p99 ms | drain events/s | drain / ingest | no-op worker jobs/s | worker / no-op | peak RSS ingest / worker MiB |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...summaries.map((s) =>
       [
         s.adapter,
