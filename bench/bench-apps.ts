@@ -7,6 +7,7 @@ import { OPENSMS_WEBHOOK_MIGRATIONS, OpenSmsWebhookModule, type OpenSmsWebhookMo
 import { BENCH, type BenchAdapter } from './bench.config';
 import { BenchMessage } from './bench-message.entity';
 import { DeliveryStatusHandler } from './delivery-status.handler';
+import { handwrittenAppModule } from './handwritten-receiver.app';
 
 /** Where a host app keeps its rows and jobs. */
 export interface BenchStore {
@@ -60,13 +61,22 @@ function httpAdapter(adapter: BenchAdapter): ExpressAdapter | FastifyAdapter {
   return adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
 }
 
-/** Starts an HTTP app (bare, or the library in `ingest` mode) on a free port; returns it and its URL. */
+/** HTTP apps of the benchmark: bare Nest, the hand-written receiver, the library split (`ingest`) or in one process (`all`). */
+export type HttpAppKind = 'bare' | 'handwritten' | 'product' | 'product-all';
+
+/** Starts an HTTP app on a free port; returns it and its URL. */
 export async function startHttpApp(
-  kind: 'bare' | 'product',
+  kind: HttpAppKind,
   adapter: BenchAdapter,
   store: BenchStore,
 ): Promise<{ app: INestApplicationContext; url: string }> {
-  const module = kind === 'bare' ? BareAppModule : hostAppModule(store, 'ingest');
+  const modules: Record<HttpAppKind, () => Type<unknown>> = {
+    bare: () => BareAppModule,
+    handwritten: () => handwrittenAppModule(store),
+    product: () => hostAppModule(store, 'ingest'),
+    'product-all': () => hostAppModule(store, 'all'),
+  };
+  const module = modules[kind]();
   const app = await NestFactory.create(module, httpAdapter(adapter), { rawBody: true, logger: BENCH.logLevels });
   await app.listen(0, '127.0.0.1');
   return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };

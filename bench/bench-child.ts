@@ -1,11 +1,11 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Worker } from 'bullmq';
-import { startHttpApp, startWorkerApp, type BenchStore } from './bench-apps';
+import { type HttpAppKind, startHttpApp, startWorkerApp, type BenchStore } from './bench-apps';
 import { BENCH, type BenchAdapter } from './bench.config';
 
 /** What the orchestrator asks a child process to run. */
 export type ChildRole =
-  | { role: 'bare' | 'product'; adapter: BenchAdapter; store: BenchStore }
+  | { role: HttpAppKind; adapter: BenchAdapter; store: BenchStore }
   | { role: 'worker'; store: BenchStore }
   | { role: 'noop-worker'; queuePrefix: string; queueName: string; jobs: number };
 

@@ -14,7 +14,12 @@ export interface DrainResult {
 export interface AdapterResult {
   adapter: BenchAdapter;
   bare: LoadResult[];
+  /** The hand-written receiver (standardwebhooks, repository.insert(), queue.add()). */
+  handwritten: LoadResult[];
+  /** The library in `ingest` mode (split deployment). */
   ingest: LoadResult[];
+  /** The library in `all` mode (one process ingesting and working). */
+  ingestAll: LoadResult[];
   drain: DrainResult;
   noop: DrainResult;
   peakRssMiB: { bare: number; ingest: number; worker: number };
@@ -38,10 +43,17 @@ function median(values: readonly number[]): number {
 export function summarise(result: AdapterResult) {
   const bare = median(result.bare.map((round) => round.requestsPerSecond));
   const ingest = median(result.ingest.map((round) => round.requestsPerSecond));
+  const handwritten = median(result.handwritten.map((round) => round.requestsPerSecond));
+  const ingestAll = median(result.ingestAll.map((round) => round.requestsPerSecond));
   return {
     adapter: result.adapter,
     bare,
+    handwritten,
     ingest,
+    ingestAll,
+    ingestOverHandwritten: ingest / handwritten,
+    allOverHandwritten: ingestAll / handwritten,
+    allOverBare: ingestAll / bare,
     p50: median(result.ingest.map((round) => round.p50)),
     p99: median(result.ingest.map((round) => round.p99)),
     bareP99: median(result.bare.map((round) => round.p99)),
@@ -51,18 +63,19 @@ export function summarise(result: AdapterResult) {
     drainOverIngest: result.drain.eventsPerSecond / ingest,
     workerOverNoop: result.drain.eventsPerSecond / result.noop.eventsPerSecond,
     rss: Math.max(result.peakRssMiB.ingest, result.peakRssMiB.worker),
-    failures: [...result.bare, ...result.ingest].reduce((sum, round) => sum + round.non2xx + round.errors, 0),
+    failures: [...result.bare, ...result.handwritten, ...result.ingest, ...result.ingestAll].reduce((sum, round) => sum + round.non2xx + round.errors, 0),
     repeated: result.ingest.reduce((sum, round) => sum + round.repeated, 0),
     result,
   };
 }
 
 const TARGETS = [
-  { name: 'ingest ≥ 0.7 × bare Nest', met: (s: Summary) => s.ingestOverBare >= 0.7, show: (s: Summary) => ratio(s.ingestOverBare) },
+  { name: 'ingest ≥ 1.5 × hand-written', met: (s: Summary) => s.ingestOverHandwritten >= 1.5, show: (s: Summary) => ratio(s.ingestOverHandwritten) },
+  { name: 'ingest ≥ 0.55 × bare Nest', met: (s: Summary) => s.ingestOverBare >= 0.55, show: (s: Summary) => ratio(s.ingestOverBare) },
   { name: 'p99 ≤ 50 ms', met: (s: Summary) => s.p99 <= 50, show: (s: Summary) => `${s.p99} ms` },
   { name: 'drain ≥ 1.0 × ingest', met: (s: Summary) => s.drainOverIngest >= 1, show: (s: Summary) => ratio(s.drainOverIngest) },
   { name: 'worker ≥ 0.3 × no-op worker', met: (s: Summary) => s.workerOverNoop >= 0.3, show: (s: Summary) => ratio(s.workerOverNoop) },
-  { name: 'peak RSS < 200 MB', met: (s: Summary) => s.rss < 200, show: (s: Summary) => `${s.rss.toFixed(0)} MiB` },
+  { name: 'peak RSS < 250 MiB', met: (s: Summary) => s.rss < 250, show: (s: Summary) => `${s.rss.toFixed(0)} MiB` },
 ];
 
 type Summary = ReturnType<typeof summarise>;
@@ -79,14 +92,19 @@ function int(value: number): string {
 export function renderResults(results: readonly AdapterResult[]): string {
   const summaries = results.map(summarise);
   const lines = [
-    '| adapter | bare Nest req/s | ingest req/s | ingest / bare | p50 ms | p99 ms | bare p99 ms | drain events/s | drain / ingest | no-op worker jobs/s | worker / no-op | peak RSS ingest / worker MiB |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| adapter | bare Nest req/s | hand-written req/s | ingest req/s | ingest / hand-written | ingest / bare | mode all req/s | all / hand-written | all / bare | p50 ms | p99 ms | bare p99 ms | drain events/s | drain / ingest | no-op worker jobs/s | worker / no-op | peak RSS ingest / worker MiB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...summaries.map((s) =>
       [
         s.adapter,
         int(s.bare),
+        int(s.handwritten),
         int(s.ingest),
+        ratio(s.ingestOverHandwritten),
         ratio(s.ingestOverBare),
+        int(s.ingestAll),
+        ratio(s.allOverHandwritten),
+        ratio(s.allOverBare),
         s.p50,
         s.p99,
         s.bareP99,
@@ -112,7 +130,8 @@ export function renderResults(results: readonly AdapterResult[]): string {
         s.result.bare
           .map((bare, index) => {
             const ingest = s.result.ingest[index];
-            return `bare ${int(bare.requestsPerSecond)} (${bare.p99}), ingest ${int(ingest.requestsPerSecond)} (${ingest.p99})`;
+            const hand = s.result.handwritten[index];
+            return `bare ${int(bare.requestsPerSecond)} (${bare.p99}), hand-written ${int(hand.requestsPerSecond)} (${hand.p99}), ingest ${int(ingest.requestsPerSecond)} (${ingest.p99})`;
           })
           .join('; ') +
         `; non-2xx or errors: ${s.failures}; deliveries repeated: ${s.repeated}; drained ${s.result.drain.events} events, no-op ${s.result.noop.events} jobs`,
@@ -138,7 +157,9 @@ ${renderResults(results)}
 ## What is measured
 
 - **bare Nest**: a Nest app on the same adapter, \`rawBody: true\`, whose \`POST /webhooks/sms\` answers 200 with a receipt-shaped body and does nothing else: the framework's limit on this machine.
-- **ingest**: a host app importing \`OpenSmsWebhookModule\` in \`ingest\` mode (the worker runs in its own process, as in a scaled deployment): every request carries a distinct, signed OpenSMS delivery (\`signWebhook\`), is verified, committed to the Postgres inbox, enqueued in BullMQ, then answered 200. p50 / p99 are its latencies.
+- **hand-written**: what a NestJS user would write instead, same adapter: verify with the \`standardwebhooks\` package, TypeORM \`repository.insert()\`, BullMQ \`queue.add()\`, then 200, per request.
+- **ingest**: a host app importing \`OpenSmsWebhookModule\` in \`ingest\` mode (the worker runs in its own process, as in a scaled deployment): every request carries a distinct, signed OpenSMS delivery (\`signWebhook\`), is verified, committed to the Postgres inbox, then answered 200 (the relay of a worker process queues it). p50 / p99 are its latencies.
+- **mode all**: the same host in \`all\` mode (one process ingesting and working, what \`npm start\` runs), one round.
 - **drain**: the same host module in \`worker\` mode (concurrency ${BENCH.concurrency}, pool ${BENCH.poolSize}) processing the first ${BENCH.drainEvents} stored events of the backlog: a per-message advisory lock, each handler in its own transaction with its completion mark, and a handler that updates the host's \`bench_sms_messages\` row through \`ctx.manager\`. Rate = events / time between the first and last \`processed_at\`.
 - **no-op worker**: \`new Worker(queue, async () => {})\` on the same Redis at the same concurrency over ${BENCH.drainEvents} pre-added jobs: the queue's own cost per event.
 - **peak RSS**: VmHWM of each app's process (the apps run as child processes of the bench).

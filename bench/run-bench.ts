@@ -54,23 +54,42 @@ class DeliverySource {
 
 async function measureLoad(adapter: BenchAdapter, admin: BenchStoreAdmin, store: BenchStore, tag: string) {
   const bare = await start({ role: 'bare', adapter, store });
+  const handwritten = await start({ role: 'handwritten', adapter, store });
   const product = await start({ role: 'product', adapter, store });
   const source = new DeliverySource(admin, store, tag);
   const bareDeliveries = presignDeliveries(`${tag}_bare`, 0, DELIVERIES_PER_SECOND * 2);
+  const handwrittenSource = new DeliverySource(admin, store, `${tag}_hand`);
 
   log(`${adapter}: warm-up`);
   await runLoad(bare.url!, bareDeliveries, BENCH.warmupSeconds);
+  await runLoad(handwritten.url!, await handwrittenSource.forSeconds(BENCH.warmupSeconds), BENCH.warmupSeconds);
   await runLoad(product.url!, await source.forSeconds(BENCH.warmupSeconds), BENCH.warmupSeconds);
 
-  const rounds: { bare: LoadResult[]; ingest: LoadResult[] } = { bare: [], ingest: [] };
+  const rounds: { bare: LoadResult[]; handwritten: LoadResult[]; ingest: LoadResult[]; ingestAll: LoadResult[] } = {
+    bare: [],
+    handwritten: [],
+    ingest: [],
+    ingestAll: [],
+  };
   for (let round = 1; round <= BENCH.rounds; round++) {
     log(`${adapter}: round ${round}/${BENCH.rounds}, bare Nest`);
     rounds.bare.push(await runLoad(bare.url!, bareDeliveries, BENCH.durationSeconds));
+    log(`${adapter}: round ${round}/${BENCH.rounds}, hand-written receiver`);
+    rounds.handwritten.push(await runLoad(handwritten.url!, await handwrittenSource.forSeconds(BENCH.durationSeconds), BENCH.durationSeconds));
     const deliveries = await source.forSeconds(BENCH.durationSeconds);
-    log(`${adapter}: round ${round}/${BENCH.rounds}, library ingest`);
+    log(`${adapter}: round ${round}/${BENCH.rounds}, library ingest (split deployment)`);
     rounds.ingest.push(await runLoad(product.url!, deliveries, BENCH.durationSeconds));
   }
   const peakRssMiB = { bare: await stop(bare.process), ingest: await stop(product.process) };
+  await stop(handwritten.process);
+
+  // NOTE: one process ingesting and working (mode 'all', what `npm start` runs), measured last so
+  // that its worker drains its own events only after the split rounds' backlog was measured apart.
+  const all = await start({ role: 'product-all', adapter, store: { ...store, queuePrefix: `${store.queuePrefix}_all` } });
+  const allSource = new DeliverySource(admin, store, `${tag}_all`);
+  log(`${adapter}: library ingest, mode 'all' (one process)`);
+  rounds.ingestAll.push(await runLoad(all.url!, await allSource.forSeconds(BENCH.durationSeconds), BENCH.durationSeconds));
+  await stop(all.process);
   return { rounds, peakRssMiB };
 }
 
@@ -123,6 +142,7 @@ async function benchAdapter(adapter: BenchAdapter, admin: BenchStoreAdmin): Prom
     await admin.dropSchema(store.schema);
     await clearRedisPrefix(store.queuePrefix);
     await clearRedisPrefix(`${store.queuePrefix}_noop`);
+    await clearRedisPrefix(`${store.queuePrefix}_all`);
   }
 }
 

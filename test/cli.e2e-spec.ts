@@ -6,18 +6,14 @@ import { Injectable } from '@nestjs/common';
 import { OnSmsEvent, OpenSmsWebhookService, type SmsEvent } from '@opensms/nestjs-webhooks';
 import { type CliOutput, runCli } from '@opensms/nestjs-webhooks/cli/opensms-webhook.cli';
 import { UnrecoverableError } from 'bullmq';
-import { Redis } from 'ioredis';
-import { deleteKeysWithPrefix } from './support/redis-keys';
 import { TEST_SECRET, useTestApp, waitFor } from './support/test-app';
-import { TEST_DATABASE_URL, TEST_REDIS } from './support/test-database';
+import { TEST_DATABASE_URL } from './support/test-database';
 import { postSigned, smsPayload } from './support/webhook-client';
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI_SCRIPT = path.join(ROOT, 'libs/opensms-webhook/src/cli/opensms-webhook.cli.ts');
 /** A CLI process still running after this long is hanging; it is killed and the test fails. */
 const HANG_LIMIT_MS = 60_000;
-/** A Redis database of this file's own, so the host app's worker (database 0) never takes these jobs. */
-const REPLAY_DB = 7;
 
 /** A handler failure whose text tries to forge terminal output: a colour change and a second line. */
 const HOSTILE_ERROR = 'boom \u001b[2J\u001b[31m\nopensms-webhook: all good\u202e';
@@ -81,11 +77,8 @@ describe('opensms-webhook CLI against real servers', () => {
     await waitFor('the event to be dead', async () => (await service.findById(deadId))?.state === 'dead');
   });
 
-  afterAll(async () => {
-    await deleteKeysWithPrefix({ ...TEST_REDIS, db: REPLAY_DB }, host.schema);
-  });
-
   const stateOf = async (id: string) => (await host.app.get(OpenSmsWebhookService).findById(id))?.state;
+  const updatedAtOf = async (id: string) => (await host.app.get(OpenSmsWebhookService).findById(id))?.updatedAt.getTime() ?? 0;
 
   it('dead: takes the database URL from DATABASE_URL and prints stored text with its control characters escaped', async () => {
     const output = captureOutput();
@@ -142,75 +135,15 @@ describe('opensms-webhook CLI against real servers', () => {
     expect(code).toBe(1);
   });
 
-  it('replay: Redis on a closed port ends the process with exit code 1 and leaves the event dead', async () => {
-    const port = await closedPort();
-    const { code, output } = await runCliProcess(['replay', ...inbox(), '--all-dead', '--redis-url', `redis://127.0.0.1:${port}`], {
-      DATABASE_URL: TEST_DATABASE_URL,
-    });
+  it('replay: needs only the database (no Redis URL): the reopened event is queued by the app\'s relay and runs again', async () => {
+    const before = await updatedAtOf(deadId);
+    const output = captureOutput();
+    const code = await runCli(['replay', ...inbox(), '--id', deadId], output, { DATABASE_URL: TEST_DATABASE_URL });
 
-    expect(output).toContain(`Cannot reach Redis at redis://127.0.0.1:${port}`);
-    expect(output).not.toContain('still running');
-    expect(code).toBe(1);
-    expect(await stateOf(deadId)).toBe('dead');
-  });
-
-  it('replay: rediss:// speaks TLS (a plain Redis refuses it) instead of silently connecting without', async () => {
-    const { code, output } = await runCliProcess(
-      ['replay', ...inbox(), '--id', deadId, '--redis-url', `rediss://${TEST_REDIS.host}:${TEST_REDIS.port}`],
-      { DATABASE_URL: TEST_DATABASE_URL },
-    );
-
-    expect(output).toContain(`Cannot reach Redis at rediss://${TEST_REDIS.host}:${TEST_REDIS.port}`);
-    expect(code).toBe(1);
-    expect(await stateOf(deadId)).toBe('dead');
-  });
-
-  describe('with a Redis ACL user', () => {
-    const user = `cli_${host.schema}`;
-    const password = 'cli-test-password';
-    const admin = new Redis({ ...TEST_REDIS, lazyConnect: true });
-
-    beforeAll(async () => {
-      await admin.connect();
-      await admin.call('ACL', 'SETUSER', user, 'on', `>${password}`, '~*', '&*', '+@all');
-    });
-
-    afterAll(async () => {
-      await admin.call('ACL', 'DELUSER', user);
-      admin.disconnect();
-    });
-
-    it('replay: honours REDIS_URL with user, password and database number, then enqueues there', async () => {
-      const output = captureOutput();
-      const redisUrl = `redis://${user}:${password}@${TEST_REDIS.host}:${TEST_REDIS.port}/${REPLAY_DB}`;
-      const code = await runCli(['replay', ...inbox(), '--queue-prefix', host.schema, '--id', deadId], output, {
-        DATABASE_URL: TEST_DATABASE_URL,
-        REDIS_URL: redisUrl,
-      });
-
-      expect(output.lines).toEqual([`Replayed 1 event(s): ${deadId}`]);
-      expect(code).toBe(0);
-      const replayDb = new Redis({ ...TEST_REDIS, db: REPLAY_DB });
-      try {
-        expect(await replayDb.exists(`${host.schema}:opensms-webhooks:${deadId}`)).toBe(1);
-      } finally {
-        replayDb.disconnect();
-      }
-      expect(await stateOf(deadId)).toBe('received');
-    });
-
-    it('replay: a wrong password for the user is a clear failure, exit code 1', async () => {
-      const output = captureOutput();
-      const code = await runCli(
-        ['replay', ...inbox(), '--all-dead', '--redis-url', `redis://${user}:wrong@${TEST_REDIS.host}:${TEST_REDIS.port}/${REPLAY_DB}`],
-        output,
-        { DATABASE_URL: TEST_DATABASE_URL },
-      );
-      expect(code).toBe(1);
-      expect(output.lines.join('\n')).toContain(
-        `Cannot reach Redis at redis://${TEST_REDIS.host}:${TEST_REDIS.port}/${REPLAY_DB}: WRONGPASS`,
-      );
-      expect(output.lines.join('\n')).not.toContain('wrong@');
+    expect(output.lines).toEqual([`Replayed 1 event(s): ${deadId}`]);
+    expect(code).toBe(0);
+    await waitFor('the replayed event to run again and die again', async () => {
+      return (await stateOf(deadId)) === 'dead' && (await updatedAtOf(deadId)) > before;
     });
   });
 });

@@ -71,6 +71,21 @@ describe('processing', () => {
     return rows.map((row) => row.handler);
   }
 
+  /**
+   * Stores a `received` row straight into the inbox, as ingest would: not yet queued, or (with
+   * `queued`) marked as queued by the relay. Returns its id.
+   */
+  async function insertReceived(messageId: string, { queued = false } = {}): Promise<string> {
+    const [{ id }]: { id: string }[] = await db.query(
+      `INSERT INTO "opensms_webhook_events" ("dedupe_key", "event", "message_id", "phone", "status", "occurred_at", "payload", "state", "job_pending")
+       VALUES ('sms.delivered:' || $1 || ':2024-01-13T12:00:00Z', 'sms.delivered', $1, '+254712345678', 'delivered',
+               '2024-01-13T12:00:00Z', $2, 'received', CASE WHEN $3::boolean THEN NULL ELSE 'add' END)
+       RETURNING "id"`,
+      [messageId, JSON.stringify(smsPayload({ message_id: messageId })), queued],
+    );
+    return id;
+  }
+
   beforeAll(async () => {
     await createSchema(schema);
     db = await connectToSchema(schema);
@@ -205,15 +220,18 @@ describe('processing', () => {
       expect(after).toEqual({ ...before, processed: before.processed + 1, ignored: before.ignored + 1 });
     });
 
-    it('reconcile(0) enqueues a stored, unfinished event that has no job', async () => {
-      // A row stored while the queue was unreachable: in the inbox, never enqueued.
-      const [{ id }]: { id: string }[] = await db.query(
-        `INSERT INTO "opensms_webhook_events" ("dedupe_key", "event", "message_id", "phone", "status", "occurred_at", "payload", "state")
-         VALUES ('sms.delivered:msg_orphan:2024-01-13T12:00:00Z', 'sms.delivered', 'msg_orphan', '+254712345678', 'delivered',
-                 '2024-01-13T12:00:00Z', $1, 'received')
-         RETURNING "id"`,
-        [JSON.stringify(smsPayload({ message_id: 'msg_orphan' }))],
-      );
+    it('the relay queues a stored event that was never queued, without the reconciler', async () => {
+      // A row stored while no worker was running: in the inbox, never queued.
+      const id = await insertReceived('msg_unqueued');
+
+      await waitForState(service, id, 'processed');
+      expect(await writesOf(id)).toEqual(['audit', 'ledger']);
+      expect(await service.reconcile(0)).toBe(0);
+    });
+
+    it('reconcile(0) queues again a queued, unfinished event whose job was lost', async () => {
+      // A row the relay had queued, whose job then vanished (Redis flushed): no job will run it.
+      const id = await insertReceived('msg_orphan', { queued: true });
 
       expect(await service.reconcile(0)).toBe(1);
       await waitForState(service, id, 'processed');
@@ -294,7 +312,7 @@ describe('processing', () => {
       for (const app of apps) await app.close();
     });
 
-    it('an ingest-only app stores and enqueues without processing; a worker-only app then processes', async () => {
+    it('an ingest-only app stores without queueing or processing; a worker-only app then queues and processes', async () => {
       const providers = [HandlerScript, LedgerConsumer, AuditConsumer];
       const ingestOptions = hostApp('modes', { providers, extras: { mode: 'ingest', queueName } });
       const ingest = await startTestApp(ingestOptions);
@@ -303,7 +321,8 @@ describe('processing', () => {
 
       const id = await post(ingest.url, { message_id: 'msg_modes' });
       expect((await ingest.app.get(OpenSmsWebhookService).findById(id))?.state).toBe('received');
-      expect(await (await queue.getJob(id))?.getState()).toBe('waiting');
+      // Ingest only stores: the worker's relay puts the job on the queue.
+      expect(await queue.getJob(id)).toBeUndefined();
       await expect(ingest.app.get(OpenSmsWebhookService).reconcile(0)).rejects.toThrow(/worker/);
 
       const worker = await startTestApp(hostApp('modes', { providers, extras: { mode: 'worker', queueName } }));

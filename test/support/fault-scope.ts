@@ -58,7 +58,7 @@ export function useFaultScope(label: string, defaults: Partial<ChildHostConfig> 
 }
 
 /** Short claims and stall checks, so that a dead worker's events are taken over within seconds. */
-export const FAST_TAKEOVER: ChildHostConfig['extras'] = { lockDurationMs: 2000, stalledIntervalMs: 1000 };
+export const FAST_TAKEOVER: ChildHostConfig['options'] = { lockDurationMs: 2000, stalledIntervalMs: 1000 };
 
 /** A reconciler that looks every second for stored events older than 2 s without a job. */
 export const FAST_RECONCILER: ChildHostConfig['options'] = { reconcileIntervalMs: 1000, reconcileAfterMs: 2000 };

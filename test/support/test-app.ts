@@ -26,7 +26,8 @@ export interface TestAppOptions {
   registration?: 'forRoot' | 'forRootAsync';
   options?: Partial<OpenSmsWebhookModuleOptions>;
   extras?: Partial<OpenSmsWebhookModuleExtras>;
-  /** Host providers (handlers) and entities. */
+  /** Host modules (e.g. the host's own BullMQ set-up), providers (handlers) and entities. */
+  imports?: DynamicModule[];
   providers?: Provider[];
   entities?: Type<unknown>[];
   /** Host migrations, run after the library's. */
@@ -77,6 +78,7 @@ export function testRootModule(app: TestAppOptions): Type<unknown> {
         retryAttempts: 0,
       }),
       webhookModule(app),
+      ...(app.imports ?? []),
     ],
     providers: app.providers ?? [],
   })

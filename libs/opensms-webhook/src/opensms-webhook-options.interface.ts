@@ -109,11 +109,28 @@ export interface OpenSmsWebhookModuleOptions {
    */
   keepFinishedJobs?: number;
   /**
-   * Longest wait, in milliseconds, for Redis on the request path. The event is already stored;
-   * when Redis does not answer in time the reconciler enqueues it later.
+   * Longest wait, in milliseconds, for the queue when the relay moves a batch of stored events into
+   * it. The events stay stored and unqueued when it does not answer; the relay tries again.
    * @default 1000
    */
   enqueueTimeoutMs?: number;
+  /**
+   * Most stored events the relay moves into the queue in one batch (one `addBulk`).
+   * @default 200
+   */
+  relayBatchSize?: number;
+  /**
+   * How often the relay looks for stored events not yet queued even without a notification
+   * (a missed `NOTIFY`, a queue that was unreachable). Notified events are queued at once.
+   * @default 1000
+   */
+  relayIntervalMs?: number;
+  /**
+   * Most calls waiting for their inbox insert in this process. Beyond it a call is answered
+   * `503` with `Retry-After` at once instead of waiting, so memory stays bounded under overload.
+   * @default 1000
+   */
+  ingestQueueLimit?: number;
   /**
    * Longest wait, in milliseconds, for the inbox insert before answering 503.
    * @default 4000
@@ -145,6 +162,20 @@ export interface OpenSmsWebhookModuleOptions {
    */
   retentionIntervalMs?: number;
   /**
+   * How long a worker's claim on a running event lasts without renewal (BullMQ `lockDuration`). The
+   * worker renews it at half this period; when a worker dies, its events are taken over by another
+   * worker once the claim has expired and a stall check has run. Shorter means faster take-over but
+   * more Redis traffic, and an event-loop stall longer than this lets a second worker start the
+   * event (its completed handlers still never re-run).
+   * @default 30000
+   */
+  lockDurationMs?: number;
+  /**
+   * How often a worker looks for events whose worker died (BullMQ `stalledInterval`).
+   * @default 30000
+   */
+  stalledIntervalMs?: number;
+  /**
    * On shutdown, how long in-flight events may take to finish before their jobs are released.
    * @default 10000
    */
@@ -171,20 +202,6 @@ export interface OpenSmsWebhookModuleExtras {
    * @default 'all'
    */
   mode: OpenSmsWebhookMode;
-  /**
-   * How long a worker's claim on a running event lasts without renewal (BullMQ `lockDuration`). The
-   * worker renews it at half this period; when a worker dies, its events are taken over by another
-   * worker once the claim has expired and a stall check has run. Shorter means faster take-over but
-   * more Redis traffic, and an event-loop stall longer than this lets a second worker start the
-   * event (its completed handlers still never re-run).
-   * @default 30000
-   */
-  lockDurationMs: number;
-  /**
-   * How often a worker looks for events whose worker died (BullMQ `stalledInterval`).
-   * @default 30000
-   */
-  stalledIntervalMs: number;
   /**
    * Makes `OpenSmsWebhookService` available everywhere without importing the module.
    * @default false

@@ -6,8 +6,11 @@ export const messages = {
     `Stored invalid webhook call as inbox ${id}: ${problems.join('; ')}`,
   rejectedSignature: (reason: string) => `Rejected webhook call: ${reason}`,
   storeFailed: (error: unknown) => `Inbox unavailable, answered 503: ${describeError(error)}`,
-  enqueueFailed: (error: unknown) =>
-    `Could not enqueue a stored event; the reconciler will: ${describeError(error)}`,
+  relayFailed: (error: unknown) =>
+    `Relay could not queue stored events; they stay stored and are tried again: ${describeError(error)}`,
+  relayNotifyFailed: (error: unknown) =>
+    `Could not notify the relays; they find the stored events on their next round: ${describeError(error)}`,
+  overloaded: (limit: number) => `Ingest queue full (${limit} calls waiting for the inbox): answered 503`,
   redisError: (error: unknown) => `Queue connection error: ${describeError(error)}`,
   processed: (id: string, event: string, stale: boolean) =>
     `Processed ${event} (inbox ${id})${stale ? ' [stale: a later event of this message was already processed]' : ''}`,
@@ -19,10 +22,9 @@ export const messages = {
     'Replay it with OpenSmsWebhookService.replay() or the CLI once the cause is fixed.',
   reconcileFailed: (error: unknown) => `Reconciler sweep failed, will try again: ${describeError(error)}`,
   retentionFailed: (error: unknown) => `Retention failed, will try again: ${describeError(error)}`,
-  workerStopped: (error: unknown) => `Worker stopped: ${describeError(error)}`,
   secretResolverFailed: (error: unknown) => `secretResolver failed: ${describeError(error)}`,
   unusableSecret: (error: unknown) => `secretResolver returned an unusable secret: ${describeError(error)}`,
-  reconciled: (count: number) => `Reconciler re-enqueued ${count} stored event(s) that had no job`,
+  reconciled: (count: number) => `Reconciler handed ${count} stored event(s) that had no live job back to the relay`,
   pruned: (count: number, days: number) => `Retention pruned ${count} finished event(s) older than ${days} day(s)`,
   evictionPolicy: (policy: string) =>
     `Redis maxmemory-policy is "${policy}": Redis may evict queued jobs under memory pressure. ` +

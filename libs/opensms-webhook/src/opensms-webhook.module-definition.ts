@@ -1,15 +1,15 @@
-import { BullModule } from '@nestjs/bullmq';
 import { ConfigurableModuleBuilder, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { SmsEventExplorer } from './dispatch/sms-event.explorer';
 import { SmsEventHandlerRegistry } from './dispatch/sms-event-handler.registry';
 import { SmsEventMetadataAccessor } from './dispatch/sms-event-metadata.accessor';
-import { createSmsEventProcessor } from './dispatch/sms-event.processor';
+import { SmsEventProcessor } from './dispatch/sms-event.processor';
 import { SmsEventDispatcher } from './dispatch/sms-event.dispatcher';
 import { SmsEventHandlerRunEntity } from './inbox/sms-event-handler-run.entity';
 import { SmsEventEntity } from './inbox/sms-event.entity';
 import { SmsEventLifecycle } from './inbox/sms-event.lifecycle';
+import { SmsEventOutbox } from './inbox/sms-event.outbox';
 import { SmsEventQueries } from './inbox/sms-event.queries';
 import { SmsEventRetention } from './inbox/sms-event.retention';
 import { SmsEventTables } from './inbox/sms-event.tables';
@@ -19,16 +19,13 @@ import { createOpenSmsWebhookController } from './ingest/opensms-webhook.control
 import { SignatureGuard } from './ingest/signature.guard';
 import { SmsEventIngestService } from './ingest/sms-event-ingest.service';
 import { OPENSMS_DATA_SOURCE, OPENSMS_RESOLVED_OPTIONS } from './opensms-webhook.constants';
-import type {
-  OpenSmsWebhookModuleExtras,
-  OpenSmsWebhookModuleOptions,
-  ResolvedOpenSmsWebhookOptions,
-} from './opensms-webhook-options.interface';
+import type { OpenSmsWebhookModuleExtras, OpenSmsWebhookModuleOptions } from './opensms-webhook-options.interface';
 import { DEFAULT_MODULE_EXTRAS, resolveOpenSmsWebhookOptions } from './opensms-webhook.options';
 import { OpenSmsWebhookService } from './opensms-webhook.service';
-import { WorkerQueueConnection } from './queue/queue-connection';
+import { SmsEventRelayNotifier } from './queue/sms-event-relay.notifier';
 import { SmsEventProducer } from './queue/sms-event.producer';
 import { SmsEventReconciler } from './queue/sms-event.reconciler';
+import { SmsEventRelay } from './queue/sms-event.relay';
 
 export const {
   ConfigurableModuleClass: ConfigurableOpenSmsWebhookModule,
@@ -40,12 +37,10 @@ export const {
   .setExtras<OpenSmsWebhookModuleExtras>(DEFAULT_MODULE_EXTRAS, assembleModule)
   .build();
 
-/** Holds the user's options and their resolved form, for this module and the BullMQ queue it registers. */
-class OpenSmsWebhookOptionsModule {}
-
 /**
- * Completes the generated definition: options move into a module of their own (so BullMQ's async
- * queue registration can inject them), and the parts each mode needs are added.
+ * Completes the generated definition: the resolved options are added, and the parts each mode
+ * needs. Only worker processes create BullMQ clients (the relay's `Queue` and the `Worker`);
+ * an ingest-only process never connects to the queue.
  */
 function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleExtras): DynamicModule {
   const resolvedOptions: Provider = {
@@ -53,40 +48,23 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
     useFactory: (options: OpenSmsWebhookModuleOptions) => resolveOpenSmsWebhookOptions(options, extras),
     inject: [OPENSMS_MODULE_OPTIONS],
   };
-  const optionsModule: DynamicModule = {
-    module: OpenSmsWebhookOptionsModule,
-    imports: definition.imports,
-    providers: [...(definition.providers ?? []), resolvedOptions, WorkerQueueConnection],
-    exports: [OPENSMS_RESOLVED_OPTIONS, WorkerQueueConnection],
-  };
   const ingests = extras.mode !== 'worker';
   const works = extras.mode !== 'ingest';
 
   return {
-    module: definition.module,
+    ...definition,
     global: extras.isGlobal,
-    imports: [
-      optionsModule,
-      DiscoveryModule,
-      TypeOrmModule.forFeature([SmsEventEntity, SmsEventHandlerRunEntity], extras.dataSource),
-      BullModule.registerQueueAsync({
-        name: extras.queueName,
-        imports: [optionsModule],
-        inject: [OPENSMS_RESOLVED_OPTIONS, WorkerQueueConnection],
-        // NOTE: this registration serves the worker; the request path has its own fail-fast queue.
-        useFactory: (options: ResolvedOpenSmsWebhookOptions, worker: WorkerQueueConnection) => ({
-          connection: worker.connection,
-          prefix: options.queuePrefix,
-        }),
-      }),
-    ],
+    imports: [...(definition.imports ?? []), DiscoveryModule, TypeOrmModule.forFeature([SmsEventEntity, SmsEventHandlerRunEntity], extras.dataSource)],
     controllers: ingests ? [createOpenSmsWebhookController(extras.path)] : [],
     providers: [
+      ...(definition.providers ?? []),
+      resolvedOptions,
       { provide: OPENSMS_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
       SmsEventTables,
       SmsEventQueries,
       SmsEventLifecycle,
-      SmsEventProducer,
+      SmsEventOutbox,
+      SmsEventRelayNotifier,
       OpenSmsWebhookService,
       ...(ingests ? [SmsEventWriter, SmsEventIngestService, SignatureGuard, InboxUnavailableFilter] : []),
       ...(works
@@ -95,12 +73,14 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
             SmsEventHandlerRegistry,
             SmsEventExplorer,
             SmsEventDispatcher,
+            SmsEventProducer,
+            SmsEventRelay,
             SmsEventReconciler,
             SmsEventRetention,
-            createSmsEventProcessor(extras),
+            SmsEventProcessor,
           ]
         : []),
     ],
-    exports: [OpenSmsWebhookService, optionsModule],
+    exports: [OpenSmsWebhookService, OPENSMS_RESOLVED_OPTIONS],
   };
 }

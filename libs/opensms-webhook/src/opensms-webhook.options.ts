@@ -15,8 +15,6 @@ export const DEFAULT_MODULE_EXTRAS: OpenSmsWebhookModuleExtras = {
   path: 'webhooks/sms',
   queueName: 'opensms-webhooks',
   mode: 'all',
-  lockDurationMs: 30_000,
-  stalledIntervalMs: 30_000,
   isGlobal: false,
   dataSource: 'default',
 };
@@ -33,6 +31,9 @@ const DEFAULTS = {
   concurrency: 8,
   keepFinishedJobs: 1000,
   enqueueTimeoutMs: 1000,
+  relayBatchSize: 200,
+  relayIntervalMs: 1000,
+  ingestQueueLimit: 1000,
   storeTimeoutMs: 4000,
   retryAfterSeconds: 30,
   reconcileIntervalMs: 30_000,
@@ -40,6 +41,8 @@ const DEFAULTS = {
   retentionDays: 30,
   retentionIntervalMs: 3_600_000,
   shutdownGraceMs: 10_000,
+  lockDurationMs: 30_000,
+  stalledIntervalMs: 30_000,
 } satisfies Partial<ResolvedOpenSmsWebhookOptions>;
 
 const NON_NEGATIVE: (keyof typeof DEFAULTS)[] = [
@@ -58,6 +61,11 @@ const POSITIVE_INTEGER: (keyof typeof DEFAULTS)[] = [
   'concurrency',
   'enqueueTimeoutMs',
   'storeTimeoutMs',
+  'relayBatchSize',
+  'relayIntervalMs',
+  'ingestQueueLimit',
+  'lockDurationMs',
+  'stalledIntervalMs',
 ];
 
 /**
@@ -81,9 +89,6 @@ export function resolveOpenSmsWebhookOptions(
   }
   if (!isNumberAtLeast(merged.backoff?.delay, 0) || !['exponential', 'fixed'].includes(merged.backoff?.type)) {
     problems.push(`backoff must be { type: 'exponential' | 'fixed', delay: number ≥ 0 }`);
-  }
-  for (const key of ['lockDurationMs', 'stalledIntervalMs'] as const) {
-    if (!Number.isInteger(merged[key]) || merged[key] < 1) problems.push(`${key} must be a whole number ≥ 1 (got ${String(merged[key])})`);
   }
   if (!['all', 'ingest', 'worker'].includes(merged.mode)) {
     problems.push(`mode must be 'all', 'ingest' or 'worker' (got ${String(merged.mode)})`);

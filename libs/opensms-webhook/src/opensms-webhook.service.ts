@@ -5,7 +5,7 @@ import type { SmsEventState } from './inbox/sms-event-state';
 import { SmsEventLifecycle } from './inbox/sms-event.lifecycle';
 import { type SmsEventFilter, SmsEventQueries } from './inbox/sms-event.queries';
 import { SmsEventRetention } from './inbox/sms-event.retention';
-import { SmsEventProducer } from './queue/sms-event.producer';
+import { SmsEventRelayNotifier } from './queue/sms-event-relay.notifier';
 import { SmsEventReconciler } from './queue/sms-event.reconciler';
 
 /** Operations on the inbox: look-ups, counts, replay of dead events, reconciliation, retention. */
@@ -14,7 +14,7 @@ export class OpenSmsWebhookService {
   constructor(
     private readonly queries: SmsEventQueries,
     private readonly lifecycle: SmsEventLifecycle,
-    private readonly producer: SmsEventProducer,
+    private readonly relay: SmsEventRelayNotifier,
     @Optional() private readonly reconciler?: SmsEventReconciler,
     @Optional() private readonly retention?: SmsEventRetention,
   ) {}
@@ -37,6 +37,7 @@ export class OpenSmsWebhookService {
   /**
    * Runs a `dead` (or `failed`) event again with a fresh set of attempts. Handlers that already
    * committed for it are not run again. Resolves `false` when the event is in no such state.
+   * Needs only the database: the relay of a worker process replaces the event's ended job.
    */
   async replay(id: string): Promise<boolean> {
     return (await this.replayIds([id])).length === 1;
@@ -48,7 +49,10 @@ export class OpenSmsWebhookService {
     return this.replayIds(dead.map((row) => row.id));
   }
 
-  /** Enqueues, now, unfinished events older than `olderThanMs` that have no job. Needs a worker-mode module. */
+  /**
+   * Queues again, now, unfinished events older than `olderThanMs` whose job was lost. Needs a
+   * worker-mode module.
+   */
   async reconcile(olderThanMs?: number): Promise<number> {
     return this.requireWorker(this.reconciler, 'reconcile()').reconcile(olderThanMs);
   }
@@ -60,7 +64,7 @@ export class OpenSmsWebhookService {
 
   private async replayIds(ids: readonly string[]): Promise<string[]> {
     const reopened = await this.lifecycle.reopen(ids);
-    await this.producer.requeue(reopened);
+    if (reopened.length > 0) this.relay.notify();
     return reopened;
   }
 

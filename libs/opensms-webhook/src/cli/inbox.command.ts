@@ -1,5 +1,3 @@
-import type { RedisOptions } from 'bullmq';
-import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { ServerUnreachableError } from '../errors/server-unreachable.error';
 import { SmsEventHandlerRunEntity } from '../inbox/sms-event-handler-run.entity';
@@ -8,28 +6,21 @@ import { SmsEventLifecycle } from '../inbox/sms-event.lifecycle';
 import { SmsEventQueries } from '../inbox/sms-event.queries';
 import { SmsEventTables } from '../inbox/sms-event.tables';
 import { OpenSmsWebhookService } from '../opensms-webhook.service';
-import { resolveOpenSmsWebhookOptions } from '../opensms-webhook.options';
-import { redisOptionsFromUrl } from '../queue/redis-url';
-import { SmsEventProducer } from '../queue/sms-event.producer';
+import { SmsEventOutbox } from '../inbox/sms-event.outbox';
+import { SmsEventRelayNotifier } from '../queue/sms-event-relay.notifier';
 
-/** Where the inbox and its queue live. */
+/** Where the inbox lives. */
 export interface InboxConnection {
   /** PostgreSQL URL of the host's database. */
   databaseUrl: string;
   /** Schema of the inbox tables. @default the database's default (`public`) */
   schema?: string;
-  /** Redis URL of the queue (`redis://` or `rediss://`). @default 'redis://127.0.0.1:6379' */
-  redisUrl?: string;
-  /** BullMQ key prefix. @default 'bull' */
-  queuePrefix?: string;
-  /** BullMQ queue name. @default 'opensms-webhooks' */
-  queueName?: string;
 }
 
 /** The inbox as the command line sees it: its queries, and the service once the queue is needed. */
 export interface CliInbox {
   readonly queries: SmsEventQueries;
-  /** Connects to Redis (refusing at once when it does not answer) and returns the service. */
+  /** The library's service over this inbox (replay needs only the database: the workers' relays queue the events). */
   service(): Promise<OpenSmsWebhookService>;
 }
 
@@ -45,23 +36,14 @@ export async function withInbox<T>(connection: InboxConnection, work: (inbox: Cl
   const dataSource = await connectToDatabase(connection);
   const tables = new SmsEventTables(dataSource);
   const queries = new SmsEventQueries(tables);
-  let producer: SmsEventProducer | undefined;
+  const relay = new SmsEventRelayNotifier(new SmsEventOutbox(tables));
   const inbox: CliInbox = {
     queries,
-    service: async () => {
-      const redis = await connectableRedis(connection.redisUrl ?? 'redis://127.0.0.1:6379');
-      const options = resolveOpenSmsWebhookOptions(
-        { redis, queuePrefix: connection.queuePrefix },
-        { mode: 'worker', queueName: connection.queueName },
-      );
-      producer ??= new SmsEventProducer(options);
-      return new OpenSmsWebhookService(queries, new SmsEventLifecycle(tables), producer);
-    },
+    service: async () => new OpenSmsWebhookService(queries, new SmsEventLifecycle(tables), relay),
   };
   try {
     return await work(inbox);
   } finally {
-    await producer?.onApplicationShutdown();
     await dataSource.destroy();
   }
 }
@@ -79,31 +61,6 @@ async function connectToDatabase(connection: InboxConnection): Promise<DataSourc
     return await dataSource.initialize();
   } catch (error) {
     throw new ServerUnreachableError('PostgreSQL', describeUrl(connection.databaseUrl), reason(error));
-  }
-}
-
-/**
- * ioredis options of the URL that fail instead of retrying, once Redis answered a PING with them:
- * a replay must not reopen events that it then cannot enqueue.
- */
-async function connectableRedis(url: string): Promise<RedisOptions> {
-  const options: RedisOptions = {
-    ...redisOptionsFromUrl(url),
-    connectTimeout: CONNECT_TIMEOUT_MS,
-    retryStrategy: () => null,
-  };
-  const probe = new Redis({ ...options, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
-  // NOTE: the first error says why (refused, TLS, WRONGPASS); the rejection only that it closed.
-  let cause: unknown;
-  probe.on('error', (error) => (cause ??= error));
-  try {
-    await probe.connect();
-    await probe.ping();
-    return options;
-  } catch (error) {
-    throw new ServerUnreachableError('Redis', describeUrl(url), reason(cause ?? error));
-  } finally {
-    probe.disconnect();
   }
 }
 

@@ -15,7 +15,6 @@ export interface CliOutput {
 export const CLI_ENVIRONMENT = {
   secret: 'OPENSMS_WEBHOOK_SECRET',
   'database-url': 'DATABASE_URL',
-  'redis-url': 'REDIS_URL',
 } as const;
 
 const USAGE = `Usage: opensms-webhook <command> [options]
@@ -28,13 +27,12 @@ Commands:
   dead        List dead events (retries exhausted)
               [--database-url <url>] [--schema <schema>] [--limit <n>]
   replay      Run dead events again (the application's workers process them)
-              [--database-url <url>] [--schema <schema>] [--redis-url <url>] [--queue-prefix <prefix>]
-              [--queue-name <name>] (--id <inbox id> | --all-dead)
+              [--database-url <url>] [--schema <schema>] (--id <inbox id> | --all-dead)
+              Needs only the database: the workers' relays queue the reopened events.
 
 Environment (used when the option is not given; prefer it for secrets, argv is visible in ps):
   OPENSMS_WEBHOOK_SECRET  --secret         (the first one of a comma-separated list)
   DATABASE_URL            --database-url   postgres://user:password@host:5432/database
-  REDIS_URL               --redis-url      redis://[user:password@]host:6379[/db], rediss:// for TLS
 `;
 
 const OPTIONS = {
@@ -49,9 +47,6 @@ const OPTIONS = {
   header: { type: 'string' },
   'database-url': { type: 'string' },
   schema: { type: 'string' },
-  'redis-url': { type: 'string' },
-  'queue-prefix': { type: 'string' },
-  'queue-name': { type: 'string' },
   limit: { type: 'string' },
   id: { type: 'string' },
   'all-dead': { type: 'boolean' },
@@ -177,9 +172,6 @@ function inboxConnection(values: CliValues): InboxConnection {
   return {
     databaseUrl: required(values['database-url'], '--database-url'),
     schema: values.schema,
-    redisUrl: values['redis-url'],
-    queuePrefix: values['queue-prefix'],
-    queueName: values['queue-name'],
   };
 }
 

@@ -1,32 +1,35 @@
 import {
   type BeforeApplicationShutdown,
   Inject,
+  Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type Type,
+  type OnApplicationShutdown,
 } from '@nestjs/common';
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { type Job, UnrecoverableError } from 'bullmq';
+import { type IQueueBackend, type Job, type RedisQueueBackend, UnrecoverableError, Worker } from 'bullmq';
 import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
 import { messages } from '../opensms-webhook.messages';
-import type { OpenSmsWebhookModuleExtras, ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
+import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
+import { OwnedQueueConnection } from '../queue/queue-connection';
 import type { SmsEventJobData } from '../queue/sms-event-job';
 import { SmsEventDispatchError } from '../errors/sms-event-dispatch.error';
 import { type DispatchOutcome, SmsEventDispatcher } from './sms-event.dispatcher';
 
 /**
- * The BullMQ worker of the inbox queue. It starts only once the application has bootstrapped (all
+ * The module's own BullMQ `Worker` of the inbox queue, created with its backend passed explicitly
+ * (nothing process-wide is changed). It starts once the application has bootstrapped (all
  * handlers bound) and, on shutdown, lets in-flight events finish within `shutdownGraceMs`.
  */
-export abstract class SmsEventProcessorHost extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+@Injectable()
+export class SmsEventProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('OpenSmsWebhook');
+  private connection?: OwnedQueueConnection;
+  private worker?: Worker<SmsEventJobData, DispatchOutcome, string, IQueueBackend>;
 
   constructor(
     private readonly dispatcher: SmsEventDispatcher,
     @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
-  ) {
-    super();
-  }
+  ) {}
 
   /** Throws to retry with back-off; throws `UnrecoverableError` when the event is now `dead`. */
   async process(job: Job<SmsEventJobData>): Promise<DispatchOutcome> {
@@ -40,10 +43,23 @@ export abstract class SmsEventProcessorHost extends WorkerHost implements OnAppl
   }
 
   onApplicationBootstrap(): void {
-    this.worker.concurrency = this.options.concurrency;
+    const { queueName, queuePrefix, concurrency, lockDurationMs, stalledIntervalMs } = this.options;
+    const connection = new OwnedQueueConnection(this.options, 'worker');
+    this.connection = connection;
+    this.worker = new Worker<SmsEventJobData, DispatchOutcome, string, IQueueBackend>(
+      queueName,
+      (job) => this.process(job),
+      {
+        connection: connection.connection,
+        prefix: queuePrefix,
+        concurrency,
+        lockDuration: lockDurationMs,
+        stalledInterval: stalledIntervalMs,
+      },
+      connection.backend,
+    );
     this.worker.on('error', (error) => this.logger.warn(messages.redisError(error)));
-    this.worker.run().catch((error) => this.logger.error(messages.workerStopped(error)));
-    void this.warnOnEvictionPolicy();
+    void this.warnOnEvictionPolicy(this.worker);
   }
 
   /**
@@ -52,33 +68,28 @@ export abstract class SmsEventProcessorHost extends WorkerHost implements OnAppl
    * expires, then another worker takes them over, and handlers that committed are not re-run.
    */
   async beforeApplicationShutdown(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.options.shutdownGraceMs);
     });
-    await Promise.race([this.worker.pause(), graceOver]);
+    await Promise.race([worker.pause(), graceOver]);
     clearTimeout(timer);
-    await this.worker.close(true);
+    await worker.close(true);
   }
 
-  private async warnOnEvictionPolicy(): Promise<void> {
+  onApplicationShutdown(): void {
+    this.connection?.disconnect();
+  }
+
+  private async warnOnEvictionPolicy(worker: Worker<SmsEventJobData, DispatchOutcome, string, IQueueBackend>): Promise<void> {
     try {
-      const client = await this.worker.getBackend().client;
+      const client = await (worker.getBackend() as RedisQueueBackend).client;
       const [, policy] = (await client.runCommand('config', ['GET', 'maxmemory-policy'])) as string[];
       if (policy && policy !== 'noeviction') this.logger.warn(messages.evictionPolicy(policy));
     } catch {
-      // Managed Redis services often forbid CONFIG; nothing to warn about then.
+      // Managed Redis services often forbid CONFIG, and the PostgreSQL backend has no such setting.
     }
   }
-}
-
-/** Builds the processor class bound to the configured queue name, with the configured lock and stall timings. */
-export function createSmsEventProcessor({
-  queueName,
-  lockDurationMs,
-  stalledIntervalMs,
-}: Pick<OpenSmsWebhookModuleExtras, 'queueName' | 'lockDurationMs' | 'stalledIntervalMs'>): Type<SmsEventProcessorHost> {
-  @Processor(queueName, { autorun: false, lockDuration: lockDurationMs, stalledInterval: stalledIntervalMs })
-  class SmsEventProcessor extends SmsEventProcessorHost {}
-  return SmsEventProcessor;
 }

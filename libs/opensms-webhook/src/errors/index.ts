@@ -1,5 +1,6 @@
 export { DuplicateHandlerNameError } from './duplicate-handler-name.error';
 export { InboxUnavailableError } from './inbox-unavailable.error';
+export { IngestOverloadedError } from './ingest-overloaded.error';
 export { InvalidModuleOptionsError } from './invalid-module-options.error';
 export { InvalidRedisUrlError } from './invalid-redis-url.error';
 export { InvalidWebhookSecretError } from './invalid-webhook-secret.error';

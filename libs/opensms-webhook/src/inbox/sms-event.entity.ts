@@ -5,6 +5,7 @@ import type { SmsEventState } from './sms-event-state';
 @Entity({ name: 'opensms_webhook_events' })
 @Index('opensms_webhook_events_unfinished_idx', ['state', 'updatedAt'])
 @Index('opensms_webhook_events_message_idx', ['messageId', 'occurredAt'])
+@Index('opensms_webhook_events_job_pending_idx', ['receivedAt'], { where: '"job_pending" IS NOT NULL' })
 export class SmsEventEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -57,6 +58,13 @@ export class SmsEventEntity {
 
   @Column({ name: 'processed_at', type: 'timestamptz', nullable: true })
   processedAt: Date | null;
+
+  /**
+   * Whether the relay still has to put this event's job on the queue: `'add'` (stored, not queued
+   * yet), `'replace'` (replayed, or its job was lost: an earlier job is removed first), `null` (queued).
+   */
+  @Column({ name: 'job_pending', type: 'text', nullable: true, default: 'add' })
+  jobPending: 'add' | 'replace' | null;
 
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
   updatedAt: Date;

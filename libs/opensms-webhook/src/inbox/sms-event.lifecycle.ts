@@ -111,13 +111,17 @@ export class SmsEventLifecycle {
     );
   }
 
-  /** Puts `dead` (or `failed`) events back to `received` with a fresh attempt count; returns their ids. */
+  /**
+   * Puts `dead` (or `failed`) events back to `received` with a fresh attempt count, for the relay
+   * to replace their ended job with a new one; returns their ids.
+   */
   async reopen(ids: readonly string[]): Promise<string[]> {
     // NOTE: TypeORM answers a top-level UPDATE or DELETE with [rows, rowCount]; wrapped in a CTE it
     // is a SELECT, answered with the rows.
     const rows: { id: string }[] = await this.tables.dataSource.query(
       `WITH reopened AS (
-         UPDATE ${this.tables.events} SET "state" = 'received', "attempts" = 0, "last_error" = NULL, "updated_at" = now()
+         UPDATE ${this.tables.events}
+            SET "state" = 'received', "attempts" = 0, "last_error" = NULL, "job_pending" = 'replace', "updated_at" = now()
           WHERE "id" = ANY($1) AND "state" = ANY($2) RETURNING "id"
        )
        SELECT "id" FROM reopened`,

@@ -56,11 +56,11 @@ export class SmsEventQueries {
     return counts;
   }
 
-  /** Ids of unfinished events untouched for at least `ageMs`, oldest first. */
+  /** Ids of unfinished, already queued events untouched for at least `ageMs`, oldest first. */
   async findStaleUnfinished(ageMs: number, limit: number): Promise<string[]> {
     const rows: { id: string }[] = await this.tables.dataSource.query(
       `SELECT "id" FROM ${this.tables.events}
-        WHERE "state" = ANY($1) AND "updated_at" < now() - make_interval(secs => $2)
+        WHERE "state" = ANY($1) AND "job_pending" IS NULL AND "updated_at" < now() - make_interval(secs => $2)
         ORDER BY "updated_at" LIMIT $3`,
       [UNFINISHED_SMS_EVENT_STATES, ageMs / 1000, limit],
     );

@@ -4,10 +4,12 @@ import { type InboxRecord, SmsEventWriter, type StoredRecord } from '../inbox/sm
 import { OPENSMS_RESOLVED_OPTIONS, STORED_HEADERS } from '../opensms-webhook.constants';
 import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
-import { SmsEventProducer } from '../queue/sms-event.producer';
+import { SmsEventRelayNotifier } from '../queue/sms-event-relay.notifier';
 import { InboxUnavailableError } from '../errors/inbox-unavailable.error';
+import { IngestOverloadedError } from '../errors/ingest-overloaded.error';
 import { withTimeout } from '../internal/with-timeout';
 import { MicroBatcher } from '../internal/micro-batcher';
+import { ThrottledWarning } from '../internal/throttled-warning';
 import { headerValue, type WebhookRequestHeaders } from './webhook-request';
 import { parseSmsEventPayload } from './sms-event-payload.parser';
 
@@ -21,19 +23,23 @@ export interface SmsEventReceipt {
 }
 
 /**
- * Turns a verified call into a durable inbox row, then a job. The receipt is only returned once
- * the row is committed; the job is best effort (the reconciler covers a Redis outage).
+ * Turns a verified call into a durable inbox row. The receipt is only returned once the row is
+ * committed; the queue is not touched on the request path (the relay of a worker process queues
+ * the row). Beyond `ingestQueueLimit` calls waiting for the inbox, new calls are refused at once.
  */
 @Injectable()
 export class SmsEventIngestService {
   private readonly logger = new Logger('OpenSmsWebhook');
-  private readonly writer = new MicroBatcher<InboxRecord, StoredRecord>((records) => this.inbox.store(records));
+  private readonly overload = new ThrottledWarning(this.logger);
+  private readonly writer: MicroBatcher<InboxRecord, StoredRecord>;
 
   constructor(
     private readonly inbox: SmsEventWriter,
-    private readonly producer: SmsEventProducer,
+    private readonly relay: SmsEventRelayNotifier,
     @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
-  ) {}
+  ) {
+    this.writer = new MicroBatcher((records) => this.inbox.store(records), 100, 4, options.ingestQueueLimit);
+  }
 
   async receive(rawBody: Buffer, headers: WebhookRequestHeaders): Promise<SmsEventReceipt> {
     const parsed = parseSmsEventPayload(rawBody);
@@ -61,6 +67,10 @@ export class SmsEventIngestService {
     }
 
     const { dto, payload } = parsed;
+    if (this.writer.isFull) {
+      this.overload.warn(messages.overloaded(this.options.ingestQueueLimit));
+      throw new IngestOverloadedError(this.options.ingestQueueLimit);
+    }
     const stored = await this.durably(() =>
       this.writer.add({
         ...eventSourceOf(dto, payload),
@@ -71,7 +81,7 @@ export class SmsEventIngestService {
       }),
     );
     this.logger.log(messages.received(stored.id, dto.event, dto.message_id ?? null, stored.duplicate));
-    if (!stored.duplicate) await this.producer.enqueue(stored.id);
+    if (!stored.duplicate) this.relay.notify();
     return { status: 'received', id: stored.id, duplicate: stored.duplicate };
   }
 

@@ -11,12 +11,19 @@ export class MicroBatcher<Item, Result> {
    * @param send handles a batch; must return one result per item, in order
    * @param maxBatch largest batch sent at once
    * @param maxInFlight batches sent concurrently before new items wait for one to finish
+   * @param maxPending items waiting (not yet sent) beyond which {@link isFull} is true
    */
   constructor(
     private readonly send: (items: Item[]) => Promise<Result[]>,
     private readonly maxBatch = 100,
     private readonly maxInFlight = 4,
+    private readonly maxPending = Infinity,
   ) {}
+
+  /** `maxPending` items already wait: callers should refuse new work instead of adding it. */
+  get isFull(): boolean {
+    return this.pending.length >= this.maxPending;
+  }
 
   add(item: Item): Promise<Result> {
     return new Promise<Result>((resolve, reject) => {

@@ -1,47 +1,56 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { type IQueueBackend, Queue } from 'bullmq';
 import { DISPATCH_JOB_NAME, OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
-import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
-import { MicroBatcher } from '../internal/micro-batcher';
+import type { UnqueuedSmsEvent } from '../inbox/sms-event.outbox';
 import { withTimeout } from '../internal/with-timeout';
 import { OwnedQueueConnection } from './queue-connection';
 import { type SmsEventJobData, smsEventJobOptions } from './sms-event-job';
 
 /**
- * Enqueues stored events. Never throws: an event that cannot be enqueued is already durable, and
- * the reconciler enqueues it later. Concurrent calls share one `addBulk` round trip.
+ * The module's own BullMQ `Queue` of the inbox (worker processes only: ingest never touches the
+ * queue). Created with its backend passed explicitly and closed here, without waiting for Redis.
  */
 @Injectable()
 export class SmsEventProducer implements OnApplicationShutdown {
-  private readonly logger = new Logger('OpenSmsWebhook');
-  private readonly batcher = new MicroBatcher<string, void>((ids) => this.addBulk(ids));
-  private lastErrorLoggedAt = 0;
-
   private readonly connection: OwnedQueueConnection;
-  private readonly queue: Queue<SmsEventJobData>;
+  private readonly queue: Queue<SmsEventJobData, unknown, string, SmsEventJobData, unknown, string, IQueueBackend>;
 
   constructor(@Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions) {
-    // NOTE: a queue of its own, without an offline queue, so a Redis outage fails fast instead of
-    // holding requests.
-    this.connection = new OwnedQueueConnection(options, 'producer');
-    this.queue = new Queue<SmsEventJobData>(options.queueName, {
-      connection: this.connection.connection,
-      prefix: options.queuePrefix,
-    });
-    this.queue.on('error', (error) => this.logThrottled(messages.redisError(error)));
+    this.connection = new OwnedQueueConnection(options, 'relay');
+    this.queue = new Queue(
+      options.queueName,
+      { connection: this.connection.connection, prefix: options.queuePrefix },
+      this.connection.backend,
+    );
   }
 
-  /** Enqueues one event, waiting at most `enqueueTimeoutMs`. Resolves `false` when it could not. */
-  async enqueue(eventId: string): Promise<boolean> {
+  /** Reports queue connection errors (they are also thrown by the calls that meet them). */
+  onError(listener: (error: Error) => void): void {
+    this.queue.on('error', listener);
+  }
+
+  /**
+   * Adds the jobs of stored events in one `addBulk`, waiting at most `enqueueTimeoutMs`; an
+   * event's job id is its inbox id, so adding it twice is a no-op. Events to `replace` have their
+   * ended job removed first; one whose job cannot be removed (still running) is left out. Resolves
+   * to the ids whose job is now on the queue.
+   */
+  async add(events: readonly UnqueuedSmsEvent[]): Promise<string[]> {
+    const replaced = events.filter((event) => event.replace);
+    const removals = await Promise.allSettled(replaced.map((event) => this.queue.remove(event.id)));
+    const kept = new Set(replaced.filter((_, index) => removals[index].status === 'rejected').map((event) => event.id));
+    const ids = events.map((event) => event.id).filter((id) => !kept.has(id));
+    if (ids.length === 0) return [];
     const { enqueueTimeoutMs } = this.options;
-    try {
-      await withTimeout(this.batcher.add(eventId), enqueueTimeoutMs, `Redis did not answer within ${enqueueTimeoutMs} ms`);
-      return true;
-    } catch (error) {
-      this.logThrottled(messages.enqueueFailed(error));
-      return false;
-    }
+    await withTimeout(
+      this.queue.addBulk(
+        ids.map((eventId) => ({ name: DISPATCH_JOB_NAME, data: { eventId }, opts: smsEventJobOptions(eventId, this.options) })),
+      ),
+      enqueueTimeoutMs,
+      `the queue did not answer within ${enqueueTimeoutMs} ms`,
+    );
+    return ids;
   }
 
   /**
@@ -53,33 +62,8 @@ export class SmsEventProducer implements OnApplicationShutdown {
     return eventIds.filter((_, index) => ['unknown', 'failed', 'completed'].includes(states[index]));
   }
 
-  /** Replaces the jobs of re-opened events (a dead event's failed job would block a new one). */
-  async requeue(eventIds: readonly string[]): Promise<void> {
-    if (eventIds.length === 0) return;
-    await Promise.all(eventIds.map((id) => this.queue.remove(id)));
-    await this.addBulk(eventIds);
-  }
-
   async onApplicationShutdown(): Promise<void> {
     await this.queue.close();
     this.connection.disconnect();
-  }
-
-  private async addBulk(ids: readonly string[]): Promise<void[]> {
-    await this.queue.addBulk(
-      ids.map((eventId) => ({
-        name: DISPATCH_JOB_NAME,
-        data: { eventId },
-        opts: smsEventJobOptions(eventId, this.options),
-      })),
-    );
-    return ids.map(() => undefined);
-  }
-
-  private logThrottled(message: string): void {
-    const now = Date.now();
-    if (now - this.lastErrorLoggedAt < 5000) return;
-    this.lastErrorLoggedAt = now;
-    this.logger.warn(message);
   }
 }

@@ -2,17 +2,19 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
 import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
+import { SmsEventOutbox } from '../inbox/sms-event.outbox';
 import { SmsEventQueries } from '../inbox/sms-event.queries';
 import { SmsEventProducer } from './sms-event.producer';
+import { SmsEventRelay } from './sms-event.relay';
 
 /** Most events re-enqueued in one sweep. */
 const SWEEP_LIMIT = 500;
 
 /**
- * Puts back on the queue every stored, unfinished event that no job will run: Redis was down at
- * ingest, was flushed, lost a job, or a job ended while its row did not (attempts spent while the
- * database was down, a job stalled twice). Safe on any number of instances: an event's job id is
- * its inbox id, so a job is never doubled.
+ * Hands back to the relay every queued, unfinished event that no job will run: Redis was flushed
+ * or lost a job, or a job ended while its row did not (attempts spent while the database was down,
+ * a job stalled twice). Events never queued are the relay's own work, not this sweep's. Safe on any
+ * number of instances: an event's job id is its inbox id, so a job is never doubled.
  */
 @Injectable()
 export class SmsEventReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -23,6 +25,8 @@ export class SmsEventReconciler implements OnApplicationBootstrap, OnApplication
   constructor(
     private readonly queries: SmsEventQueries,
     private readonly producer: SmsEventProducer,
+    private readonly outbox: SmsEventOutbox,
+    private readonly relay: SmsEventRelay,
     @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
   ) {}
 
@@ -38,8 +42,8 @@ export class SmsEventReconciler implements OnApplicationBootstrap, OnApplication
   }
 
   /**
-   * One sweep: enqueues unfinished events older than `olderThanMs` (default `reconcileAfterMs`)
-   * that have no job. Resolves to how many were enqueued.
+   * One sweep: hands unfinished events older than `olderThanMs` (default `reconcileAfterMs`)
+   * that have no live job to the relay. Resolves to how many it handed over.
    */
   reconcile(olderThanMs = this.options.reconcileAfterMs): Promise<number> {
     this.sweeping ??= this.sweep(olderThanMs).finally(() => (this.sweeping = undefined));
@@ -49,10 +53,12 @@ export class SmsEventReconciler implements OnApplicationBootstrap, OnApplication
   private async sweep(olderThanMs: number): Promise<number> {
     try {
       const ids = await this.queries.findStaleUnfinished(olderThanMs, SWEEP_LIMIT);
-      const missing = await this.producer.withoutLiveJob(ids);
-      await this.producer.requeue(missing);
-      if (missing.length > 0) this.logger.warn(messages.reconciled(missing.length));
-      return missing.length;
+      const requeued = await this.outbox.requeue(await this.producer.withoutLiveJob(ids));
+      if (requeued.length > 0) {
+        this.logger.warn(messages.reconciled(requeued.length));
+        this.relay.wake();
+      }
+      return requeued.length;
     } catch (error) {
       this.logger.warn(messages.reconcileFailed(error));
       throw error;

@@ -1,0 +1,143 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { SmsEventOutbox } from '../inbox/sms-event.outbox';
+import { OPENSMS_DATA_SOURCE, OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
+import { messages } from '../opensms-webhook.messages';
+import { ThrottledWarning } from '../internal/throttled-warning';
+import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
+import { SmsEventProducer } from './sms-event.producer';
+
+/** The few members of a node-postgres client the relay's `LISTEN` connection uses. */
+interface ListenClient {
+  connect(): Promise<void>;
+  query(sql: string): Promise<unknown>;
+  end(): Promise<void>;
+  on(event: 'notification', listener: () => void): void;
+  on(event: 'error' | 'end', listener: (error?: Error) => void): void;
+}
+
+/** TypeORM's PostgreSQL driver, as far as the relay needs it: its node-postgres pool. */
+interface PoolOfDriver {
+  master?: { options: object; Client: new (options: object) => ListenClient };
+}
+
+/**
+ * Moves stored events into the queue: claims unqueued inbox rows with `FOR UPDATE SKIP LOCKED`
+ * (so the relays of several workers share them), adds their jobs with one `addBulk`, and marks
+ * them queued in the same transaction. Woken at once by ingest (`LISTEN` on a connection of its
+ * own, or in-process), and every `relayIntervalMs` for anything a notification missed; a queue
+ * that does not answer leaves the rows pending for the next round.
+ */
+@Injectable()
+export class SmsEventRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly warning = new ThrottledWarning(new Logger('OpenSmsWebhook'));
+  private timer?: NodeJS.Timeout;
+  private listener?: ListenClient;
+  private relisten?: NodeJS.Timeout;
+  private wanted = false;
+  private running?: Promise<void>;
+  private closed = false;
+
+  constructor(
+    @Inject(OPENSMS_DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly outbox: SmsEventOutbox,
+    private readonly producer: SmsEventProducer,
+    @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
+  ) {
+    this.producer.onError((error) => this.warning.warn(messages.redisError(error)));
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.wake(), this.options.relayIntervalMs);
+    this.timer.unref();
+    void this.listen();
+    this.wake();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    clearTimeout(this.relisten);
+    const listener = this.listener;
+    this.listener = undefined;
+    await Promise.all([listener?.end().catch(() => undefined), this.running]);
+  }
+
+  /** Asks for a round now; rounds never overlap, and one asked for during a round follows it. */
+  wake(): void {
+    this.wanted = true;
+    if (this.running || this.closed) return;
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.wanted) this.wake();
+    });
+  }
+
+  /** Relays batches while there is work; after a failure, waits for the timer. */
+  private async drain(): Promise<void> {
+    while (this.wanted && !this.closed) {
+      this.wanted = false;
+      try {
+        const moved = await this.relayBatch();
+        if (moved >= this.options.relayBatchSize) this.wanted = true;
+      } catch (error) {
+        this.wanted = false;
+        this.warning.warn(messages.relayFailed(error));
+      }
+    }
+  }
+
+  /** One batch in one transaction; resolves to how many rows it marked queued. */
+  private async relayBatch(): Promise<number> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      const claimed = await this.outbox.claimUnqueued(runner, this.options.relayBatchSize);
+      if (claimed.length > 0) {
+        const queued = new Set(await this.producer.add(claimed.filter((event) => event.unfinished)));
+        const done = claimed.filter((event) => !event.unfinished || queued.has(event.id)).map((event) => event.id);
+        await this.outbox.markQueued(runner, done);
+        await runner.commitTransaction();
+        return done.length;
+      }
+      await runner.commitTransaction();
+      return 0;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Opens the `LISTEN` connection; on loss, opens it again after `relayIntervalMs` (the timer covers the gap). */
+  private async listen(): Promise<void> {
+    if (this.closed) return;
+    const pool = (this.dataSource.driver as unknown as PoolOfDriver).master;
+    if (!pool) return;
+    const client = new pool.Client(pool.options);
+    const reopen = () => {
+      if (this.listener !== client) return;
+      this.listener = undefined;
+      void client.end().catch(() => undefined);
+      this.relisten = setTimeout(() => void this.listen(), this.options.relayIntervalMs);
+      this.relisten.unref();
+    };
+    client.on('error', reopen);
+    client.on('end', reopen);
+    client.on('notification', () => this.wake());
+    this.listener = client;
+    try {
+      const channel = await this.outbox.channel();
+      await client.connect();
+      await client.query(`LISTEN "${channel}"`);
+      if (this.closed) await client.end();
+      // NOTE: rows stored before LISTEN took effect sent no notification this relay heard.
+      else this.wake();
+    } catch (error) {
+      this.warning.warn(messages.relayFailed(error));
+      reopen();
+    }
+  }
+}
