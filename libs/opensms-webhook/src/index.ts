@@ -31,7 +31,11 @@ export { SmsEventEntity } from './inbox/sms-event.entity';
 export { SmsEventHandlerRunEntity } from './inbox/sms-event-handler-run.entity';
 export { type SmsEventState, SMS_EVENT_STATES } from './inbox/sms-event-state';
 export type { SmsEventFilter } from './inbox/sms-event.queries';
-export { OPENSMS_WEBHOOK_MIGRATIONS, CreateOpenSmsWebhookInbox1764316800000 } from './inbox/migrations';
+export {
+  OPENSMS_WEBHOOK_MIGRATIONS,
+  CreateOpenSmsWebhookInbox1764316800000,
+  IndexProcessedEventsByMessage1764500000000,
+} from './inbox/migrations';
 
 export { defaultDedupeKey } from './ingest/dedupe-key';
 export { SmsEventPayloadDto } from './ingest/sms-event-payload.dto';

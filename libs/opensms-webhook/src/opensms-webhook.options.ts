@@ -29,7 +29,9 @@ const DEFAULTS = {
   queuePrefix: 'bull',
   attempts: 8,
   backoff: { type: 'exponential', delay: 1000 },
-  concurrency: 8,
+  concurrency: 64,
+  dispatchBatchSize: 32,
+  dispatchBatchMaxMs: 1000,
   keepFinishedJobs: 1000,
   enqueueTimeoutMs: 1000,
   storeTimeoutMs: 4000,
@@ -50,11 +52,13 @@ const NON_NEGATIVE: (keyof typeof DEFAULTS)[] = [
   'shutdownGraceMs',
   'keepFinishedJobs',
   'retryAfterSeconds',
+  'dispatchBatchMaxMs',
 ];
 const POSITIVE_INTEGER: (keyof typeof DEFAULTS)[] = [
   'bodyLimitBytes',
   'attempts',
   'concurrency',
+  'dispatchBatchSize',
   'enqueueTimeoutMs',
   'storeTimeoutMs',
 ];
