@@ -104,8 +104,9 @@ export interface OpenSmsWebhookModuleOptions {
   concurrency?: number;
   /**
    * Largest number of events processed in one transaction (one claim, one commit). Events that
-   * are ready together share a batch; an event that is ready alone is processed at once. `1`
-   * gives every event a transaction of its own.
+   * are ready together share a batch; an event that is ready alone is processed at once. Up to
+   * `concurrency / dispatchBatchSize` batches (rounded up) run at once, each on one connection;
+   * `1` gives every event a transaction of its own, up to `concurrency` side by side.
    * @default 32
    */
   dispatchBatchSize?: number;

@@ -28,12 +28,6 @@ interface DispatchRequest extends Attempt {
 /** What a batch did with one event: an outcome, a failure to throw, or nothing yet (the next batch will). */
 type DispatchResult = { outcome: DispatchOutcome } | { failure: SmsEventDispatchError } | 'deferred';
 
-/**
- * Batches processed at once by one process. Two let one batch run its handlers while the other
- * waits for the database, and each holds one connection.
- */
-const BATCHES_IN_FLIGHT = 2;
-
 /** The savepoint each handler runs after, so that a failure undoes only that handler's writes. */
 const HANDLER_SAVEPOINT = 'opensms_webhook_handler';
 
@@ -58,7 +52,10 @@ export class SmsEventDispatcher {
     private readonly registry: SmsEventHandlerRegistry,
     @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
   ) {
-    this.batcher = new MicroBatcher((requests) => this.dispatchBatch(requests), options.dispatchBatchSize, BATCHES_IN_FLIGHT);
+    // NOTE: enough batches in flight for all `concurrency` jobs (each holds one connection), so that
+    // `dispatchBatchSize: 1` runs events side by side as unbatched workers do.
+    const batchesInFlight = Math.ceil(options.concurrency / options.dispatchBatchSize);
+    this.batcher = new MicroBatcher((requests) => this.dispatchBatch(requests), options.dispatchBatchSize, batchesInFlight);
   }
 
   /**
