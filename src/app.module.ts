@@ -6,7 +6,7 @@ import type { AppConfig } from './config/app.config';
 import { openSmsWebhookOptionsFactory } from './config/opensms-webhook.config';
 import { SMS_MESSAGES_MIGRATIONS, SmsMessagesModule } from './messages/sms-messages.module';
 
-/** Database connections: the library's worker holds one per running event (concurrency 8), requests need the rest. */
+/** Database connections: the library's worker holds one per batch in flight (2 by default), requests need the rest. */
 const DATABASE_POOL_SIZE = 20;
 
 /** The example host application: OpenSMS webhooks keep its outbound SMS messages up to date. */

@@ -98,11 +98,27 @@ export interface OpenSmsWebhookModuleOptions {
   /** @default { type: 'exponential', delay: 1000 } */
   backoff?: OpenSmsBackoffOptions;
   /**
-   * Events processed at once by this process (events of one message never run concurrently).
-   * Keep the TypeORM pool larger than this: each running event holds one connection.
-   * @default 8
+   * Jobs this process takes from the queue at once (events of one message never run concurrently).
+   * The events of these jobs are processed in batches of up to `dispatchBatchSize`; keep it about
+   * twice `dispatchBatchSize` so that a full batch is ready when one commits.
+   * @default 64
    */
   concurrency?: number;
+  /**
+   * Largest number of events processed in one transaction (one claim, one commit). Events that
+   * are ready together share a batch; an event that is ready alone is processed at once. Up to
+   * `concurrency / dispatchBatchSize` batches (rounded up) run at once, each on one connection;
+   * `1` gives every event a transaction of its own, up to `concurrency` side by side.
+   * @default 32
+   */
+  dispatchBatchSize?: number;
+  /**
+   * Once a batch has run this long (milliseconds), it starts no further event and commits; the
+   * events it did not start go to the next batch. Bounds how long a slow handler delays the
+   * events batched with it, and how long a batch holds its message locks.
+   * @default 1000
+   */
+  dispatchBatchMaxMs?: number;
   /**
    * Completed / failed BullMQ jobs kept in Redis (the inbox row is the lasting record).
    * @default 1000

@@ -30,6 +30,16 @@ describe('resolveOpenSmsWebhookOptions', () => {
     expect(resolved.verifier).toBeInstanceOf(StandardWebhooksVerifier);
   });
 
+  it('batches dispatch by default and refuses a batch size below one', () => {
+    expect(resolveOpenSmsWebhookOptions({ secret: SECRET })).toMatchObject({
+      concurrency: 64,
+      dispatchBatchSize: 32,
+      dispatchBatchMaxMs: 1000,
+    });
+    expect(problemsOf({ secret: SECRET, dispatchBatchSize: 0 })).toMatch(/dispatchBatchSize must be a whole number ≥ 1 \(got 0\)/);
+    expect(problemsOf({ secret: SECRET, dispatchBatchMaxMs: -1 })).toMatch(/dispatchBatchMaxMs must be a number ≥ 0 \(got -1\)/);
+  });
+
   it('builds the Stripe-style verifier on a lower-cased header', () => {
     const resolved = resolveOpenSmsWebhookOptions({ secret: SECRET, signatureScheme: 'stripe', signatureHeader: 'X-Sig' });
     expect(resolved.verifier).toBeInstanceOf(StripeStyleVerifier);

@@ -2,10 +2,12 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { SmsEventDispatchError, type SmsEventHandlerFailure } from '../errors/sms-event-dispatch.error';
-import { toSmsEvent, type SmsEvent, type UnknownSmsEvent } from '../events/sms-events';
-import { type DispatchRow, SmsEventLifecycle } from '../inbox/sms-event.lifecycle';
-import { OPENSMS_DATA_SOURCE } from '../opensms-webhook.constants';
+import { toSmsEvent } from '../events/sms-events';
+import { type DispatchEnd, type DispatchRow, type HandlerRun, SmsEventLifecycle } from '../inbox/sms-event.lifecycle';
+import { MicroBatcher } from '../internal/micro-batcher';
+import { OPENSMS_DATA_SOURCE, OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
 import { messages } from '../opensms-webhook.messages';
+import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import { type BoundSmsEventHandler, SmsEventHandlerRegistry } from './sms-event-handler.registry';
 
 /** How one attempt at an event ended, when it did not throw. */
@@ -18,95 +20,165 @@ interface Attempt {
   isLast: boolean;
 }
 
+interface DispatchRequest extends Attempt {
+  eventId: string;
+}
+
+/** What a batch did with one event: an outcome, a failure to throw, or nothing yet (the next batch will). */
+type DispatchResult = { outcome: DispatchOutcome } | { failure: SmsEventDispatchError } | 'deferred';
+
+/** The savepoint each handler runs after, so that a failure undoes only that handler's writes. */
+const HANDLER_SAVEPOINT = 'opensms_webhook_handler';
+
+/** Inbox ids are UUIDs; any other job id cannot name a row. */
+const INBOX_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
- * Runs a stored event through its handlers: under the message's lock, each handler in its own
- * transaction together with its completion mark, skipping handlers that already committed.
+ * Runs stored events through their handlers. Events whose jobs run at the same time are processed
+ * together, up to `dispatchBatchSize`, in one transaction: their messages' locks, one claim, each
+ * handler inside a savepoint of its own (so a failing handler undoes only its own writes), then
+ * the completion marks and states in one statement and one commit. Handlers that committed in an
+ * earlier attempt are skipped.
  */
 @Injectable()
 export class SmsEventDispatcher {
   private readonly logger = new Logger('OpenSmsWebhook');
+  private readonly batcher: MicroBatcher<DispatchRequest, DispatchResult>;
 
   constructor(
     @Inject(OPENSMS_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly lifecycle: SmsEventLifecycle,
     private readonly registry: SmsEventHandlerRegistry,
-  ) {}
+    @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
+  ) {
+    // NOTE: enough batches in flight for all `concurrency` jobs (each holds one connection), so that
+    // `dispatchBatchSize: 1` runs events side by side as unbatched workers do.
+    const batchesInFlight = Math.ceil(options.concurrency / options.dispatchBatchSize);
+    this.batcher = new MicroBatcher((requests) => this.dispatchBatch(requests), options.dispatchBatchSize, batchesInFlight);
+  }
 
+  /**
+   * Processes an event for one attempt, in the next batch. Throws {@link SmsEventDispatchError}
+   * when a handler failed (`permanent` when the event is now `dead`), or the database's error when
+   * the batch could not commit (nothing of it was kept).
+   */
   async dispatch(eventId: string, { attempt, isLast }: Attempt): Promise<DispatchOutcome> {
+    if (!INBOX_ID.test(eventId)) return 'skipped';
+    for (;;) {
+      const result = await this.batcher.add({ eventId, attempt, isLast });
+      if (result === 'deferred') continue;
+      if ('failure' in result) throw result.failure;
+      return result.outcome;
+    }
+  }
+
+  private async dispatchBatch(requests: DispatchRequest[]): Promise<DispatchResult[]> {
+    const byId = new Map(requests.map((request) => [request.eventId, request]));
+    const ids = [...byId.keys()];
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const outcome = await this.lifecycle.withMessageLock(runner, eventId, async () => {
-        const row = await this.lifecycle.claim(eventId, attempt, runner);
-        if (!row) return 'skipped';
-        const handlers = this.registry.handlersFor(row.event);
-        if (handlers.length === 0) {
-          await this.lifecycle.setState(row.id, 'ignored', { attempts: attempt }, runner);
-          this.logger.log(messages.ignored(row.id, row.event));
-          return 'ignored';
-        }
-        const { stale } = row;
-        const { failures, markedProcessed } = await this.runPending(runner, row, handlers, { attempt, stale });
-        if (failures.length === 0) {
-          if (!markedProcessed) await this.lifecycle.setState(row.id, 'processed', { lastError: null, attempts: attempt }, runner);
-          this.logger.log(messages.processed(row.id, row.event, stale));
-          return 'processed';
-        }
-        const permanent = isLast || failures.some(({ error }) => error instanceof UnrecoverableError);
-        const failure = new SmsEventDispatchError(failures, permanent);
-        await this.lifecycle.setState(row.id, permanent ? 'dead' : 'failed', { lastError: failure.message, attempts: attempt }, runner);
-        if (permanent) this.logger.error(messages.dead(row.id, row.event, attempt, failure.message));
-        throw failure;
-      });
-      return outcome ?? 'skipped';
+      await this.lifecycle.markProcessing(ids, runner);
+      await runner.startTransaction();
+      let batch: BatchRecord;
+      try {
+        await this.lifecycle.lockMessages(ids, runner);
+        const rows = await this.lifecycle.claim([...byId.values()], runner);
+        batch = await this.runClaimed(runner, rows, byId);
+        await this.lifecycle.complete(batch.runs, batch.ends, runner);
+        await runner.commitTransaction();
+      } catch (error) {
+        await rollBack(runner);
+        throw error;
+      }
+      batch.logs.forEach((log) => log());
+      return requests.map((request) => batch.results.get(request.eventId) ?? { outcome: 'skipped' });
     } finally {
       await runner.release();
     }
   }
 
   /**
-   * Runs the handlers that have not committed yet. `processed` rides in the last handler's
-   * transaction when all succeeded, so that a normal event costs one durable commit.
+   * Runs the claimed events in their order (by message, then time), until the batch has run for
+   * `dispatchBatchMaxMs`; the first event always runs, the ones not started are deferred.
    */
+  private async runClaimed(runner: QueryRunner, rows: DispatchRow[], requests: Map<string, DispatchRequest>): Promise<BatchRecord> {
+    const batch: BatchRecord = { runs: [], ends: [], results: new Map(), logs: [] };
+    const startedAt = Date.now();
+    for (const [index, row] of rows.entries()) {
+      if (index > 0 && Date.now() - startedAt >= this.options.dispatchBatchMaxMs) {
+        batch.results.set(row.id, 'deferred');
+        continue;
+      }
+      await this.runEvent(runner, row, requests.get(row.id)!, batch);
+    }
+    return batch;
+  }
+
+  private async runEvent(runner: QueryRunner, row: DispatchRow, { attempt, isLast }: Attempt, batch: BatchRecord): Promise<void> {
+    const handlers = this.registry.handlersFor(row.event);
+    if (handlers.length === 0) {
+      batch.ends.push({ eventId: row.id, state: 'ignored', attempt, lastError: null });
+      batch.results.set(row.id, { outcome: 'ignored' });
+      batch.logs.push(() => this.logger.log(messages.ignored(row.id, row.event)));
+      return;
+    }
+    const failures = await this.runPending(runner, row, handlers, attempt, batch.runs);
+    if (failures.length === 0) {
+      batch.ends.push({ eventId: row.id, state: 'processed', attempt, lastError: null });
+      batch.results.set(row.id, { outcome: 'processed' });
+      batch.logs.push(() => this.logger.log(messages.processed(row.id, row.event, row.stale)));
+      return;
+    }
+    const permanent = isLast || failures.some(({ error }) => error instanceof UnrecoverableError);
+    const failure = new SmsEventDispatchError(failures, permanent);
+    batch.ends.push({ eventId: row.id, state: permanent ? 'dead' : 'failed', attempt, lastError: failure.message });
+    batch.results.set(row.id, { failure });
+    if (permanent) batch.logs.push(() => this.logger.error(messages.dead(row.id, row.event, attempt, failure.message)));
+  }
+
+  /** Runs the handlers that have not committed yet, each after a savepoint; adds the successful ones to `runs`. */
   private async runPending(
     runner: QueryRunner,
     row: DispatchRow,
     handlers: readonly BoundSmsEventHandler[],
-    { attempt, stale }: { attempt: number; stale: boolean },
-  ): Promise<{ failures: SmsEventHandlerFailure[]; markedProcessed: boolean }> {
+    attempt: number,
+    runs: HandlerRun[],
+  ): Promise<SmsEventHandlerFailure[]> {
     const done = new Set(row.completedHandlers);
-    const pending = handlers.filter((handler) => !done.has(handler.name));
     const event = toSmsEvent(row);
     const failures: SmsEventHandlerFailure[] = [];
-    let markedProcessed = false;
-    for (const [index, handler] of pending.entries()) {
-      const completesEvent = index === pending.length - 1 && failures.length === 0;
+    for (const handler of handlers.filter(({ name }) => !done.has(name))) {
+      // NOTE: savepoints are not released: the commit keeps them all, and each handler costs one
+      // round trip less. A newer savepoint of the same name hides the older ones until rolled back to.
+      await runner.query(`SAVEPOINT ${HANDLER_SAVEPOINT}`);
       try {
-        await this.runInTransaction(runner, handler, event, row, { attempt, stale, completesEvent });
-        markedProcessed = completesEvent;
+        await handler.invoke(event, { manager: runner.manager, eventId: row.id, attempt, stale: row.stale, receivedAt: row.receivedAt });
+        runs.push({ eventId: row.id, handler: handler.name });
       } catch (error) {
+        await runner.query(`ROLLBACK TO SAVEPOINT ${HANDLER_SAVEPOINT}`);
         this.logger.warn(messages.handlerFailed(row.id, handler.name, attempt, error));
         failures.push({ handler: handler.name, error });
       }
     }
-    return { failures, markedProcessed };
+    return failures;
   }
+}
 
-  private async runInTransaction(
-    runner: QueryRunner,
-    handler: BoundSmsEventHandler,
-    event: SmsEvent | UnknownSmsEvent,
-    row: DispatchRow,
-    { attempt, stale, completesEvent }: { attempt: number; stale: boolean; completesEvent: boolean },
-  ): Promise<void> {
-    await runner.startTransaction();
-    try {
-      await handler.invoke(event, { manager: runner.manager, eventId: row.id, attempt, stale, receivedAt: row.receivedAt });
-      await this.lifecycle.recordHandlerRun(row.id, handler.name, completesEvent ? attempt : undefined, runner);
-      await runner.commitTransaction();
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      throw error;
-    }
+/** What a batch's events did, written and reported once the batch commits. */
+interface BatchRecord {
+  runs: HandlerRun[];
+  ends: DispatchEnd[];
+  results: Map<string, DispatchResult>;
+  /** Log lines, written only once the batch has committed. */
+  logs: (() => void)[];
+}
+
+/** Rolls back the whole transaction, savepoints included; a connection that broke is left to the pool to discard. */
+async function rollBack(runner: QueryRunner): Promise<void> {
+  try {
+    if (runner.isTransactionActive) await runner.rollbackTransaction();
+  } catch {
+    // The caller reports the error that made the batch fail.
   }
 }

@@ -5,6 +5,7 @@ import type { SmsEventState } from './sms-event-state';
 @Entity({ name: 'opensms_webhook_events' })
 @Index('opensms_webhook_events_unfinished_idx', ['state', 'updatedAt'])
 @Index('opensms_webhook_events_message_idx', ['messageId', 'occurredAt'])
+@Index('opensms_webhook_events_processed_message_idx', ['messageId', 'occurredAt'], { where: `"state" = 'processed'` })
 @Index('opensms_webhook_events_job_pending_idx', ['receivedAt'], { where: '"job_pending" IS NOT NULL' })
 export class SmsEventEntity {
   @PrimaryGeneratedColumn('uuid')

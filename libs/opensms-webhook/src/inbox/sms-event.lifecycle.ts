@@ -12,6 +12,9 @@ import { SmsEventTables } from './sms-event.tables';
 /** First key of the two-key advisory lock space, so the library's locks never meet the host's. */
 const LOCK_NAMESPACE = 0x6f70736d; // 'opsm'
 
+/** Unfinished states that {@link SmsEventLifecycle.markProcessing} moves to `processing`. */
+const WAITING_SMS_EVENT_STATES = UNFINISHED_SMS_EVENT_STATES.filter((state) => state !== 'processing');
+
 /** An inbox row as the worker reads it when it claims it (see {@link SmsEventLifecycle.claim}). */
 export interface DispatchRow
   extends Pick<
@@ -24,90 +27,129 @@ export interface DispatchRow
   completedHandlers: string[];
 }
 
+/** An event's claim for one attempt (see {@link SmsEventLifecycle.claim}). */
+export interface DispatchClaim {
+  eventId: string;
+  /** 1-based number of this attempt. */
+  attempt: number;
+}
+
+/** Where an attempt left an event (see {@link SmsEventLifecycle.complete}). */
+export interface DispatchEnd {
+  eventId: string;
+  state: Extract<SmsEventState, 'processed' | 'ignored' | 'failed' | 'dead'>;
+  attempt: number;
+  /** The failure of a `failed` or `dead` event; `null` otherwise. */
+  lastError: string | null;
+}
+
+/** A handler that committed its work for an event. */
+export interface HandlerRun {
+  eventId: string;
+  handler: string;
+}
+
 /**
  * The worker's state changes of an inbox row (see {@link SMS_EVENT_STATES} for the state machine):
- * the message lock, the claim, handler completion marks, final states and replay.
+ * the message locks, the claim, handler completion marks, final states and replay. The batch
+ * methods take the transaction's runner and several events, so that a batch of events costs the
+ * same few round trips as one.
  */
 @Injectable()
 export class SmsEventLifecycle {
   constructor(private readonly tables: SmsEventTables) {}
 
   /**
-   * Holds a PostgreSQL session advisory lock on an event's message (its `message_id`, else the
-   * event itself) while `work` runs on the same connection, so that events of one message never run
-   * concurrently in any process. A crashed process loses its connection and with it the lock.
-   * Resolves `null` without running `work` when the event does not exist.
+   * Shows events as `processing` at once, before the transaction that works on them commits. Only a
+   * marker for people and tools looking at the inbox: it skips rows another transaction holds
+   * instead of waiting, and its commit does not wait for the disk (losing it in a crash loses
+   * nothing). The claim under the message locks is what decides.
    */
-  async withMessageLock<T>(runner: QueryRunner, eventId: string, work: () => Promise<T>): Promise<T | null> {
-    const [locked]: { key: string }[] = await runner.query(
-      `SELECT "key", pg_advisory_lock($2, hashtext("key")) FROM (
-         SELECT coalesce("message_id", "id"::text) AS "key" FROM ${this.tables.events} WHERE "id" = $1
-       ) event`,
-      [eventId, LOCK_NAMESPACE],
+  async markProcessing(ids: readonly string[], runner: QueryRunner): Promise<void> {
+    await runner.query(
+      `WITH "async_commit" AS (SELECT set_config('synchronous_commit', 'off', true))
+       UPDATE ${this.tables.events} SET "state" = 'processing', "updated_at" = now()
+         FROM "async_commit"
+        WHERE "id" IN (
+          SELECT "id" FROM ${this.tables.events} WHERE "id" = ANY($1) AND "state" = ANY($2) FOR UPDATE SKIP LOCKED
+        )`,
+      [ids, WAITING_SMS_EVENT_STATES],
     );
-    if (!locked) return null;
-    try {
-      return await work();
-    } finally {
-      await runner.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_NAMESPACE, locked.key]);
-    }
   }
 
   /**
-   * Claims an event for an attempt, in one round trip: marks it `processing` and returns it as its
-   * worker needs it, with whether a later event of the same message was already processed
-   * (`stale`) and the handlers that already committed. `null` when the event is finished or gone.
+   * Takes, in the runner's transaction, a PostgreSQL advisory lock on the message of each event (its
+   * `message_id`, else the event itself), so that events of one message never run concurrently in
+   * any process. The locks are taken in the order of their lock ids, so that two transactions
+   * locking overlapping sets wait for each other instead of deadlocking, and are released by the
+   * commit or rollback (a crashed process loses its connection, and with it the locks). They are
+   * the locks earlier versions held for a session, so that old and new workers exclude each other.
    */
-  async claim(id: string, attempt: number, runner: QueryRunner): Promise<DispatchRow | null> {
-    const [row]: DispatchRow[] = await runner.query(
+  async lockMessages(ids: readonly string[], runner: QueryRunner): Promise<void> {
+    // NOTE: the locking runs over the sorted subquery, in its order (PostgreSQL's documented idiom).
+    await runner.query(
+      `SELECT count(pg_advisory_xact_lock($2, "lock")) FROM (
+         SELECT DISTINCT hashtext(coalesce("message_id", "id"::text)) AS "lock"
+           FROM ${this.tables.events} WHERE "id" = ANY($1) ORDER BY "lock"
+       ) "locks"`,
+      [ids, LOCK_NAMESPACE],
+    );
+  }
+
+  /**
+   * Claims events for their attempts in one statement (call it under {@link lockMessages}): marks
+   * them `processing` and returns those that are not finished, as the worker needs them, with
+   * whether a later event of the same message was already processed (`stale`) and the handlers
+   * that already committed. The rows come ordered by message, then by time within a message.
+   */
+  async claim(claims: readonly DispatchClaim[], runner: QueryRunner): Promise<DispatchRow[]> {
+    return runner.query(
       `WITH claimed AS (
-         UPDATE ${this.tables.events} SET "state" = 'processing', "attempts" = $2, "updated_at" = now()
-          WHERE "id" = $1 AND "state" = ANY($3)
-          RETURNING "id", "event", "message_id", "phone", "status", "error", "occurred_at", "received_at", "payload", "state"
+         UPDATE ${this.tables.events} e SET "state" = 'processing', "attempts" = a."attempt", "updated_at" = now()
+           FROM unnest($1::uuid[], $2::int[]) AS a("id", "attempt")
+          WHERE e."id" = a."id" AND e."state" = ANY($3)
+          RETURNING e."id", e."event", e."message_id", e."phone", e."status", e."error", e."occurred_at", e."received_at",
+                    e."payload", e."state"
        )
        SELECT c."id", c."event", c."message_id" AS "messageId", c."phone", c."status", c."error",
               c."occurred_at" AS "occurredAt", c."received_at" AS "receivedAt", c."payload", c."state",
               (c."message_id" IS NOT NULL AND c."occurred_at" IS NOT NULL AND EXISTS (
                  SELECT 1 FROM ${this.tables.events} later
-                  WHERE later."message_id" = c."message_id" AND later."id" <> c."id"
-                    AND later."state" = 'processed' AND later."occurred_at" > c."occurred_at"
+                  WHERE later."message_id" = c."message_id" AND later."state" = 'processed'
+                    AND later."occurred_at" > c."occurred_at" AND later."id" <> c."id"
               )) AS "stale",
               ARRAY(SELECT r."handler" FROM ${this.tables.handlerRuns} r WHERE r."event_id" = c."id") AS "completedHandlers"
-         FROM claimed c`,
-      [id, attempt, UNFINISHED_SMS_EVENT_STATES],
+         FROM claimed c
+        ORDER BY coalesce(c."message_id", c."id"::text), c."occurred_at" NULLS FIRST, c."received_at", c."id"`,
+      [claims.map((claim) => claim.eventId), claims.map((claim) => claim.attempt), UNFINISHED_SMS_EVENT_STATES],
     );
-    return row ?? null;
   }
 
   /**
-   * Records, in the runner's transaction, that a handler committed its work for an event; with
-   * `processedAttempt`, the same statement marks the event `processed` after that attempt.
+   * Records, in the runner's transaction and one statement, the handlers that committed their work
+   * and where each event's attempt left it.
    */
-  async recordHandlerRun(eventId: string, handler: string, processedAttempt: number | undefined, runner: QueryRunner): Promise<void> {
+  async complete(runs: readonly HandlerRun[], ends: readonly DispatchEnd[], runner: QueryRunner): Promise<void> {
     await runner.query(
-      `WITH run AS (INSERT INTO ${this.tables.handlerRuns} ("event_id", "handler") VALUES ($1, $2))
-       UPDATE ${this.tables.events}
-          SET "state" = 'processed', "attempts" = $3, "last_error" = NULL, "processed_at" = now(), "updated_at" = now()
-        WHERE "id" = $1 AND $3::int IS NOT NULL`,
-      [eventId, handler, processedAttempt ?? null],
-    );
-  }
-
-  /** Sets an event's state (and optional fields) on the given runner, or on the pool. */
-  async setState(
-    id: string,
-    state: SmsEventState,
-    fields: { lastError?: string | null; attempts?: number } = {},
-    runner?: QueryRunner,
-  ): Promise<void> {
-    await (runner ?? this.tables.dataSource).query(
-      `UPDATE ${this.tables.events}
-          SET "state" = $2, "updated_at" = now(),
-              "last_error" = CASE WHEN $3::boolean THEN $4 ELSE "last_error" END,
-              "attempts" = coalesce($5, "attempts"),
-              "processed_at" = CASE WHEN $2 = ANY($6) THEN now() ELSE "processed_at" END
-        WHERE "id" = $1`,
-      [id, state, fields.lastError !== undefined, fields.lastError ?? null, fields.attempts ?? null, COMPLETED_SMS_EVENT_STATES],
+      `WITH "runs" AS (
+         INSERT INTO ${this.tables.handlerRuns} ("event_id", "handler") SELECT * FROM unnest($1::uuid[], $2::text[])
+       ), "ended" AS (
+         UPDATE ${this.tables.events} e
+            SET "state" = x."state", "attempts" = x."attempt", "last_error" = x."last_error", "updated_at" = now(),
+                "processed_at" = CASE WHEN x."state" = ANY($7) THEN now() ELSE e."processed_at" END
+           FROM unnest($3::uuid[], $4::text[], $5::int[], $6::text[]) AS x("id", "state", "attempt", "last_error")
+          WHERE e."id" = x."id"
+       )
+       SELECT 1`,
+      [
+        runs.map((run) => run.eventId),
+        runs.map((run) => run.handler),
+        ends.map((end) => end.eventId),
+        ends.map((end) => end.state),
+        ends.map((end) => end.attempt),
+        ends.map((end) => end.lastError),
+        COMPLETED_SMS_EVENT_STATES,
+      ],
     );
   }
 

@@ -1,10 +1,13 @@
 import { CreateOpenSmsWebhookInbox1764316800000 } from './1764316800000-create-opensms-webhook-inbox';
+import { IndexProcessedEventsByMessage1764500000000 } from './1764500000000-index-processed-events-by-message';
 import { AddOpenSmsWebhookOutbox1764510000000 } from './1764510000000-add-opensms-webhook-outbox';
 
 /**
  * The library's TypeORM migrations, in order. Add them to your DataSource's `migrations`
  * (next to your own) and run them as you run yours.
  */
-export const OPENSMS_WEBHOOK_MIGRATIONS = [CreateOpenSmsWebhookInbox1764316800000, AddOpenSmsWebhookOutbox1764510000000];
-
-export { CreateOpenSmsWebhookInbox1764316800000, AddOpenSmsWebhookOutbox1764510000000 };
+export const OPENSMS_WEBHOOK_MIGRATIONS = [
+  CreateOpenSmsWebhookInbox1764316800000,
+  IndexProcessedEventsByMessage1764500000000,
+  AddOpenSmsWebhookOutbox1764510000000,
+];
