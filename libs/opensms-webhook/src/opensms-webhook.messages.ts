@@ -1,21 +1,25 @@
-/** Log lines, kept in one place so that they stay consistent and free of secrets. */
+/**
+ * Log lines, kept in one place so that they stay consistent and free of secrets. Every value that
+ * came with a request (or an error's message) goes through {@link printable}, so that a signed
+ * payload cannot forge log lines.
+ */
 export const messages = {
   received: (id: string, event: string, messageId: string | null, duplicate: boolean) =>
-    `${duplicate ? 'Duplicate' : 'Received'} ${event} for message ${messageId ?? '-'} (inbox ${id})`,
+    `${duplicate ? 'Duplicate' : 'Received'} ${printable(event)} for message ${printable(messageId ?? '-')} (inbox ${id})`,
   invalid: (id: string, problems: readonly string[]) =>
-    `Stored invalid webhook call as inbox ${id}: ${problems.join('; ')}`,
-  rejectedSignature: (reason: string) => `Rejected webhook call: ${reason}`,
+    `Stored invalid webhook call as inbox ${id}: ${printable(problems.join('; '))}`,
+  rejectedSignature: (reason: string) => `Rejected webhook call: ${printable(reason)}`,
   storeFailed: (error: unknown) => `Inbox unavailable, answered 503: ${describeError(error)}`,
   enqueueFailed: (error: unknown) =>
     `Could not enqueue a stored event; the reconciler will: ${describeError(error)}`,
   redisError: (error: unknown) => `Queue connection error: ${describeError(error)}`,
   processed: (id: string, event: string, stale: boolean) =>
-    `Processed ${event} (inbox ${id})${stale ? ' [stale: a later event of this message was already processed]' : ''}`,
-  ignored: (id: string, event: string) => `Ignored ${event} (inbox ${id}): no @OnSmsEvent handler for it`,
+    `Processed ${printable(event)} (inbox ${id})${stale ? ' [stale: a later event of this message was already processed]' : ''}`,
+  ignored: (id: string, event: string) => `Ignored ${printable(event)} (inbox ${id}): no @OnSmsEvent handler for it`,
   handlerFailed: (id: string, handler: string, attempt: number, error: unknown) =>
     `Handler ${handler} failed on inbox ${id} (attempt ${attempt}): ${describeError(error)}`,
   dead: (id: string, event: string, attempts: number, error: string | null) =>
-    `Event ${event} (inbox ${id}) is dead after ${attempts} attempt(s): ${error ?? 'unknown error'}. ` +
+    `Event ${printable(event)} (inbox ${id}) is dead after ${attempts} attempt(s): ${printable(error ?? 'unknown error')}. ` +
     'Replay it with OpenSmsWebhookService.replay() or the CLI once the cause is fixed.',
   reconcileFailed: (error: unknown) => `Reconciler sweep failed, will try again: ${describeError(error)}`,
   retentionFailed: (error: unknown) => `Retention failed, will try again: ${describeError(error)}`,
@@ -32,5 +36,17 @@ export const messages = {
 };
 
 export function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return printable(error instanceof Error ? error.message : String(error));
+}
+
+/** Control characters (C0, DEL, C1), line and paragraph separators. */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** `text` on one line: control characters written as JSON-style escapes (`\n`, `\u001b`). */
+export function printable(text: string): string {
+  return text.replace(
+    CONTROL_CHARACTERS,
+    (character) => SHORT_ESCAPES[character] ?? `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
