@@ -1,15 +1,18 @@
 import { BadRequestException, Inject, Injectable, Logger } from '@nestjs/common';
 import { eventSourceOf } from '../events/sms-events';
-import { type InboxRecord, SmsEventWriter, type StoredRecord } from '../inbox/sms-event.writer';
+import { isRowRefused } from '../inbox/postgres-error';
+import { type FailedRecord, type InboxRecord, SmsEventWriter, type StoredRecord } from '../inbox/sms-event.writer';
 import { OPENSMS_RESOLVED_OPTIONS, STORED_HEADERS } from '../opensms-webhook.constants';
-import { messages } from '../opensms-webhook.messages';
+import { describeError, messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import { SmsEventProducer } from '../queue/sms-event.producer';
 import { InboxUnavailableError } from '../errors/inbox-unavailable.error';
 import { withTimeout } from '../internal/with-timeout';
 import { MicroBatcher } from '../internal/micro-batcher';
 import { headerValue, type WebhookRequestHeaders } from './webhook-request';
+import { deliveryKeyOf, tenantDedupeKey } from './dedupe-key';
 import { parseSmsEventPayload } from './sms-event-payload.parser';
+import { StandardWebhooksVerifier } from './verifiers/standard-webhooks.verifier';
 
 /** The answer to an accepted call. */
 export interface SmsEventReceipt {
@@ -27,7 +30,7 @@ export interface SmsEventReceipt {
 @Injectable()
 export class SmsEventIngestService {
   private readonly logger = new Logger('OpenSmsWebhook');
-  private readonly writer = new MicroBatcher<InboxRecord, StoredRecord>((records) => this.inbox.store(records));
+  private readonly writer = new MicroBatcher<InboxRecord, StoredRecord | FailedRecord>((records) => this.inbox.store(records));
 
   constructor(
     private readonly inbox: SmsEventWriter,
@@ -35,44 +38,87 @@ export class SmsEventIngestService {
     @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
   ) {}
 
-  async receive(rawBody: Buffer, headers: WebhookRequestHeaders): Promise<SmsEventReceipt> {
+  /**
+   * Stores a verified call and answers it.
+   * @param tenant the tenant whose secret verified the call, if the resolver named one
+   */
+  async receive(rawBody: Buffer, headers: WebhookRequestHeaders, tenant: string | null = null): Promise<SmsEventReceipt> {
     const parsed = parseSmsEventPayload(rawBody);
     const keptHeaders = pickStoredHeaders(headers);
-
-    if (!parsed.valid) {
-      const id = await this.durably(() =>
-        this.inbox.storeInvalid({
-          ...emptyRecord(),
-          event: eventNameOf(parsed.payload),
-          payload: parsed.payload,
-          headers: keptHeaders,
-          state: 'invalid',
-          lastError: parsed.problems.join('; '),
-        }),
-      );
-      this.logger.warn(messages.invalid(id, parsed.problems));
-      throw new BadRequestException({
-        statusCode: 400,
-        error: 'Bad Request',
-        message: 'Invalid webhook payload',
-        problems: parsed.problems,
-        id,
-      });
-    }
+    const refuse = (payload: unknown, problems: string[]) => this.storeInvalid(rawBody, headers, tenant, payload, keptHeaders, problems);
+    if (!parsed.valid) return refuse(parsed.payload, parsed.problems);
 
     const { dto, payload } = parsed;
-    const stored = await this.durably(() =>
+    const dedupeKey = this.dedupeKeyOf(payload);
+    if (!dedupeKey.valid) return refuse(payload, [dedupeKey.problem]);
+
+    const outcome = await this.durably(() =>
       this.writer.add({
         ...eventSourceOf(dto, payload),
-        dedupeKey: this.options.dedupeKey(payload),
+        dedupeKey: tenantDedupeKey(tenant, dedupeKey.key),
+        deliveryKey: null,
+        tenant,
         headers: keptHeaders,
         state: 'received',
         lastError: null,
       }),
     );
-    this.logger.log(messages.received(stored.id, dto.event, dto.message_id ?? null, stored.duplicate));
-    if (!stored.duplicate) await this.producer.enqueue(stored.id);
-    return { status: 'received', id: stored.id, duplicate: stored.duplicate };
+    if ('error' in outcome) {
+      if (!isRowRefused(outcome.error)) this.unavailable(outcome.error);
+      return refuse(storableText(rawBody), [`the database refused to store the call: ${describeError(outcome.error)}`]);
+    }
+    this.logger.log(messages.received(outcome.id, dto.event, dto.message_id ?? null, outcome.duplicate));
+    if (!outcome.duplicate) await this.producer.enqueue(outcome.id);
+    return { status: 'received', id: outcome.id, duplicate: outcome.duplicate };
+  }
+
+  /** Keeps a signed call that cannot be accepted as `invalid` (once per delivery) and answers 400. */
+  private async storeInvalid(
+    rawBody: Buffer,
+    headers: WebhookRequestHeaders,
+    tenant: string | null,
+    payload: unknown,
+    keptHeaders: Record<string, string>,
+    problems: string[],
+  ): Promise<never> {
+    const signedId = this.options.verifier instanceof StandardWebhooksVerifier ? headerValue(headers, 'webhook-id') : undefined;
+    const id = await this.durably(() =>
+      this.inbox.storeInvalid({
+        ...emptyRecord(),
+        deliveryKey: deliveryKeyOf(tenant, signedId, rawBody),
+        tenant,
+        event: eventNameOf(payload),
+        payload,
+        headers: keptHeaders,
+        state: 'invalid',
+        lastError: problems.join('; '),
+      }),
+    );
+    this.logger.warn(messages.invalid(id, problems));
+    throw new BadRequestException({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'Invalid webhook payload',
+      problems,
+      id,
+    });
+  }
+
+  /** The configured `dedupeKey` of a payload, or why it has none (a bug of the function, answered 400). */
+  private dedupeKeyOf(payload: Record<string, unknown>): { valid: true; key: string } | { valid: false; problem: string } {
+    let key: unknown;
+    try {
+      key = this.options.dedupeKey(payload);
+    } catch (error) {
+      return { valid: false, problem: `dedupeKey threw: ${describeError(error)}` };
+    }
+    if (typeof key !== 'string' || key.length === 0) {
+      return { valid: false, problem: `dedupeKey must return a non-empty string (returned ${key === '' ? 'an empty string' : typeof key})` };
+    }
+    if (key.length > MAX_DEDUPE_KEY_LENGTH) {
+      return { valid: false, problem: `dedupeKey returned a key longer than ${MAX_DEDUPE_KEY_LENGTH} characters; hash it` };
+    }
+    return { valid: true, key };
   }
 
   /** Runs an inbox write, turning any failure or a wait beyond `storeTimeoutMs` into a 503. */
@@ -81,10 +127,22 @@ export class SmsEventIngestService {
     try {
       return await withTimeout(write(), storeTimeoutMs, `no answer within ${storeTimeoutMs} ms`);
     } catch (error) {
-      this.logger.error(messages.storeFailed(error));
-      throw new InboxUnavailableError(error);
+      this.unavailable(error);
     }
   }
+
+  private unavailable(error: unknown): never {
+    this.logger.error(messages.storeFailed(error));
+    throw new InboxUnavailableError(error);
+  }
+}
+
+/** Longest key a custom `dedupeKey` may return (PostgreSQL indexes only keys of a few KiB). */
+const MAX_DEDUPE_KEY_LENGTH = 1000;
+
+/** The body as text PostgreSQL can store whatever it holds: NUL becomes U+FFFD. */
+function storableText(rawBody: Buffer): string {
+  return rawBody.toString('utf8').replace(/\u0000/g, '\ufffd');
 }
 
 function pickStoredHeaders(headers: WebhookRequestHeaders): Record<string, string> {
@@ -101,6 +159,6 @@ function eventNameOf(payload: unknown): string {
   return typeof event === 'string' ? event.slice(0, 100) : '(unparsed)';
 }
 
-function emptyRecord(): Omit<InboxRecord, 'event' | 'payload' | 'headers' | 'state' | 'lastError'> {
+function emptyRecord(): Omit<InboxRecord, 'event' | 'payload' | 'headers' | 'state' | 'lastError' | 'deliveryKey' | 'tenant'> {
   return { dedupeKey: null, messageId: null, phone: null, status: null, error: null, occurredAt: null };
 }
