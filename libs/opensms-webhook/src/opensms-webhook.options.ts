@@ -96,8 +96,8 @@ export function resolveOpenSmsWebhookOptions(
   }
   if (!merged.path) problems.push('path must be a non-empty route, e.g. "webhooks/sms"');
 
-  const secretResolver = options.secretResolver ?? staticSecrets(options, problems);
   const verifier = createVerifier(options, merged.signatureHeader, problems);
+  const secretResolver = options.secretResolver ?? staticSecrets(options, verifier, problems);
   if (problems.length > 0) throw new InvalidModuleOptionsError(problems);
 
   return {
@@ -110,14 +110,14 @@ export function resolveOpenSmsWebhookOptions(
   };
 }
 
-function staticSecrets(options: OpenSmsWebhookModuleOptions, problems: string[]) {
+function staticSecrets(options: OpenSmsWebhookModuleOptions, verifier: SignatureVerifier, problems: string[]) {
   const { secret } = options;
   if (secret === undefined || secret === null || secret === '') {
     problems.push('secret is required (the signing secret from OpenSMS), or give a secretResolver');
     return () => [];
   }
   try {
-    decodeWebhookSecrets(secret);
+    decodeWebhookSecrets(secret, verifier.readSecret?.bind(verifier));
   } catch (error) {
     problems.push((error as Error).message);
   }
