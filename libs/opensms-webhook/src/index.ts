@@ -8,8 +8,10 @@ export type {
   OpenSmsWebhookModuleOptions,
   ResolvedOpenSmsWebhookOptions,
   SignatureScheme,
+  WebhookSecretResolution,
   WebhookSecretResolver,
   WebhookSecrets,
+  WebhookTenantSecrets,
 } from './opensms-webhook-options.interface';
 export { resolveOpenSmsWebhookOptions } from './opensms-webhook.options';
 export { ON_SMS_EVENT_METADATA, OPENSMS_RESOLVED_OPTIONS, STANDARD_WEBHOOK_HEADERS } from './opensms-webhook.constants';

@@ -24,8 +24,14 @@ export const messages = {
   reconcileFailed: (error: unknown) => `Reconciler sweep failed, will try again: ${describeError(error)}`,
   retentionFailed: (error: unknown) => `Retention failed, will try again: ${describeError(error)}`,
   workerStopped: (error: unknown) => `Worker stopped: ${describeError(error)}`,
-  secretResolverFailed: (error: unknown) => `secretResolver failed: ${describeError(error)}`,
-  unusableSecret: (error: unknown) => `secretResolver returned an unusable secret: ${describeError(error)}`,
+  secretResolverFailed: (error: unknown, failures: number) =>
+    `secretResolver failed, answering 503 until it works again (${failures} call(s) so far): ${describeError(error)}`,
+  secretResolverRecovered: (failures: number) => `secretResolver works again after ${failures} failed call(s)`,
+  unusableSecret: (error: unknown) => `secretResolver returned an unusable secret or tenant: ${describeError(error)}`,
+  unknownTenant: () => 'Rejected webhook call: secretResolver returned no secret for it (unknown tenant)',
+  verifierThrew: (verifier: string, error: unknown) =>
+    `Rejected webhook call: signature verifier "${printable(verifier)}" threw instead of answering ` +
+    `{ valid: false } (secrets redacted): ${describeError(error)}`,
   reconciled: (count: number) => `Reconciler re-enqueued ${count} stored event(s) that had no job`,
   pruned: (count: number, days: number) => `Retention pruned ${count} finished event(s) older than ${days} day(s)`,
   evictionPolicy: (policy: string) =>

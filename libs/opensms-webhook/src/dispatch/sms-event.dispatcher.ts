@@ -101,7 +101,7 @@ export class SmsEventDispatcher {
   ): Promise<void> {
     await runner.startTransaction();
     try {
-      await handler.invoke(event, { manager: runner.manager, eventId: row.id, attempt, stale, receivedAt: row.receivedAt });
+      await handler.invoke(event, { manager: runner.manager, eventId: row.id, attempt, stale, receivedAt: row.receivedAt, tenant: row.tenant });
       await this.lifecycle.recordHandlerRun(row.id, handler.name, completesEvent ? attempt : undefined, runner);
       await runner.commitTransaction();
     } catch (error) {

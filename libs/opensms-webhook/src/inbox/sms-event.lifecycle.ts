@@ -16,7 +16,7 @@ const LOCK_NAMESPACE = 0x6f70736d; // 'opsm'
 export interface DispatchRow
   extends Pick<
     SmsEventEntity,
-    'id' | 'event' | 'messageId' | 'phone' | 'status' | 'error' | 'occurredAt' | 'receivedAt' | 'payload' | 'state'
+    'id' | 'event' | 'messageId' | 'phone' | 'status' | 'error' | 'occurredAt' | 'receivedAt' | 'payload' | 'state' | 'tenant'
   > {
   /** A later event of the same message was already processed. */
   stale: boolean;
@@ -56,21 +56,25 @@ export class SmsEventLifecycle {
   /**
    * Claims an event for an attempt, in one round trip: marks it `processing` and returns it as its
    * worker needs it, with whether a later event of the same message was already processed
-   * (`stale`) and the handlers that already committed. `null` when the event is finished or gone.
+   * (`stale`: a later timestamp, or at the same timestamp a final event over a `pending`) and the
+   * handlers that already committed. `null` when the event is finished or gone.
    */
   async claim(id: string, attempt: number, runner: QueryRunner): Promise<DispatchRow | null> {
     const [row]: DispatchRow[] = await runner.query(
       `WITH claimed AS (
          UPDATE ${this.tables.events} SET "state" = 'processing', "attempts" = $2, "updated_at" = now()
           WHERE "id" = $1 AND "state" = ANY($3)
-          RETURNING "id", "event", "message_id", "phone", "status", "error", "occurred_at", "received_at", "payload", "state"
+          RETURNING "id", "event", "message_id", "phone", "status", "error", "occurred_at", "received_at", "payload", "state", "tenant"
        )
        SELECT c."id", c."event", c."message_id" AS "messageId", c."phone", c."status", c."error",
-              c."occurred_at" AS "occurredAt", c."received_at" AS "receivedAt", c."payload", c."state",
+              c."occurred_at" AS "occurredAt", c."received_at" AS "receivedAt", c."payload", c."state", c."tenant",
               (c."message_id" IS NOT NULL AND c."occurred_at" IS NOT NULL AND EXISTS (
                  SELECT 1 FROM ${this.tables.events} later
                   WHERE later."message_id" = c."message_id" AND later."id" <> c."id"
-                    AND later."state" = 'processed' AND later."occurred_at" > c."occurred_at"
+                    AND later."state" = 'processed'
+                    AND (later."occurred_at" > c."occurred_at"
+                         OR (later."occurred_at" = c."occurred_at" AND c."event" = 'sms.pending'
+                             AND later."event" IN ('sms.delivered', 'sms.failed')))
               )) AS "stale",
               ARRAY(SELECT r."handler" FROM ${this.tables.handlerRuns} r WHERE r."event_id" = c."id") AS "completedHandlers"
          FROM claimed c`,

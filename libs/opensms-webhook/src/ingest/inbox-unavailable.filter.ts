@@ -1,18 +1,22 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpStatus, Inject } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { InboxUnavailableError } from '../errors/inbox-unavailable.error';
+import { SecretResolverFailedError } from '../errors/secret-resolver-failed.error';
 import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 
-/** Answers {@link InboxUnavailableError} with 503 and `Retry-After`, so OpenSMS delivers again later. */
-@Catch(InboxUnavailableError)
+/**
+ * Answers {@link InboxUnavailableError} and {@link SecretResolverFailedError} with 503 and
+ * `Retry-After`, so OpenSMS delivers the call again later.
+ */
+@Catch(InboxUnavailableError, SecretResolverFailedError)
 export class InboxUnavailableFilter implements ExceptionFilter {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
   ) {}
 
-  catch(_error: InboxUnavailableError, host: ArgumentsHost): void {
+  catch(error: InboxUnavailableError | SecretResolverFailedError, host: ArgumentsHost): void {
     const { httpAdapter } = this.adapterHost;
     const response = host.switchToHttp().getResponse();
     httpAdapter.setHeader(response, 'Retry-After', String(this.options.retryAfterSeconds));
@@ -21,7 +25,10 @@ export class InboxUnavailableFilter implements ExceptionFilter {
       {
         statusCode: HttpStatus.SERVICE_UNAVAILABLE,
         error: 'Service Unavailable',
-        message: 'The webhook inbox is unavailable; the event was not stored. Deliver it again later.',
+        message:
+          error instanceof SecretResolverFailedError
+            ? 'The webhook secret lookup failed; the call was not verified and not stored. Deliver it again later.'
+            : 'The webhook inbox is unavailable; the event was not stored. Deliver it again later.',
       },
       HttpStatus.SERVICE_UNAVAILABLE,
     );
