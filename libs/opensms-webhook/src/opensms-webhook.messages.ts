@@ -37,6 +37,18 @@ export const messages = {
   evictionPolicy: (policy: string) =>
     `Redis maxmemory-policy is "${policy}": Redis may evict queued jobs under memory pressure. ` +
     'Set it to "noeviction" (the reconciler recovers lost jobs, but late).',
+  bodyLimitNotApplied: (adapter: string, limit: number) =>
+    `The webhook route was not found on ${adapter}, so the framework may read bodies beyond bodyLimitBytes (${limit}) ` +
+    'before this module refuses them. Register the module in the application created by NestFactory.create().',
+  bodyParserBeforeLimit: (limit: number) =>
+    `A JSON body parser runs before the webhook route's own (limit ${limit} bytes), so larger bodies are read before ` +
+    'they are refused. Add your own body parsers with app.useBodyParser() after NestFactory.create(), not to the ' +
+    'Express instance given to the adapter.',
+  unboundedRequestTimeout: (adapter: string) =>
+    `The HTTP server's requestTimeout is 0: a stalled upload holds its connection for ever. ` +
+    (adapter === 'fastify'
+      ? 'Create the adapter with new FastifyAdapter({ requestTimeout: 30_000, connectionTimeout: 60_000 }).'
+      : 'Set app.getHttpServer().requestTimeout = 30_000 (Node.js default 300000).'),
   noHandlers: () => 'No @OnSmsEvent handlers found: every known event will be marked ignored.',
   handlerBound: (handler: string, types: readonly string[]) => `Bound @OnSmsEvent(${types.join(', ')}) ${handler}`,
 };
