@@ -182,8 +182,19 @@ describe.each(combinations)('ingest: the §3 status table on $adapter with $regi
   });
 });
 
-describe.each(adapters)('ingest on %s without raw bodies', (adapter) => {
-  const host = useTestApp(`ingest norawbody ${adapter}`, { adapter, rawBody: false });
+describe('ingest on express without raw bodies', () => {
+  const host = useTestApp('ingest norawbody express', { adapter: 'express', rawBody: false });
+
+  // NOTE: on Express the module reads its route's body itself (with bodyLimitBytes) and keeps its bytes.
+  it('still verifies over the exact bytes received and stores the event', async () => {
+    const response = await postSigned(host.endpoint, freshPayload());
+    expect(response.status).toBe(200);
+    expect(await rowCount(host.app)).toBe(1);
+  });
+});
+
+describe('ingest on fastify without raw bodies', () => {
+  const host = useTestApp('ingest norawbody fastify', { adapter: 'fastify', rawBody: false });
 
   it('answers with how to enable them instead of verifying re-serialised JSON, storing nothing', async () => {
     const response = await postSigned(host.endpoint, freshPayload());

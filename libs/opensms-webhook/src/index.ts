@@ -8,8 +8,10 @@ export type {
   OpenSmsWebhookModuleExtras,
   OpenSmsWebhookModuleOptions,
   SignatureScheme,
+  WebhookSecretResolution,
   WebhookSecretResolver,
   WebhookSecrets,
+  WebhookTenantSecrets,
 } from './opensms-webhook-options.interface';
 export { ON_SMS_EVENT_METADATA, STANDARD_WEBHOOK_HEADERS } from './opensms-webhook.constants';
 

@@ -7,11 +7,29 @@ import type { WebhookRequestHeaders } from './ingest/webhook-request';
 /** One secret, or several during a rotation (any one of them verifies). `whsec_<base64>` or a raw string. */
 export type WebhookSecrets = string | readonly string[];
 
+/** A tenant and its secret(s), as a {@link WebhookSecretResolver} may return them. */
+export interface WebhookTenantSecrets {
+  /**
+   * Who the call is from. Stored on the inbox row (`tenant`), part of the dedupe key (one tenant
+   * can never shadow another's events) and given to handlers as `ctx.tenant`.
+   */
+  tenant: string;
+  secrets: WebhookSecrets;
+}
+
 /**
  * Finds the secret(s) for a request, for multi-tenant set-ups where each tenant has its own
- * OpenSMS account. Called before anything else of the request is trusted: it sees only headers.
+ * OpenSMS account. It sees only headers, and runs after the checks that need no secret (signature
+ * headers present, timestamp within tolerance). Return nothing for an unknown tenant (401, with
+ * the same text as a wrong signature); throw only when the lookup itself failed (503 with
+ * `Retry-After`).
  */
-export type WebhookSecretResolver = (headers: WebhookRequestHeaders) => WebhookSecrets | Promise<WebhookSecrets>;
+export type WebhookSecretResolver = (
+  headers: WebhookRequestHeaders,
+) => WebhookSecretResolution | Promise<WebhookSecretResolution>;
+
+/** What a {@link WebhookSecretResolver} returns: secret(s), a tenant with its secret(s), or nothing. */
+export type WebhookSecretResolution = WebhookSecrets | WebhookTenantSecrets | null | undefined;
 
 /** Built-in signature schemes. */
 export type SignatureScheme = 'standard-webhooks' | 'stripe';

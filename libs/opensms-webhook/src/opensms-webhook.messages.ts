@@ -1,10 +1,14 @@
-/** Log lines, kept in one place so that they stay consistent and free of secrets. */
+/**
+ * Log lines, kept in one place so that they stay consistent and free of secrets. Every value that
+ * came with a request (or an error's message) goes through {@link printable}, so that a signed
+ * payload cannot forge log lines.
+ */
 export const messages = {
   received: (id: string, event: string, messageId: string | null, duplicate: boolean) =>
-    `${duplicate ? 'Duplicate' : 'Received'} ${event} for message ${messageId ?? '-'} (inbox ${id})`,
+    `${duplicate ? 'Duplicate' : 'Received'} ${printable(event)} for message ${printable(messageId ?? '-')} (inbox ${id})`,
   invalid: (id: string, problems: readonly string[]) =>
-    `Stored invalid webhook call as inbox ${id}: ${problems.join('; ')}`,
-  rejectedSignature: (reason: string) => `Rejected webhook call: ${reason}`,
+    `Stored invalid webhook call as inbox ${id}: ${printable(problems.join('; '))}`,
+  rejectedSignature: (reason: string) => `Rejected webhook call: ${printable(reason)}`,
   storeFailed: (error: unknown) => `Inbox unavailable, answered 503: ${describeError(error)}`,
   relayFailed: (error: unknown) =>
     `Relay could not queue stored events; they stay stored and are tried again: ${describeError(error)}`,
@@ -13,26 +17,57 @@ export const messages = {
   overloaded: (limit: number) => `Ingest queue full (${limit} calls waiting for the inbox): answered 503`,
   redisError: (error: unknown) => `Queue connection error: ${describeError(error)}`,
   processed: (id: string, event: string, stale: boolean) =>
-    `Processed ${event} (inbox ${id})${stale ? ' [stale: a later event of this message was already processed]' : ''}`,
-  ignored: (id: string, event: string) => `Ignored ${event} (inbox ${id}): no @OnSmsEvent handler for it`,
+    `Processed ${printable(event)} (inbox ${id})${stale ? ' [stale: a later event of this message was already processed]' : ''}`,
+  ignored: (id: string, event: string) => `Ignored ${printable(event)} (inbox ${id}): no @OnSmsEvent handler for it`,
   handlerFailed: (id: string, handler: string, attempt: number, error: unknown) =>
     `Handler ${handler} failed on inbox ${id} (attempt ${attempt}): ${describeError(error)}`,
   dead: (id: string, event: string, attempts: number, error: string | null) =>
-    `Event ${event} (inbox ${id}) is dead after ${attempts} attempt(s): ${error ?? 'unknown error'}. ` +
+    `Event ${printable(event)} (inbox ${id}) is dead after ${attempts} attempt(s): ${printable(error ?? 'unknown error')}. ` +
     'Replay it with OpenSmsWebhookService.replay() or the CLI once the cause is fixed.',
   reconcileFailed: (error: unknown) => `Reconciler sweep failed, will try again: ${describeError(error)}`,
   retentionFailed: (error: unknown) => `Retention failed, will try again: ${describeError(error)}`,
-  secretResolverFailed: (error: unknown) => `secretResolver failed: ${describeError(error)}`,
-  unusableSecret: (error: unknown) => `secretResolver returned an unusable secret: ${describeError(error)}`,
+  workerStopped: (error: unknown) => `Worker stopped: ${describeError(error)}`,
+  secretResolverFailed: (error: unknown, failures: number) =>
+    `secretResolver failed, answering 503 until it works again (${failures} call(s) so far): ${describeError(error)}`,
+  secretResolverRecovered: (failures: number) => `secretResolver works again after ${failures} failed call(s)`,
+  unusableSecret: (error: unknown) => `secretResolver returned an unusable secret or tenant: ${describeError(error)}`,
+  unknownTenant: () => 'Rejected webhook call: secretResolver returned no secret for it (unknown tenant)',
+  verifierThrew: (verifier: string, error: unknown) =>
+    `Rejected webhook call: signature verifier "${printable(verifier)}" threw instead of answering ` +
+    `{ valid: false } (secrets redacted): ${describeError(error)}`,
   reconciled: (count: number) => `Reconciler handed ${count} stored event(s) that had no live job back to the relay`,
   pruned: (count: number, days: number) => `Retention pruned ${count} finished event(s) older than ${days} day(s)`,
   evictionPolicy: (policy: string) =>
     `Redis maxmemory-policy is "${policy}": Redis may evict queued jobs under memory pressure. ` +
     'Set it to "noeviction" (the reconciler recovers lost jobs, but late).',
+  bodyLimitNotApplied: (adapter: string, limit: number) =>
+    `The webhook route was not found on ${adapter}, so the framework may read bodies beyond bodyLimitBytes (${limit}) ` +
+    'before this module refuses them. Register the module in the application created by NestFactory.create().',
+  bodyParserBeforeLimit: (limit: number) =>
+    `A JSON body parser runs before the webhook route's own (limit ${limit} bytes), so larger bodies are read before ` +
+    'they are refused. Add your own body parsers with app.useBodyParser() after NestFactory.create(), not to the ' +
+    'Express instance given to the adapter.',
+  unboundedRequestTimeout: (adapter: string) =>
+    `The HTTP server's requestTimeout is 0: a stalled upload holds its connection for ever. ` +
+    (adapter === 'fastify'
+      ? 'Create the adapter with new FastifyAdapter({ requestTimeout: 30_000, connectionTimeout: 60_000 }).'
+      : 'Set app.getHttpServer().requestTimeout = 30_000 (Node.js default 300000).'),
   noHandlers: () => 'No @OnSmsEvent handlers found: every known event will be marked ignored.',
   handlerBound: (handler: string, types: readonly string[]) => `Bound @OnSmsEvent(${types.join(', ')}) ${handler}`,
 };
 
 export function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return printable(error instanceof Error ? error.message : String(error));
+}
+
+/** Control characters (C0, DEL, C1), line and paragraph separators. */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** `text` on one line: control characters written as JSON-style escapes (`\n`, `\u001b`). */
+export function printable(text: string): string {
+  return text.replace(
+    CONTROL_CHARACTERS,
+    (character) => SHORT_ESCAPES[character] ?? `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

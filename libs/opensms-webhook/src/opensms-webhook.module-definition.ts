@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder, type DynamicModule, type Provider } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { SmsEventExplorer } from './dispatch/sms-event.explorer';
 import { SmsEventHandlerRegistry } from './dispatch/sms-event-handler.registry';
@@ -18,6 +18,7 @@ import { InboxUnavailableFilter } from './ingest/inbox-unavailable.filter';
 import { createOpenSmsWebhookController } from './ingest/opensms-webhook.controller';
 import { SignatureGuard } from './ingest/signature.guard';
 import { SmsEventIngestService } from './ingest/sms-event-ingest.service';
+import { WebhookBodyLimiter } from './ingest/webhook-body.limiter';
 import { OPENSMS_DATA_SOURCE, OPENSMS_RESOLVED_OPTIONS } from './opensms-webhook.constants';
 import type { OpenSmsWebhookModuleExtras, OpenSmsWebhookModuleOptions } from './opensms-webhook-options.interface';
 import { DEFAULT_MODULE_EXTRAS, resolveOpenSmsWebhookOptions } from './opensms-webhook.options';
@@ -66,7 +67,15 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
       SmsEventOutbox,
       SmsEventRelayNotifier,
       OpenSmsWebhookService,
-      ...(ingests ? [SmsEventWriter, SmsEventIngestService, SignatureGuard, InboxUnavailableFilter] : []),
+      ...(ingests
+        ? [
+            SmsEventWriter,
+            SmsEventIngestService,
+            SignatureGuard,
+            InboxUnavailableFilter,
+            { provide: WebhookBodyLimiter, useFactory: WebhookBodyLimiter.install, inject: [HttpAdapterHost, OPENSMS_RESOLVED_OPTIONS] },
+          ]
+        : []),
       ...(works
         ? [
             SmsEventMetadataAccessor,

@@ -110,9 +110,9 @@ export function resolveOpenSmsWebhookOptions(
     problems.push('dataSource must be the name of a TypeORM DataSource (or the DataSource, or its options)');
   }
 
-  const needsSecret = merged.mode !== 'worker' || options.secret !== undefined;
-  const secretResolver = options.secretResolver ?? (needsSecret ? staticSecrets(options, problems) : noSecrets);
   const verifier = createVerifier(options, merged.signatureHeader, problems);
+  const needsSecret = merged.mode !== 'worker' || options.secret !== undefined;
+  const secretResolver = options.secretResolver ?? (needsSecret ? staticSecrets(options, verifier, problems) : noSecrets);
   if (problems.length > 0) throw new InvalidModuleOptionsError(problems);
 
   return {
@@ -128,14 +128,14 @@ export function resolveOpenSmsWebhookOptions(
 /** A worker-only module never verifies a call, so it needs no secret. */
 const noSecrets = () => [];
 
-function staticSecrets(options: OpenSmsWebhookModuleOptions, problems: string[]) {
+function staticSecrets(options: OpenSmsWebhookModuleOptions, verifier: SignatureVerifier, problems: string[]) {
   const { secret } = options;
   if (secret === undefined || secret === null || secret === '') {
     problems.push('secret is required (the signing secret from OpenSMS), or give a secretResolver');
     return () => [];
   }
   try {
-    decodeWebhookSecrets(secret);
+    decodeWebhookSecrets(secret, verifier.readSecret?.bind(verifier));
   } catch (error) {
     problems.push((error as Error).message);
   }

@@ -86,12 +86,18 @@ export interface SmsEventContext {
   /** 1 on the first attempt. */
   attempt: number;
   /**
-   * `true` when an event with a later timestamp for the same message was already processed:
-   * record it, but do not let it overwrite newer state.
+   * `true` when an event with a later timestamp for the same message was already processed, or a
+   * final one (`delivered`, `failed`) with the same timestamp overtakes this `pending`: record it,
+   * but do not let it overwrite newer state.
    */
   stale: boolean;
   /** When the webhook call was received. */
   receivedAt: Date;
+  /**
+   * The tenant whose secret verified the call (`secretResolver` returning `{ tenant, secrets }`),
+   * else `null`.
+   */
+  tenant: string | null;
 }
 
 /** The stored fields an event is built from. */

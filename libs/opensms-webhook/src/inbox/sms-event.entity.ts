@@ -7,14 +7,27 @@ import type { SmsEventState } from './sms-event-state';
 @Index('opensms_webhook_events_message_idx', ['messageId', 'occurredAt'])
 @Index('opensms_webhook_events_processed_message_idx', ['messageId', 'occurredAt'], { where: `"state" = 'processed'` })
 @Index('opensms_webhook_events_job_pending_idx', ['receivedAt'], { where: '"job_pending" IS NOT NULL' })
+@Index('opensms_webhook_events_delivery_key_uq', ['deliveryKey'], { unique: true })
 export class SmsEventEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  /** Unique for valid events; `null` for `invalid` rows, which are kept once per call. */
+  /** Unique for valid events (it includes the tenant, if any); `null` for `invalid` rows. */
   @Index('opensms_webhook_events_dedupe_key_uq', { unique: true })
   @Column({ name: 'dedupe_key', type: 'text', nullable: true })
   dedupeKey: string | null;
+
+  /**
+   * Unique for `invalid` rows, so that a signed but invalid call is kept once however often it is
+   * delivered again: a hash of the tenant and the signed `webhook-id` (Standard Webhooks), or of
+   * the body (other schemes). `null` for valid events.
+   */
+  @Column({ name: 'delivery_key', type: 'text', nullable: true })
+  deliveryKey: string | null;
+
+  /** The tenant whose secret verified the call (`secretResolver` returning `{ tenant, secrets }`), else `null`. */
+  @Column({ type: 'text', nullable: true })
+  tenant: string | null;
 
   /** `sms.delivered`, `sms.failed`, `sms.pending`, or a type this version does not know. */
   @Column({ type: 'text' })

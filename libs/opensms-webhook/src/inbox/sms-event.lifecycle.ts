@@ -19,7 +19,7 @@ const WAITING_SMS_EVENT_STATES = UNFINISHED_SMS_EVENT_STATES.filter((state) => s
 export interface DispatchRow
   extends Pick<
     SmsEventEntity,
-    'id' | 'event' | 'messageId' | 'phone' | 'status' | 'error' | 'occurredAt' | 'receivedAt' | 'payload' | 'state'
+    'id' | 'event' | 'messageId' | 'phone' | 'status' | 'error' | 'occurredAt' | 'receivedAt' | 'payload' | 'state' | 'tenant'
   > {
   /** A later event of the same message was already processed. */
   stale: boolean;
@@ -99,7 +99,8 @@ export class SmsEventLifecycle {
   /**
    * Claims events for their attempts in one statement (call it under {@link lockMessages}): marks
    * them `processing` and returns those that are not finished, as the worker needs them, with
-   * whether a later event of the same message was already processed (`stale`) and the handlers
+   * whether a later event of the same message was already processed (`stale`: a later timestamp, or
+   * at the same timestamp a final event over a `pending`) and the handlers
    * that already committed. The rows come ordered by message, then by time within a message.
    */
   async claim(claims: readonly DispatchClaim[], runner: QueryRunner): Promise<DispatchRow[]> {
@@ -109,18 +110,21 @@ export class SmsEventLifecycle {
            FROM unnest($1::uuid[], $2::int[]) AS a("id", "attempt")
           WHERE e."id" = a."id" AND e."state" = ANY($3)
           RETURNING e."id", e."event", e."message_id", e."phone", e."status", e."error", e."occurred_at", e."received_at",
-                    e."payload", e."state"
+                    e."payload", e."state", e."tenant"
        )
        SELECT c."id", c."event", c."message_id" AS "messageId", c."phone", c."status", c."error",
-              c."occurred_at" AS "occurredAt", c."received_at" AS "receivedAt", c."payload", c."state",
+              c."occurred_at" AS "occurredAt", c."received_at" AS "receivedAt", c."payload", c."state", c."tenant",
               (c."message_id" IS NOT NULL AND c."occurred_at" IS NOT NULL AND EXISTS (
                  SELECT 1 FROM ${this.tables.events} later
-                  WHERE later."message_id" = c."message_id" AND later."state" = 'processed'
-                    AND later."occurred_at" > c."occurred_at" AND later."id" <> c."id"
+                  WHERE later."message_id" = c."message_id" AND later."id" <> c."id"
+                    AND later."state" = 'processed'
+                    AND (later."occurred_at" > c."occurred_at"
+                         OR (later."occurred_at" = c."occurred_at" AND c."event" = 'sms.pending'
+                             AND later."event" IN ('sms.delivered', 'sms.failed')))
               )) AS "stale",
               ARRAY(SELECT r."handler" FROM ${this.tables.handlerRuns} r WHERE r."event_id" = c."id") AS "completedHandlers"
          FROM claimed c
-        ORDER BY coalesce(c."message_id", c."id"::text), c."occurred_at" NULLS FIRST, c."received_at", c."id"`,
+        ORDER BY coalesce(c."message_id", c."id"::text), c."occurred_at" NULLS FIRST, (c."event" <> 'sms.pending'), c."received_at", c."id"`,
       [claims.map((claim) => claim.eventId), claims.map((claim) => claim.attempt), UNFINISHED_SMS_EVENT_STATES],
     );
   }

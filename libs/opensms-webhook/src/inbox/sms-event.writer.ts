@@ -1,11 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import type { SmsEventSource } from '../events/sms-events';
+import { isDatabaseUnavailable } from './postgres-error';
 import type { SmsEventState } from './sms-event-state';
 import { SmsEventTables } from './sms-event.tables';
 
 /** A call to store: a verified body, valid (`received`) or not (`invalid`). */
 export interface InboxRecord extends SmsEventSource {
   dedupeKey: string | null;
+  /** Key of the delivery, for `invalid` records only (see {@link SmsEventEntity.deliveryKey}). */
+  deliveryKey: string | null;
+  /** The tenant whose secret verified the call, if the resolver named one. */
+  tenant: string | null;
   headers: Record<string, string>;
   state: Extract<SmsEventState, 'received' | 'invalid'>;
   lastError: string | null;
@@ -17,9 +22,16 @@ export interface StoredRecord {
   duplicate: boolean;
 }
 
+/** A record of a batch that could not be written; the others of its batch were. */
+export interface FailedRecord {
+  error: unknown;
+}
+
 /** Inbox columns written on insert, with the SQL type of each parameter. */
 const INSERT_COLUMNS = {
   dedupe_key: 'text',
+  delivery_key: 'text',
+  tenant: 'text',
   event: 'text',
   message_id: 'text',
   phone: 'text',
@@ -38,6 +50,8 @@ const PARAMS_PER_ROW = COLUMN_NAMES.length;
 function insertParams(record: InboxRecord): unknown[] {
   return [
     record.dedupeKey,
+    record.deliveryKey,
+    record.tenant,
     record.event,
     record.messageId,
     record.phone,
@@ -63,21 +77,57 @@ function valuesRow(rowIndex: number, extra = ''): string {
 export class SmsEventWriter {
   constructor(private readonly tables: SmsEventTables) {}
 
-  /** Stores a signed call that failed validation (state `invalid`, no dedupe key); returns its id. */
+  /**
+   * Stores a signed call that failed validation (state `invalid`, no dedupe key) once per delivery:
+   * a call with a `deliveryKey` already stored gets that row's id.
+   */
   async storeInvalid(record: InboxRecord): Promise<string> {
     const [row]: { id: string }[] = await this.tables.dataSource.query(
-      `INSERT INTO ${this.tables.events} (${COLUMN_LIST}) VALUES ${valuesRow(0)} RETURNING "id"`,
+      `WITH inserted AS (
+         INSERT INTO ${this.tables.events} (${COLUMN_LIST}) VALUES ${valuesRow(0)}
+         ON CONFLICT ("delivery_key") DO NOTHING RETURNING "id"
+       )
+       SELECT "id" FROM inserted`,
       insertParams(record),
     );
-    return row.id;
+    if (row) return row.id;
+    // NOTE: the conflicting row committed before ON CONFLICT gave up, so a new statement sees it.
+    const [existing]: { id: string }[] = await this.tables.dataSource.query(
+      `SELECT "id" FROM ${this.tables.events} WHERE "delivery_key" = $1`,
+      [record.deliveryKey],
+    );
+    if (!existing) throw new Error('inbox row vanished between insert and look-up');
+    return existing.id;
   }
 
   /**
    * Inserts valid records (each with a dedupe key) in one statement and one round trip; a record whose dedupe key is already
    * stored (or repeated within the batch) gets the existing row's id with `duplicate: true`.
    * Concurrent inserts of one key wait for each other in PostgreSQL, so exactly one wins.
+   *
+   * When the database refuses the batch for a reason other than being unavailable (one row it
+   * cannot store), the records are written one by one, so that only the refused record fails
+   * (as a {@link FailedRecord}). Throws only when the database is unavailable.
    */
-  async store(records: readonly InboxRecord[]): Promise<StoredRecord[]> {
+  async store(records: readonly InboxRecord[]): Promise<(StoredRecord | FailedRecord)[]> {
+    try {
+      return await this.insertBatch(records);
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw error;
+      if (records.length === 1) return [{ error }];
+    }
+    const outcomes: (StoredRecord | FailedRecord)[] = [];
+    for (const record of records) {
+      try {
+        outcomes.push(...(await this.insertBatch([record])));
+      } catch (error) {
+        outcomes.push({ error });
+      }
+    }
+    return outcomes;
+  }
+
+  private async insertBatch(records: readonly InboxRecord[]): Promise<StoredRecord[]> {
     const params = records.flatMap((record, ord) => [...insertParams(record), ord]);
     const rows = records.map((_, ord) => valuesRow(ord, 'int'));
     // NOTE: keys repeated inside one batch would make ON CONFLICT touch a row twice; DISTINCT ON

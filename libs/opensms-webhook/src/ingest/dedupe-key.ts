@@ -9,3 +9,20 @@ export const defaultDedupeKey: DedupeKeyFunction = (payload) =>
   createHash('sha256')
     .update(JSON.stringify([payload.event, payload.message_id, payload.timestamp]))
     .digest('hex');
+
+/**
+ * The stored dedupe key: the configured key, within the tenant that verified the call, so that one
+ * tenant can never shadow another's events. Without a tenant the key is stored as it is.
+ */
+export function tenantDedupeKey(tenant: string | null, key: string): string {
+  return tenant === null ? key : JSON.stringify(['tenant', tenant, key]);
+}
+
+/**
+ * Key of one delivery of a signed call that is kept as `invalid`: the tenant and the signed
+ * `webhook-id` (which OpenSMS repeats when it delivers again), or the body when the scheme signs no id.
+ */
+export function deliveryKeyOf(tenant: string | null, signedId: string | undefined, rawBody: Buffer): string {
+  const delivery = signedId === undefined ? ['body', createHash('sha256').update(rawBody).digest('hex')] : ['webhook-id', signedId];
+  return createHash('sha256').update(JSON.stringify([tenant, ...delivery])).digest('hex');
+}

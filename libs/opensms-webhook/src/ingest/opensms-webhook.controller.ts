@@ -15,7 +15,7 @@ export function createOpenSmsWebhookController(path: string): Type<unknown> {
     @HttpCode(HttpStatus.OK)
     @UseGuards(SignatureGuard)
     receive(@Req() request: WebhookHttpRequest): Promise<SmsEventReceipt> {
-      return this.ingest.receive(request.rawBody ?? Buffer.alloc(0), request.headers);
+      return this.ingest.receive(request.rawBody ?? Buffer.alloc(0), request.headers, request.openSmsTenant ?? null);
     }
   }
   return mixin(OpenSmsWebhookController);

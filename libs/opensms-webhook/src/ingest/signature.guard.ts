@@ -6,14 +6,22 @@ import {
   InternalServerErrorException,
   Logger,
   PayloadTooLargeException,
-  ServiceUnavailableException,
   UnauthorizedException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { RawBodyMissingError } from '../errors/raw-body-missing.error';
+import { SecretResolverFailedError } from '../errors/secret-resolver-failed.error';
+import { FailureBurst } from '../internal/failure-burst';
 import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
-import { messages } from '../opensms-webhook.messages';
-import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
+import { describeError, messages, printable } from '../opensms-webhook.messages';
+import type {
+  ResolvedOpenSmsWebhookOptions,
+  WebhookSecretResolution,
+  WebhookSecrets,
+  WebhookTenantSecrets,
+} from '../opensms-webhook-options.interface';
+import type { SignatureVerification } from './verifiers/signature-verifier.interface';
 import { decodeWebhookSecrets } from './webhook-secret';
 import { headerValue, isJsonContentType, type WebhookRequestHeaders } from './webhook-request';
 
@@ -21,16 +29,27 @@ import { headerValue, isJsonContentType, type WebhookRequestHeaders } from './we
 export interface WebhookHttpRequest {
   headers: WebhookRequestHeaders;
   rawBody?: Buffer;
+  /** Set by {@link SignatureGuard}: the tenant whose secret verified the call, else `null`. */
+  openSmsTenant?: string | null;
 }
+
+/** The 401 text of every call whose signature does not verify, whatever the reason inside. */
+const NO_MATCH = 'Invalid webhook signature: no signature matches';
+/** Longest tenant name a resolver may return. */
+const MAX_TENANT_LENGTH = 200;
 
 /**
  * Lets a webhook call through only when its signature over the exact raw bytes is valid, after
- * cheap checks of content type (415) and size (413). Nothing of the body is read before that.
+ * cheap checks of content type (415), size (413) and the scheme's secret-free checks (headers,
+ * timestamp). Only then is `secretResolver` asked; nothing of the body is read before that.
  */
 @Injectable()
 export class SignatureGuard implements CanActivate {
   private readonly logger = new Logger('OpenSmsWebhook');
   private rawBodyWarningLogged = false;
+  private readonly resolverFailures = new FailureBurst();
+  /** Verifies calls of unknown tenants, so that they cost and answer what a wrong signature does. */
+  private readonly decoyKey = randomBytes(32);
 
   constructor(@Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions) {}
 
@@ -45,18 +64,32 @@ export class SignatureGuard implements CanActivate {
     const rawBody = this.rawBodyOf(request);
     if (rawBody.length > limit) this.tooLarge();
 
-    const keys = await this.keysFor(headers);
-    const verification = this.options.verifier.verify(
-      { headers, rawBody },
-      keys,
-      this.options.toleranceSeconds,
-      Math.floor(Date.now() / 1000),
-    );
-    if (!verification.valid) {
-      this.logger.warn(messages.rejectedSignature(verification.reason));
-      throw new UnauthorizedException(`Invalid webhook signature: ${verification.reason}`);
+    const { verifier, toleranceSeconds } = this.options;
+    const signed = { headers, rawBody };
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const precheck = verifier.precheck?.(signed, toleranceSeconds, nowSeconds);
+    if (precheck && precheck.valid !== true) this.reject(precheck.reason);
+
+    const { tenant, keys, secrets } = await this.keysFor(headers);
+    let verification: SignatureVerification;
+    try {
+      verification = await verifier.verify(signed, keys ?? [this.decoyKey], toleranceSeconds, nowSeconds);
+    } catch (error) {
+      this.logger.warn(messages.verifierThrew(verifier.name, redactSecrets(error, secrets, keys ?? [])));
+      throw new UnauthorizedException('Invalid webhook signature: the signature could not be checked');
     }
+    if (keys === undefined) {
+      this.logger.warn(messages.unknownTenant());
+      throw new UnauthorizedException(verification?.valid === true ? NO_MATCH : `Invalid webhook signature: ${reasonOf(verification)}`);
+    }
+    if (verification?.valid !== true) this.reject(reasonOf(verification));
+    request.openSmsTenant = tenant;
     return true;
+  }
+
+  private reject(reason: string): never {
+    this.logger.warn(messages.rejectedSignature(reason));
+    throw new UnauthorizedException(`Invalid webhook signature: ${reason}`);
   }
 
   private rawBodyOf(request: WebhookHttpRequest): Buffer {
@@ -73,24 +106,71 @@ export class SignatureGuard implements CanActivate {
     throw new InternalServerErrorException(error.message);
   }
 
-  private async keysFor(headers: WebhookRequestHeaders): Promise<Buffer[]> {
-    let secrets;
+  /**
+   * Asks `secretResolver` for the request's tenant and keys. `keys` is `undefined` for an unknown
+   * tenant or an unusable answer (the call is then answered like a wrong signature). A resolver
+   * that throws is a 503, logged once per burst of failures.
+   */
+  private async keysFor(
+    headers: WebhookRequestHeaders,
+  ): Promise<{ tenant: string | null; keys?: Buffer[]; secrets: readonly string[] }> {
+    let resolved: WebhookSecretResolution;
     try {
-      secrets = await this.options.secretResolver(headers);
+      resolved = await this.options.secretResolver(headers);
     } catch (error) {
-      this.logger.error(messages.secretResolverFailed(error));
-      throw new ServiceUnavailableException('Webhook secret lookup failed; try again later');
+      if (this.resolverFailures.failed()) this.logger.error(messages.secretResolverFailed(error, this.resolverFailures.count));
+      throw new SecretResolverFailedError(error);
     }
-    if (!secrets || secrets.length === 0) throw new UnauthorizedException('Invalid webhook signature: no secret for this request');
+    const recovered = this.resolverFailures.succeeded();
+    if (recovered > 0) this.logger.log(messages.secretResolverRecovered(recovered));
+
+    const { tenant, secrets } = splitResolution(resolved);
+    if (secrets === undefined) return { tenant, secrets: [] };
+    const secretList = typeof secrets === 'string' ? [secrets] : [...secrets];
     try {
-      return decodeWebhookSecrets(secrets);
+      if (tenant !== null && !isUsableTenant(tenant)) {
+        throw new Error(`tenant must be a non-empty printable string of at most ${MAX_TENANT_LENGTH} characters`);
+      }
+      const { verifier } = this.options;
+      return { tenant, keys: decodeWebhookSecrets(secrets, verifier.readSecret?.bind(verifier)), secrets: secretList };
     } catch (error) {
-      this.logger.error(messages.unusableSecret(error));
-      throw new UnauthorizedException('Invalid webhook signature: no usable secret for this request');
+      this.logger.error(messages.unusableSecret(redactSecrets(error, secretList, [])));
+      return { tenant, secrets: secretList };
     }
   }
 
   private tooLarge(): never {
     throw new PayloadTooLargeException(`Body exceeds the limit of ${this.options.bodyLimitBytes} bytes`);
   }
+}
+
+/** A resolver's answer as a tenant (or `null`) and its secrets (`undefined`: none). */
+function splitResolution(resolved: WebhookSecretResolution): { tenant: string | null; secrets?: WebhookSecrets } {
+  if (resolved === null || resolved === undefined) return { tenant: null };
+  if (typeof resolved === 'string' || Array.isArray(resolved)) {
+    return (resolved as readonly string[]).length === 0 ? { tenant: null } : { tenant: null, secrets: resolved as WebhookSecrets };
+  }
+  const { tenant, secrets } = resolved as WebhookTenantSecrets;
+  if (secrets === undefined || secrets === null || (secrets as readonly string[]).length === 0) return { tenant: null };
+  return { tenant: typeof tenant === 'string' ? tenant : String(tenant), secrets };
+}
+
+function isUsableTenant(tenant: string): boolean {
+  return tenant.length > 0 && tenant.length <= MAX_TENANT_LENGTH && printable(tenant) === tenant && !/\p{Surrogate}/u.test(tenant);
+}
+
+function reasonOf(verification: unknown): string {
+  const reason = (verification as { reason?: unknown } | null | undefined)?.reason;
+  return typeof reason === 'string' && reason.length > 0 ? reason.slice(0, 200) : 'the verifier did not answer { valid: true }';
+}
+
+/** An error's message with every form of the given secrets and keys (raw, base64, hex) replaced. */
+function redactSecrets(error: unknown, secrets: readonly string[], keys: readonly Buffer[]): string {
+  let text = describeError(error);
+  const forms = [
+    ...secrets,
+    ...keys.flatMap((key) => [key.toString('utf8'), key.toString('base64'), key.toString('base64url'), key.toString('hex')]),
+  ].filter((form) => form.length >= 4);
+  for (const form of forms.sort((a, b) => b.length - a.length)) text = text.split(form).join('[secret]');
+  return text;
 }

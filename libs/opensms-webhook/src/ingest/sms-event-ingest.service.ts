@@ -1,8 +1,9 @@
 import { BadRequestException, Inject, Injectable, Logger } from '@nestjs/common';
 import { eventSourceOf } from '../events/sms-events';
-import { type InboxRecord, SmsEventWriter, type StoredRecord } from '../inbox/sms-event.writer';
+import { isRowRefused } from '../inbox/postgres-error';
+import { type FailedRecord, type InboxRecord, SmsEventWriter, type StoredRecord } from '../inbox/sms-event.writer';
 import { OPENSMS_RESOLVED_OPTIONS, STORED_HEADERS } from '../opensms-webhook.constants';
-import { messages } from '../opensms-webhook.messages';
+import { describeError, messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import { SmsEventRelayNotifier } from '../queue/sms-event-relay.notifier';
 import { InboxUnavailableError } from '../errors/inbox-unavailable.error';
@@ -11,7 +12,9 @@ import { withTimeout } from '../internal/with-timeout';
 import { MicroBatcher } from '../internal/micro-batcher';
 import { ThrottledWarning } from '../internal/throttled-warning';
 import { headerValue, type WebhookRequestHeaders } from './webhook-request';
+import { deliveryKeyOf, tenantDedupeKey } from './dedupe-key';
 import { parseSmsEventPayload } from './sms-event-payload.parser';
+import { StandardWebhooksVerifier } from './verifiers/standard-webhooks.verifier';
 
 /** The answer to an accepted call. */
 export interface SmsEventReceipt {
@@ -31,7 +34,7 @@ export interface SmsEventReceipt {
 export class SmsEventIngestService {
   private readonly logger = new Logger('OpenSmsWebhook');
   private readonly overload = new ThrottledWarning(this.logger);
-  private readonly writer: MicroBatcher<InboxRecord, StoredRecord>;
+  private readonly writer: MicroBatcher<InboxRecord, StoredRecord | FailedRecord>;
 
   constructor(
     private readonly inbox: SmsEventWriter,
@@ -41,48 +44,91 @@ export class SmsEventIngestService {
     this.writer = new MicroBatcher((records) => this.inbox.store(records), 100, 4, options.ingestQueueLimit);
   }
 
-  async receive(rawBody: Buffer, headers: WebhookRequestHeaders): Promise<SmsEventReceipt> {
+  /**
+   * Stores a verified call and answers it.
+   * @param tenant the tenant whose secret verified the call, if the resolver named one
+   */
+  async receive(rawBody: Buffer, headers: WebhookRequestHeaders, tenant: string | null = null): Promise<SmsEventReceipt> {
     const parsed = parseSmsEventPayload(rawBody);
     const keptHeaders = pickStoredHeaders(headers);
-
-    if (!parsed.valid) {
-      const id = await this.durably(() =>
-        this.inbox.storeInvalid({
-          ...emptyRecord(),
-          event: eventNameOf(parsed.payload),
-          payload: parsed.payload,
-          headers: keptHeaders,
-          state: 'invalid',
-          lastError: parsed.problems.join('; '),
-        }),
-      );
-      this.logger.warn(messages.invalid(id, parsed.problems));
-      throw new BadRequestException({
-        statusCode: 400,
-        error: 'Bad Request',
-        message: 'Invalid webhook payload',
-        problems: parsed.problems,
-        id,
-      });
-    }
+    const refuse = (payload: unknown, problems: string[]) => this.storeInvalid(rawBody, headers, tenant, payload, keptHeaders, problems);
+    if (!parsed.valid) return refuse(parsed.payload, parsed.problems);
 
     const { dto, payload } = parsed;
+    const dedupeKey = this.dedupeKeyOf(payload);
+    if (!dedupeKey.valid) return refuse(payload, [dedupeKey.problem]);
+
     if (this.writer.isFull) {
       this.overload.warn(messages.overloaded(this.options.ingestQueueLimit));
       throw new IngestOverloadedError(this.options.ingestQueueLimit);
     }
-    const stored = await this.durably(() =>
+    const outcome = await this.durably(() =>
       this.writer.add({
         ...eventSourceOf(dto, payload),
-        dedupeKey: this.options.dedupeKey(payload),
+        dedupeKey: tenantDedupeKey(tenant, dedupeKey.key),
+        deliveryKey: null,
+        tenant,
         headers: keptHeaders,
         state: 'received',
         lastError: null,
       }),
     );
-    this.logger.log(messages.received(stored.id, dto.event, dto.message_id ?? null, stored.duplicate));
-    if (!stored.duplicate) this.relay.notify();
-    return { status: 'received', id: stored.id, duplicate: stored.duplicate };
+    if ('error' in outcome) {
+      if (!isRowRefused(outcome.error)) this.unavailable(outcome.error);
+      return refuse(storableText(rawBody), [`the database refused to store the call: ${describeError(outcome.error)}`]);
+    }
+    this.logger.log(messages.received(outcome.id, dto.event, dto.message_id ?? null, outcome.duplicate));
+    if (!outcome.duplicate) this.relay.notify();
+    return { status: 'received', id: outcome.id, duplicate: outcome.duplicate };
+  }
+
+  /** Keeps a signed call that cannot be accepted as `invalid` (once per delivery) and answers 400. */
+  private async storeInvalid(
+    rawBody: Buffer,
+    headers: WebhookRequestHeaders,
+    tenant: string | null,
+    payload: unknown,
+    keptHeaders: Record<string, string>,
+    problems: string[],
+  ): Promise<never> {
+    const signedId = this.options.verifier instanceof StandardWebhooksVerifier ? headerValue(headers, 'webhook-id') : undefined;
+    const id = await this.durably(() =>
+      this.inbox.storeInvalid({
+        ...emptyRecord(),
+        deliveryKey: deliveryKeyOf(tenant, signedId, rawBody),
+        tenant,
+        event: eventNameOf(payload),
+        payload,
+        headers: keptHeaders,
+        state: 'invalid',
+        lastError: problems.join('; '),
+      }),
+    );
+    this.logger.warn(messages.invalid(id, problems));
+    throw new BadRequestException({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'Invalid webhook payload',
+      problems,
+      id,
+    });
+  }
+
+  /** The configured `dedupeKey` of a payload, or why it has none (a bug of the function, answered 400). */
+  private dedupeKeyOf(payload: Record<string, unknown>): { valid: true; key: string } | { valid: false; problem: string } {
+    let key: unknown;
+    try {
+      key = this.options.dedupeKey(payload);
+    } catch (error) {
+      return { valid: false, problem: `dedupeKey threw: ${describeError(error)}` };
+    }
+    if (typeof key !== 'string' || key.length === 0) {
+      return { valid: false, problem: `dedupeKey must return a non-empty string (returned ${key === '' ? 'an empty string' : typeof key})` };
+    }
+    if (key.length > MAX_DEDUPE_KEY_LENGTH) {
+      return { valid: false, problem: `dedupeKey returned a key longer than ${MAX_DEDUPE_KEY_LENGTH} characters; hash it` };
+    }
+    return { valid: true, key };
   }
 
   /** Runs an inbox write, turning any failure or a wait beyond `storeTimeoutMs` into a 503. */
@@ -91,10 +137,22 @@ export class SmsEventIngestService {
     try {
       return await withTimeout(write(), storeTimeoutMs, `no answer within ${storeTimeoutMs} ms`);
     } catch (error) {
-      this.logger.error(messages.storeFailed(error));
-      throw new InboxUnavailableError(error);
+      this.unavailable(error);
     }
   }
+
+  private unavailable(error: unknown): never {
+    this.logger.error(messages.storeFailed(error));
+    throw new InboxUnavailableError(error);
+  }
+}
+
+/** Longest key a custom `dedupeKey` may return (PostgreSQL indexes only keys of a few KiB). */
+const MAX_DEDUPE_KEY_LENGTH = 1000;
+
+/** The body as text PostgreSQL can store whatever it holds: NUL becomes U+FFFD. */
+function storableText(rawBody: Buffer): string {
+  return rawBody.toString('utf8').replace(/\u0000/g, '\ufffd');
 }
 
 function pickStoredHeaders(headers: WebhookRequestHeaders): Record<string, string> {
@@ -111,6 +169,6 @@ function eventNameOf(payload: unknown): string {
   return typeof event === 'string' ? event.slice(0, 100) : '(unparsed)';
 }
 
-function emptyRecord(): Omit<InboxRecord, 'event' | 'payload' | 'headers' | 'state' | 'lastError'> {
+function emptyRecord(): Omit<InboxRecord, 'event' | 'payload' | 'headers' | 'state' | 'lastError' | 'deliveryKey' | 'tenant'> {
   return { dedupeKey: null, messageId: null, phone: null, status: null, error: null, occurredAt: null };
 }

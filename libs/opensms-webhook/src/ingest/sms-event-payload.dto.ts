@@ -1,8 +1,30 @@
-import { IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateBy, ValidateIf } from 'class-validator';
 import { isKnownSmsEvent, SMS_STATUSES } from '../events/sms-event-types';
 
 /** E.164: a plus sign, then 8 to 15 digits, the first not 0. */
 const E164 = /^\+[1-9]\d{7,14}$/;
+
+/** Event names: letters, digits and `.`, `_`, `:`, `-` (safe in logs, URLs and metric labels). */
+const EVENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+
+/**
+ * The ISO 8601 forms `Date` reads the same everywhere: a calendar date, optionally with a time and
+ * an offset. Week dates (`2026-W02-1`), ordinal dates (`2026-013`) and the compact form
+ * (`20260113T120000Z`) are valid ISO 8601 but unreadable, so they are refused.
+ */
+const CALENDAR_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** A timestamp this library can store and compare: see {@link CALENDAR_DATE_TIME}. */
+function IsReadableTimestamp(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isReadableTimestamp',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && CALENDAR_DATE_TIME.test(value) && Number.isFinite(Date.parse(value)),
+      defaultMessage: () => 'timestamp must be a calendar date and time such as 2026-01-13T12:00:00Z',
+    },
+  });
+}
 
 const isKnown = (payload: SmsEventPayloadDto) => isKnownSmsEvent(payload.event);
 
@@ -15,6 +37,7 @@ export class SmsEventPayloadDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
+  @Matches(EVENT_NAME, { message: 'event may hold only letters, digits, ".", "_", ":" and "-"' })
   event: string;
 
   @ValidateIf((payload: SmsEventPayloadDto) => isKnown(payload) || payload.message_id !== undefined)
@@ -39,6 +62,7 @@ export class SmsEventPayloadDto {
 
   @ValidateIf((payload: SmsEventPayloadDto) => isKnown(payload) || payload.timestamp !== undefined)
   @IsISO8601({ strict: true, strictSeparator: true })
+  @IsReadableTimestamp()
   timestamp?: string;
 }
 

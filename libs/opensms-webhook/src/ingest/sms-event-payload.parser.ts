@@ -10,6 +10,9 @@ export type ParsedWebhookPayload =
 const NUL = /\u0000|\\u0000/;
 const ALL_NUL = new RegExp(NUL.source, 'g');
 const MAX_NESTING = 32;
+/** A UTF-16 surrogate not part of a pair (with the `u` flag, paired ones are one code point). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+const ALL_LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'gu');
 
 /** Parses and validates the raw (already verified) body. Never throws. */
 export function parseSmsEventPayload(rawBody: Buffer): ParsedWebhookPayload {
@@ -29,6 +32,13 @@ export function parseSmsEventPayload(rawBody: Buffer): ParsedWebhookPayload {
   if (nestingDepth(parsed) > MAX_NESTING) {
     return { valid: false, payload: text, problems: [`body is nested deeper than ${MAX_NESTING} levels`] };
   }
+  if (!isWellFormedDeep(parsed)) {
+    return {
+      valid: false,
+      payload: toWellFormedDeep(parsed),
+      problems: ['body contains a lone UTF-16 surrogate escape (such as \\ud800), which cannot be stored; it is kept as U+FFFD'],
+    };
+  }
 
   const payload = parsed as Record<string, unknown>;
   const dto = new SmsEventPayloadDto();
@@ -41,6 +51,21 @@ export function parseSmsEventPayload(rawBody: Buffer): ParsedWebhookPayload {
 
 function describe(errors: ValidationError[]): string[] {
   return errors.flatMap((error) => Object.values(error.constraints ?? {}));
+}
+
+/** Whether every string and key is well-formed Unicode (PostgreSQL's jsonb refuses lone surrogates). */
+function isWellFormedDeep(value: unknown): boolean {
+  if (typeof value === 'string') return !LONE_SURROGATE.test(value);
+  if (typeof value !== 'object' || value === null) return true;
+  return Object.entries(value).every(([key, child]) => !LONE_SURROGATE.test(key) && isWellFormedDeep(child));
+}
+
+/** A copy with each lone surrogate replaced by U+FFFD. */
+function toWellFormedDeep(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(ALL_LONE_SURROGATES, '\ufffd');
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(toWellFormedDeep);
+  return Object.fromEntries(Object.entries(value).map(([key, child]) => [key.replace(ALL_LONE_SURROGATES, '\ufffd'), toWellFormedDeep(child)]));
 }
 
 function nestingDepth(value: unknown, depth = 0): number {

@@ -4,20 +4,41 @@ import type { WebhookSecrets } from '../opensms-webhook-options.interface';
 const WHSEC_PREFIX = 'whsec_';
 const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/** Turns one configured secret into HMAC key bytes; throws a message saying what is wrong. */
+export type WebhookSecretReader = (secret: string) => Buffer;
+
+/** The default reading: `whsec_<base64>` is decoded, anything else is the raw string's UTF-8 bytes. */
+export const readWebhookSecret: WebhookSecretReader = (secret) =>
+  secret.startsWith(WHSEC_PREFIX) ? decodeBase64(secret.slice(WHSEC_PREFIX.length), 'starts with "whsec_" but the rest is not base64') : Buffer.from(secret, 'utf8');
+
 /**
- * Turns configured secrets into key bytes: `whsec_<base64>` is decoded, anything else is taken as
- * the raw string's UTF-8 bytes. Throws {@link InvalidWebhookSecretError} on an empty or malformed secret.
+ * Standard Webhooks, as its reference library (`standardwebhooks`) reads a secret: an optional
+ * `whsec_` prefix, then base64. A secret without the prefix that is not base64 is taken as raw UTF-8.
  */
-export function decodeWebhookSecrets(secrets: WebhookSecrets): Buffer[] {
-  const list = (typeof secrets === 'string' ? [secrets] : [...secrets]).map((secret) => secret.trim());
+export const readStandardWebhooksSecret: WebhookSecretReader = (secret) =>
+  !secret.startsWith(WHSEC_PREFIX) && STRICT_BASE64.test(secret) ? Buffer.from(secret, 'base64') : readWebhookSecret(secret);
+
+/** Stripe-style, as stripe-node uses a secret: the whole string (`whsec_…` included) is the HMAC key. */
+export const readStripeSecret: WebhookSecretReader = (secret) => Buffer.from(secret, 'utf8');
+
+/**
+ * Turns configured secrets into key bytes with a scheme's reader. Throws
+ * {@link InvalidWebhookSecretError} on an empty or malformed secret.
+ */
+export function decodeWebhookSecrets(secrets: WebhookSecrets, read: WebhookSecretReader = readWebhookSecret): Buffer[] {
+  const list = (typeof secrets === 'string' ? [secrets] : [...secrets]).map((secret) => String(secret).trim());
   if (list.length === 0) throw new InvalidWebhookSecretError('no secret given');
   return list.map((secret, index) => {
     if (secret.length === 0) throw new InvalidWebhookSecretError(`secret #${index + 1} is empty`);
-    if (!secret.startsWith(WHSEC_PREFIX)) return Buffer.from(secret, 'utf8');
-    const encoded = secret.slice(WHSEC_PREFIX.length);
-    if (encoded.length === 0 || !STRICT_BASE64.test(encoded)) {
-      throw new InvalidWebhookSecretError(`secret #${index + 1} starts with "whsec_" but the rest is not base64`);
+    try {
+      return read(secret);
+    } catch (error) {
+      throw new InvalidWebhookSecretError(`secret #${index + 1} ${(error as Error).message}`);
     }
-    return Buffer.from(encoded, 'base64');
   });
+}
+
+function decodeBase64(encoded: string, problem: string): Buffer {
+  if (encoded.length === 0 || !STRICT_BASE64.test(encoded)) throw new Error(problem);
+  return Buffer.from(encoded, 'base64');
 }

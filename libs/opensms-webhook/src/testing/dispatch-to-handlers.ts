@@ -29,6 +29,7 @@ export async function dispatchToHandlers(
     attempt: 1,
     stale: false,
     receivedAt: new Date(),
+    tenant: null,
     ...context,
   };
   const matching = registry.handlersFor(payload.event);

@@ -1,7 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { StandardWebhooksVerifier } from '../ingest/verifiers/standard-webhooks.verifier';
 import { StripeStyleVerifier } from '../ingest/verifiers/stripe-style.verifier';
-import { decodeWebhookSecrets } from '../ingest/webhook-secret';
+import { decodeWebhookSecrets, readStripeSecret } from '../ingest/webhook-secret';
 import { signWebhook } from './sign-webhook';
 import { openSmsPayload } from './open-sms-payload';
 
@@ -51,7 +51,7 @@ describe('signWebhook', () => {
   });
 
   it("signs in the Stripe-style scheme, in the default or a chosen header, as StripeStyleVerifier expects", () => {
-    const keys = decodeWebhookSecrets(SECRET);
+    const keys = decodeWebhookSecrets(SECRET, readStripeSecret);
     const signed = signWebhook(PAYLOAD, SECRET, { scheme: 'stripe', timestamp: NOW });
     expect(signed.headers['opensms-signature']).toMatch(new RegExp(`^t=${NOW},v1=[0-9a-f]{64}$`));
     expect(new StripeStyleVerifier('opensms-signature').verify(asRequest(signed), keys, TOLERANCE, NOW)).toEqual({ valid: true });

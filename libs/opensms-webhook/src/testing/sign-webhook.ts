@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { STANDARD_WEBHOOK_HEADERS } from '../opensms-webhook.constants';
-import { decodeWebhookSecrets } from '../ingest/webhook-secret';
+import { decodeWebhookSecrets, readStandardWebhooksSecret, readStripeSecret } from '../ingest/webhook-secret';
 import type { SignatureScheme } from '../opensms-webhook-options.interface';
 
 /** Options of {@link signWebhook}. */
@@ -27,7 +27,7 @@ export interface SignedWebhook {
  */
 export function signWebhook(payload: unknown, secret: string, options: SignWebhookOptions = {}): SignedWebhook {
   const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
-  const [key] = decodeWebhookSecrets(secret);
+  const [key] = decodeWebhookSecrets(secret, options.scheme === 'stripe' ? readStripeSecret : readStandardWebhooksSecret);
   const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
   const base = { 'content-type': 'application/json' };
   if (options.scheme === 'stripe') {

@@ -1,6 +1,7 @@
 import { CreateOpenSmsWebhookInbox1764316800000 } from './1764316800000-create-opensms-webhook-inbox';
 import { IndexProcessedEventsByMessage1764500000000 } from './1764500000000-index-processed-events-by-message';
 import { AddOpenSmsWebhookOutbox1764510000000 } from './1764510000000-add-opensms-webhook-outbox';
+import { AddOpenSmsWebhookTenant1764520000000 } from './1764520000000-add-opensms-webhook-tenant';
 
 /**
  * The library's TypeORM migrations, in order. Add them to your DataSource's `migrations`
@@ -10,4 +11,5 @@ export const OPENSMS_WEBHOOK_MIGRATIONS = [
   CreateOpenSmsWebhookInbox1764316800000,
   IndexProcessedEventsByMessage1764500000000,
   AddOpenSmsWebhookOutbox1764510000000,
+  AddOpenSmsWebhookTenant1764520000000,
 ];

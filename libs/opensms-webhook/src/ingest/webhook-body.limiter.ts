@@ -1,0 +1,142 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
+import { messages } from '../opensms-webhook.messages';
+import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
+import { headerValue, isJsonContentType } from './webhook-request';
+
+type Next = (error?: unknown) => void;
+type Middleware = (request: IncomingMessage & { path?: string; rawBody?: Buffer }, response: ServerResponse, next: Next) => void;
+
+interface FastifyRouteOptions {
+  method: string | string[];
+  url: string;
+  bodyLimit?: number;
+}
+
+/**
+ * Makes the framework itself stop reading a webhook body at `bodyLimitBytes`, so that no more is
+ * ever buffered: a route-level `bodyLimit` on Fastify, a JSON parser with that `limit` in front of
+ * the application's own on Express (it reads the route's JSON body itself and keeps the raw bytes the signature is checked over). At
+ * start-up it warns about a host set-up that still lets uploads stall for ever.
+ *
+ * Installed while the application is created (before its routes and parsers), by {@link install}.
+ */
+@Injectable()
+export class WebhookBodyLimiter implements OnApplicationBootstrap {
+  private readonly logger = new Logger('OpenSmsWebhook');
+  private limitedRoutes = 0;
+  private readonly routePath: string;
+
+  private constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly options: ResolvedOpenSmsWebhookOptions,
+  ) {
+    this.routePath = `/${options.path.replace(/^\/+|\/+$/g, '')}`;
+  }
+
+  /** Factory of the provider: hooks the limit into the HTTP adapter before routes are registered. */
+  static install(adapterHost: HttpAdapterHost, options: ResolvedOpenSmsWebhookOptions): WebhookBodyLimiter {
+    const limiter = new WebhookBodyLimiter(adapterHost, options);
+    const adapter = adapterHost.httpAdapter;
+    if (adapter?.getType() === 'fastify') limiter.limitFastifyRoute();
+    if (adapter?.getType() === 'express') limiter.limitExpressRoute();
+    return limiter;
+  }
+
+  onApplicationBootstrap(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    const type = adapter?.getType();
+    if (type !== 'fastify' && type !== 'express') return;
+    if (this.limitedRoutes === 0) this.logger.warn(messages.bodyLimitNotApplied(type, this.options.bodyLimitBytes));
+    if (type === 'express' && this.jsonParserRunsFirst()) {
+      this.logger.warn(messages.bodyParserBeforeLimit(this.options.bodyLimitBytes));
+    }
+    const server = adapter.getHttpServer() as Server | undefined;
+    if (server && server.requestTimeout === 0) this.logger.warn(messages.unboundedRequestTimeout(type));
+  }
+
+  private matches(url: string): boolean {
+    const path = url.split('?', 1)[0].replace(/\/+$/, '');
+    return path === this.routePath || path.endsWith(this.routePath);
+  }
+
+  private limitFastifyRoute(): void {
+    const instance = this.adapterHost.httpAdapter.getInstance() as {
+      addHook(name: 'onRoute', hook: (route: FastifyRouteOptions) => void): void;
+    };
+    instance.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      if (!methods.includes('POST') || !this.matches(route.url)) return;
+      route.bodyLimit = Math.min(route.bodyLimit ?? Infinity, this.options.bodyLimitBytes);
+      this.limitedRoutes += 1;
+    });
+  }
+
+  private limitExpressRoute(): void {
+    const openSmsWebhookBodyLimit: Middleware = (request, response, next) => {
+      const applies =
+        request.method === 'POST' &&
+        this.matches(request.path ?? request.url ?? '') &&
+        isJsonContentType(headerValue(request.headers, 'content-type'));
+      if (applies) this.readLimited(request, response, next);
+      else next();
+    };
+    const instance = this.adapterHost.httpAdapter.getInstance() as { use(middleware: Middleware): void };
+    instance.use(openSmsWebhookBodyLimit);
+    this.limitedRoutes += 1;
+  }
+
+  /**
+   * Reads the body up to the limit and parses it as the host's JSON parser would (keeping the raw
+   * bytes); past the limit it answers 413 at once and closes the connection, reading no more.
+   */
+  private readLimited(request: IncomingMessage & { body?: unknown; rawBody?: Buffer }, response: ServerResponse, next: Next): void {
+    const limit = this.options.bodyLimitBytes;
+    const tooLarge = () => {
+      request.pause();
+      response.setHeader('Connection', 'close');
+      response.once('finish', () => request.socket.destroy());
+      next(httpError(413, `Body exceeds the limit of ${limit} bytes`, 'entity.too.large'));
+    };
+    if (Number(headerValue(request.headers, 'content-length') ?? 0) > limit) return tooLarge();
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limit) {
+        request.off('data', onData).off('end', onEnd);
+        tooLarge();
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      const rawBody = Buffer.concat(chunks);
+      request.rawBody = rawBody;
+      if (rawBody.length === 0) return next();
+      try {
+        request.body = JSON.parse(rawBody.toString('utf8'));
+      } catch (error) {
+        return next(httpError(400, (error as Error).message, 'entity.parse.failed'));
+      }
+      next();
+    };
+    request.on('data', onData).on('end', onEnd).on('error', next);
+  }
+
+  /** Whether a JSON parser (the host's) runs before this module's limit on Express. */
+  private jsonParserRunsFirst(): boolean {
+    const stack = (this.adapterHost.httpAdapter.getInstance() as { router?: { stack?: { handle?: { name?: string } }[] } }).router?.stack ?? [];
+    const names = stack.map((layer) => layer.handle?.name);
+    const ours = names.indexOf('openSmsWebhookBodyLimit');
+    const parser = names.indexOf('jsonParser');
+    return parser >= 0 && (ours < 0 || parser < ours);
+  }
+}
+
+/** An error as Express's body parsers raise them, so that the host's error handling answers it. */
+function httpError(status: number, message: string, type: string): Error {
+  return Object.assign(new Error(message), { status, statusCode: status, expose: true, type });
+}

@@ -1,0 +1,82 @@
+import type { LoggerService } from '@nestjs/common';
+import { OpenSmsWebhookService } from '@opensms/nestjs-webhooks';
+import { request as httpRequest } from 'node:http';
+import { type HttpAdapterName, useTestApp } from './support/test-app';
+import { postSigned, smsPayload } from './support/webhook-client';
+
+const adapters: HttpAdapterName[] = ['express', 'fastify'];
+const LIMIT = 64 * 1024;
+
+class LogCapture implements LoggerService {
+  readonly lines: string[] = [];
+  log(message: unknown) {
+    this.lines.push(String(message));
+  }
+  error(message: unknown) {
+    this.lines.push(String(message));
+  }
+  warn(message: unknown) {
+    this.lines.push(String(message));
+  }
+  debug() {}
+  verbose() {}
+}
+
+/**
+ * Starts an upload of which only `sent` bytes are ever written (the rest never comes) and resolves
+ * with the status of the answer, or 0 when none came while the upload stayed open for `waitMs`.
+ */
+function stalledUpload(url: string, sent: number, { contentLength, waitMs = 10_000 }: { contentLength?: number; waitMs?: number }): Promise<number> {
+  return new Promise((resolve) => {
+    const headers: Record<string, string | number> = { 'content-type': 'application/json' };
+    if (contentLength !== undefined) headers['content-length'] = contentLength;
+    const request = httpRequest(url, { method: 'POST', headers });
+    const timer = setTimeout(() => {
+      request.destroy();
+      resolve(0);
+    }, waitMs);
+    request.on('response', (response) => {
+      clearTimeout(timer);
+      response.resume();
+      request.destroy();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('error', () => {
+      clearTimeout(timer);
+      resolve(0);
+    });
+    request.write(`{"event":"sms.delivered","padding":"${'x'.repeat(sent)}`);
+  });
+}
+
+describe.each(adapters)('bodies are bounded before they are buffered on %s', (adapter) => {
+  const logs = new LogCapture();
+  const host = useTestApp(`body limit ${adapter}`, { adapter, logger: logs });
+
+  it('413 at once for a Content-Length over the limit, while the upload is still open', async () => {
+    expect(await stalledUpload(host.endpoint, 1024, { contentLength: LIMIT + 6 * 1024 })).toBe(413);
+  });
+
+  it('413 as soon as a chunked upload passes the limit, while the upload is still open', async () => {
+    expect(await stalledUpload(host.endpoint, LIMIT + 6 * 1024, {})).toBe(413);
+  });
+
+  it('413 for a body of 2 MiB, nothing stored', async () => {
+    const service = host.app.get(OpenSmsWebhookService);
+    const before = Object.values(await service.countByState()).reduce((sum, count) => sum + count, 0);
+    const response = await postSigned(host.endpoint, smsPayload({ message_id: 'msg_huge', padding: 'x'.repeat(2 * 1024 * 1024) }));
+    expect(response.status).toBe(413);
+    expect(response.body).toMatchObject({ statusCode: 413 });
+    expect(Object.values(await service.countByState()).reduce((sum, count) => sum + count, 0)).toBe(before);
+  });
+
+  it('a body within the limit is still verified over its exact bytes', async () => {
+    const response = await postSigned(host.endpoint, smsPayload({ message_id: 'msg_within', padding: 'x'.repeat(LIMIT - 1024) }));
+    expect(response.status).toBe(200);
+  });
+
+  it(`warns at start-up when a stalled upload could hold its connection for ever (${adapter === 'fastify' ? 'Fastify requestTimeout 0' : 'none on Express: Node.js bounds it'})`, () => {
+    const warned = logs.lines.some((line) => line.includes('requestTimeout is 0'));
+    expect(warned).toBe(adapter === 'fastify');
+  });
+});
