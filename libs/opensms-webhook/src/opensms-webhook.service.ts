@@ -48,6 +48,24 @@ export class OpenSmsWebhookService {
     return this.replayIds(dead.map((row) => row.id));
   }
 
+  /**
+   * Pauses processing in every process of this queue: events are still received and stored, workers
+   * take no new job until {@link resume}. Running events finish.
+   */
+  pause(): Promise<void> {
+    return this.producer.pause();
+  }
+
+  /** Resumes processing after {@link pause}. */
+  resume(): Promise<void> {
+    return this.producer.resume();
+  }
+
+  /** Whether processing is paused (see {@link pause}). */
+  isPaused(): Promise<boolean> {
+    return this.producer.isPaused();
+  }
+
   /** Enqueues, now, unfinished events older than `olderThanMs` that have no job. Needs a worker-mode module. */
   async reconcile(olderThanMs?: number): Promise<number> {
     return this.requireWorker(this.reconciler, 'reconcile()').reconcile(olderThanMs);

@@ -60,6 +60,20 @@ export class SmsEventProducer implements OnApplicationShutdown {
     await this.addBulk(eventIds);
   }
 
+  /** Stops every worker of this queue from taking new jobs (running ones finish). */
+  pause(): Promise<void> {
+    return this.queue.pause();
+  }
+
+  /** Lets workers take jobs again after {@link pause}. */
+  resume(): Promise<void> {
+    return this.queue.resume();
+  }
+
+  isPaused(): Promise<boolean> {
+    return this.queue.isPaused();
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.queue.close();
     this.connection.disconnect();
