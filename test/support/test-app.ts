@@ -29,6 +29,8 @@ export interface TestAppOptions {
   /** Host providers (handlers) and entities. */
   providers?: Provider[];
   entities?: Type<unknown>[];
+  /** Host modules imported next to the library's (e.g. the console). */
+  imports?: DynamicModule[];
   /** Host migrations, run after the library's. */
   migrations?: Type<unknown>[];
   rawBody?: boolean;
@@ -77,6 +79,7 @@ export function testRootModule(app: TestAppOptions): Type<unknown> {
         retryAttempts: 0,
       }),
       webhookModule(app),
+      ...(app.imports ?? []),
     ],
     providers: app.providers ?? [],
   })

@@ -30,8 +30,18 @@ export { KNOWN_SMS_EVENTS, type KnownSmsEventName, type SmsEventType } from './e
 export { SmsEventEntity } from './inbox/sms-event.entity';
 export { SmsEventHandlerRunEntity } from './inbox/sms-event-handler-run.entity';
 export { type SmsEventState, SMS_EVENT_STATES } from './inbox/sms-event-state';
-export type { SmsEventFilter } from './inbox/sms-event.queries';
-export { OPENSMS_WEBHOOK_MIGRATIONS, CreateOpenSmsWebhookInbox1764316800000 } from './inbox/migrations';
+export type {
+  SmsEventFilter,
+  SmsEventHandlerRun,
+  SmsEventPage,
+  SmsEventSummary,
+  SmsEventTimelineEntry,
+} from './inbox/sms-event.queries';
+export {
+  OPENSMS_WEBHOOK_MIGRATIONS,
+  CreateOpenSmsWebhookInbox1764316800000,
+  AddOpenSmsWebhookConsoleIndexes1764530000000,
+} from './inbox/migrations';
 
 export { defaultDedupeKey } from './ingest/dedupe-key';
 export { SmsEventPayloadDto } from './ingest/sms-event-payload.dto';
@@ -41,5 +51,6 @@ export type { SignatureVerification, SignatureVerifier } from './ingest/verifier
 export { StandardWebhooksVerifier } from './ingest/verifiers/standard-webhooks.verifier';
 export { StripeStyleVerifier } from './ingest/verifiers/stripe-style.verifier';
 
+export * from './console';
 export * from './errors';
 export * from './testing';

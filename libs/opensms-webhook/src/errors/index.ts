@@ -1,8 +1,10 @@
 export { DuplicateHandlerNameError } from './duplicate-handler-name.error';
 export { InboxUnavailableError } from './inbox-unavailable.error';
+export { InvalidConsoleOptionsError } from './invalid-console-options.error';
 export { InvalidModuleOptionsError } from './invalid-module-options.error';
 export { InvalidWebhookSecretError } from './invalid-webhook-secret.error';
 export { RawBodyMissingError } from './raw-body-missing.error';
 export { RequestScopedHandlerError } from './request-scoped-handler.error';
 export { SmsEventDispatchError, type SmsEventHandlerFailure } from './sms-event-dispatch.error';
 export { WorkerModeRequiredError } from './worker-mode-required.error';
+export { WebhookModuleMissingError } from './webhook-module-missing.error';

@@ -5,6 +5,10 @@ import type { SmsEventState } from './sms-event-state';
 @Entity({ name: 'opensms_webhook_events' })
 @Index('opensms_webhook_events_unfinished_idx', ['state', 'updatedAt'])
 @Index('opensms_webhook_events_message_idx', ['messageId', 'occurredAt'])
+@Index('opensms_webhook_events_received_idx', ['receivedAt', 'id'])
+@Index('opensms_webhook_events_state_received_idx', ['state', 'receivedAt', 'id'])
+@Index('opensms_webhook_events_event_received_idx', ['event', 'receivedAt', 'id'])
+@Index('opensms_webhook_events_phone_received_idx', ['phone', 'receivedAt', 'id'])
 export class SmsEventEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;

@@ -80,12 +80,16 @@ export class SmsEventLifecycle {
   }
 
   /**
-   * Records, in the runner's transaction, that a handler committed its work for an event; with
+   * Records, in the runner's transaction, that a handler committed its work for an event (in the
+   * attempt its claim recorded); with
    * `processedAttempt`, the same statement marks the event `processed` after that attempt.
    */
   async recordHandlerRun(eventId: string, handler: string, processedAttempt: number | undefined, runner: QueryRunner): Promise<void> {
     await runner.query(
-      `WITH run AS (INSERT INTO ${this.tables.handlerRuns} ("event_id", "handler") VALUES ($1, $2))
+      `WITH run AS (
+         INSERT INTO ${this.tables.handlerRuns} ("event_id", "handler", "attempt")
+         VALUES ($1, $2, (SELECT "attempts" FROM ${this.tables.events} WHERE "id" = $1))
+       )
        UPDATE ${this.tables.events}
           SET "state" = 'processed', "attempts" = $3, "last_error" = NULL, "processed_at" = now(), "updated_at" = now()
         WHERE "id" = $1 AND $3::int IS NOT NULL`,
