@@ -217,7 +217,7 @@ describe('inbox console', () => {
         await page.reload();
         return (await page.getByTestId('state').textContent()) === 'processed';
       });
-      const handlers = await page.locator('table', { hasText: 'Handler' }).textContent();
+      const handlers = await page.getByTestId('handler-runs').textContent();
       expect(handlers).toContain('ConsoleConsumer.ledger');
       expect(handlers).toContain('ConsoleConsumer.notifier');
       expect(logs.lines).toContain(`Console: alice replayed inbox ${id}`);

@@ -25,6 +25,7 @@ code, pre, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "
 .bar nav { display: flex; gap: 16px; }
 .bar .user { margin-left: auto; color: #aab4c3; font-size: 13px; }
 main { max-width: 1180px; margin: 0 auto; padding: 20px; }
+h1 code { font-size: inherit; }
 h1 { font-size: 22px; margin: 4px 0 16px; display: flex; flex-wrap: wrap; align-items: center; gap: 10px; word-break: break-all; }
 h2 { font-size: 16px; margin: 28px 0 10px; }
 .crumbs { font-size: 13px; color: var(--muted); margin-bottom: 6px; }
@@ -58,6 +59,8 @@ th { font-size: 12px; text-transform: uppercase; letter-spacing: .4px; color: va
 tr:last-child td { border-bottom: 0; }
 tr.current td { background: #fff8e1; }
 td.nowrap { white-space: nowrap; }
+table.pairs th { text-transform: none; letter-spacing: 0; font-size: 13px; color: var(--ink); width: 1%; }
+td.mono, th.mono { word-break: break-all; }
 .empty { color: var(--muted); padding: 14px; margin: 0; }
 form.search {
   display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 10px 14px; align-items: end;
@@ -88,8 +91,14 @@ pre {
 pre.error { background: #fdecea; color: #6b1510; border: 1px solid #f2b8b5; }
 @media (max-width: 640px) {
   main { padding: 12px; }
-  .wide { display: none; }
-  th, td { padding: 7px 8px; }
+  table.stack thead { display: none; }
+  table.stack, table.stack tbody, table.stack tr { display: block; }
+  table.stack tr { padding: 8px 12px; border-bottom: 1px solid var(--line); }
+  table.stack tr:last-child { border-bottom: 0; }
+  table.stack td { display: flex; gap: 12px; padding: 2px 0; border: 0; white-space: normal; }
+  table.stack td::before { content: attr(data-label); flex: 0 0 84px; color: var(--muted); font-size: 13px; }
+  table.pairs th, table.pairs td { display: block; width: auto; border: 0; padding: 4px 12px; }
+  table.pairs tr { display: block; border-bottom: 1px solid var(--line); padding: 4px 0; }
   dl.facts { grid-template-columns: 1fr; gap: 0; }
   dl.facts dd { margin-bottom: 8px; }
   .bar .user { margin-left: 0; width: 100%; }

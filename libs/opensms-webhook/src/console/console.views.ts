@@ -1,11 +1,10 @@
-import type { SmsEventSummary, SmsEventTimelineEntry } from '../inbox/sms-event.queries';
+import type { SmsEventHandlerRun, SmsEventPage, SmsEventSummary, SmsEventTimelineEntry } from '../inbox/sms-event.queries';
 import { REPLAYABLE_SMS_EVENT_STATES, SMS_EVENT_STATES } from '../inbox/sms-event-state';
 import { KNOWN_SMS_EVENTS } from '../events/sms-event-types';
 import type { ConsoleEventDetail, ConsoleOverview } from './console-inbox.service';
 import { type ConsoleSearch, type ConsoleSearchForm, isFiltered, SEARCH_FIELDS, searchQueryString } from './console-search.params';
 import { CSRF_FIELD } from './console.constants';
 import { html, type SafeHtml } from './console.html';
-import type { SmsEventPage } from '../inbox/sms-event.queries';
 
 /** What every page needs: where the console lives, the form token, who is looking. */
 export interface ConsolePageContext {
@@ -33,7 +32,7 @@ export function layout(context: ConsolePageContext, title: string, content: Safe
 <header class="bar">
   <a class="brand" href="${root}">OpenSMS inbox</a>
   <nav><a href="${root}">Overview</a><a href="${root}/events">Search</a></nav>
-  <span class="user">Signed in as ${context.user}</span>
+  <span class="user">Signed in as ${context.user} · times in UTC</span>
 </header>
 <main>
 ${context.notice ? html`<p class="notice" role="status">${context.notice}</p>` : null}
@@ -130,15 +129,7 @@ ${replayable ? html`<div class="actions">${postButton(context, `events/${encodeU
 </dl>
 ${event.lastError ? html`<h2>Last error</h2><pre class="error" data-testid="last-error">${event.lastError}</pre>` : null}
 <h2>Handlers that completed</h2>
-${
-  detail.handlerRuns.length === 0
-    ? html`<div class="table-wrap"><p class="empty">No handler has committed its work for this event.</p></div>`
-    : html`<div class="table-wrap"><table>
-<thead><tr><th>Handler</th><th>Completed</th><th>Attempt</th></tr></thead>
-<tbody>${detail.handlerRuns.map(
-        (run) => html`<tr><td class="mono">${run.handler}</td><td class="nowrap">${time(run.completedAt)}</td><td>${run.attempt ?? '—'}</td></tr>`,
-      )}</tbody></table></div>`
-}
+${handlerRunsTable(detail.handlerRuns)}
 <h2>Payload</h2>
 <pre data-testid="payload">${JSON.stringify(event.payload, null, 2)}</pre>
 <h2>Headers</h2>
@@ -220,33 +211,46 @@ function searchForm(root: string, form: ConsoleSearchForm): SafeHtml {
 
 function eventsTable(root: string, events: readonly SmsEventSummary[]): SafeHtml {
   if (events.length === 0) return html`<div class="table-wrap"><p class="empty">No events.</p></div>`;
-  return html`<div class="table-wrap"><table data-testid="events">
-<thead><tr><th>Received</th><th>Event</th><th>Message</th><th class="wide">Phone</th><th class="wide">Status</th><th>State</th><th class="wide">Attempts</th></tr></thead>
+  return html`<div class="table-wrap"><table class="stack" data-testid="events">
+<thead><tr><th>Received</th><th>Event</th><th>Message</th><th>Phone</th><th>Status</th><th>State</th><th>Attempts</th></tr></thead>
 <tbody>${events.map(
     (event) => html`<tr>
-  <td class="nowrap"><a href="${root}/events/${encodeURIComponent(event.id)}">${time(event.receivedAt)}</a></td>
-  <td><a href="${root}/events/${encodeURIComponent(event.id)}">${event.event}</a></td>
-  <td>${event.messageId === null ? '—' : html`<a href="${messageHref(root, event.messageId)}">${event.messageId}</a>`}</td>
-  <td class="wide nowrap">${event.phone ?? '—'}</td>
-  <td class="wide">${event.status ?? '—'}</td>
-  <td>${stateBadge(event.state)}</td>
-  <td class="wide">${event.attempts}</td>
+  <td data-label="Received" class="nowrap"><a href="${root}/events/${encodeURIComponent(event.id)}">${time(event.receivedAt)}</a></td>
+  <td data-label="Event"><a href="${root}/events/${encodeURIComponent(event.id)}">${event.event}</a></td>
+  <td data-label="Message">${event.messageId === null ? '—' : html`<a href="${messageHref(root, event.messageId)}">${event.messageId}</a>`}</td>
+  <td data-label="Phone" class="nowrap">${event.phone ?? '—'}</td>
+  <td data-label="Status">${event.status ?? '—'}</td>
+  <td data-label="State">${stateBadge(event.state)}</td>
+  <td data-label="Attempts">${event.attempts}</td>
 </tr>`,
   )}</tbody></table></div>`;
 }
 
 function timelineTable(root: string, timeline: readonly SmsEventTimelineEntry[], currentId?: string): SafeHtml {
   if (timeline.length === 0) return html`<div class="table-wrap"><p class="empty">No events.</p></div>`;
-  return html`<div class="table-wrap"><table data-testid="timeline">
-<thead><tr><th>Received</th><th>Timestamp</th><th>Event</th><th class="wide">Status</th><th>State</th><th>Stale</th></tr></thead>
+  return html`<div class="table-wrap"><table class="stack" data-testid="timeline">
+<thead><tr><th>Received</th><th>Timestamp</th><th>Event</th><th>Status</th><th>State</th><th>Stale</th></tr></thead>
 <tbody>${timeline.map(
     (entry) => html`<tr${entry.id === currentId ? html` class="current"` : null}>
-  <td class="nowrap"><a href="${root}/events/${encodeURIComponent(entry.id)}">${time(entry.receivedAt)}</a></td>
-  <td class="nowrap">${time(entry.occurredAt)}</td>
-  <td>${entry.event}</td>
-  <td class="wide">${entry.status ?? '—'}</td>
-  <td>${stateBadge(entry.state)}</td>
-  <td>${entry.stale ? html`<span class="stale">stale</span>` : 'no'}</td>
+  <td data-label="Received" class="nowrap"><a href="${root}/events/${encodeURIComponent(entry.id)}">${time(entry.receivedAt)}</a></td>
+  <td data-label="Timestamp" class="nowrap">${time(entry.occurredAt)}</td>
+  <td data-label="Event">${entry.event}</td>
+  <td data-label="Status">${entry.status ?? '—'}</td>
+  <td data-label="State">${stateBadge(entry.state)}</td>
+  <td data-label="Stale">${entry.stale ? html`<span class="stale">stale</span>` : 'no'}</td>
+</tr>`,
+  )}</tbody></table></div>`;
+}
+
+function handlerRunsTable(runs: readonly SmsEventHandlerRun[]): SafeHtml {
+  if (runs.length === 0) return html`<div class="table-wrap"><p class="empty">No handler has committed its work for this event.</p></div>`;
+  return html`<div class="table-wrap"><table class="stack" data-testid="handler-runs">
+<thead><tr><th>Handler</th><th>Completed</th><th>Attempt</th></tr></thead>
+<tbody>${runs.map(
+    (run) => html`<tr>
+  <td data-label="Handler" class="mono">${run.handler}</td>
+  <td data-label="Completed" class="nowrap">${time(run.completedAt)}</td>
+  <td data-label="Attempt">${run.attempt ?? '—'}</td>
 </tr>`,
   )}</tbody></table></div>`;
 }
@@ -254,8 +258,8 @@ function timelineTable(root: string, timeline: readonly SmsEventTimelineEntry[],
 function keyValueTable(values: Readonly<Record<string, string>>): SafeHtml {
   const entries = Object.entries(values);
   if (entries.length === 0) return html`<div class="table-wrap"><p class="empty">None kept.</p></div>`;
-  return html`<div class="table-wrap"><table data-testid="headers"><tbody>${entries.map(
-    ([name, value]) => html`<tr><th>${name}</th><td class="mono">${value}</td></tr>`,
+  return html`<div class="table-wrap"><table class="pairs" data-testid="headers"><tbody>${entries.map(
+    ([name, value]) => html`<tr><th class="mono">${name}</th><td class="mono">${value}</td></tr>`,
   )}</tbody></table></div>`;
 }
 
