@@ -3,6 +3,7 @@ import type { SelectQueryBuilder } from 'typeorm';
 import { SmsEventEntity } from './sms-event.entity';
 import {
   PRUNABLE_SMS_EVENT_STATES,
+  SMS_EVENT_STATES,
   type SmsEventState,
   UNFINISHED_SMS_EVENT_STATES,
   zeroCountsByState,
@@ -158,8 +159,11 @@ export class SmsEventQueries {
 
   /** Row counts per state (every state present, zero when none). */
   async countByState(): Promise<Record<SmsEventState, number>> {
+    // NOTE: one index-only count per state reads the state index instead of every row of the table.
     const rows: { state: SmsEventState; count: string }[] = await this.tables.dataSource.query(
-      `SELECT "state", count(*) AS "count" FROM ${this.tables.events} GROUP BY "state"`,
+      `SELECT s."state", (SELECT count(*) FROM ${this.tables.events} e WHERE e."state" = s."state") AS "count"
+         FROM unnest($1::text[]) AS s("state")`,
+      [SMS_EVENT_STATES],
     );
     const counts = zeroCountsByState();
     for (const row of rows) counts[row.state] = Number(row.count);
