@@ -180,8 +180,10 @@ describe('inbox console', () => {
       try {
         const visit = await anonymous.newPage();
         // NOTE: a headless browser answers the 401's challenge as a user dismissing the password prompt.
+        const denied = visit.waitForResponse((answer) => answer.url() === consoleUrl());
         await expect(visit.goto(consoleUrl())).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
-        expect(await visit.content()).not.toContain('OpenSMS inbox');
+        expect((await denied).status()).toBe(401);
+        expect((await denied).headers()['www-authenticate']).toBe(CHALLENGE);
         const response = await anonymous.request.get(consoleUrl());
         expect(response.status()).toBe(401);
         expect(await response.text()).not.toContain('OpenSMS inbox');
