@@ -130,10 +130,6 @@ export class ConsoleInboxService implements OnModuleInit {
     return replayed;
   }
 
-  async isPaused(): Promise<boolean> {
-    return this.found().service.isPaused();
-  }
-
   async setPaused(paused: boolean, user: unknown): Promise<void> {
     const { service } = this.found();
     await (paused ? service.pause() : service.resume());
