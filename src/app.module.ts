@@ -1,8 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { OPENSMS_WEBHOOK_MIGRATIONS, OpenSmsWebhookModule } from '@opensms/nestjs-webhooks';
+import { OPENSMS_WEBHOOK_MIGRATIONS, OpenSmsWebhookConsoleModule, OpenSmsWebhookModule } from '@opensms/nestjs-webhooks';
 import type { AppConfig } from './config/app.config';
+import { consoleOptions } from './config/opensms-console.config';
 import { openSmsWebhookOptionsFactory } from './config/opensms-webhook.config';
 import { SMS_MESSAGES_MIGRATIONS, SmsMessagesModule } from './messages/sms-messages.module';
 
@@ -38,6 +39,8 @@ export class AppModule {
           mode: config.OPENSMS_WEBHOOK_MODE,
         }),
         SmsMessagesModule,
+        // The inbox console at /opensms, only when a token is configured.
+        ...(config.OPENSMS_CONSOLE_TOKEN ? [OpenSmsWebhookConsoleModule.register(consoleOptions(config.OPENSMS_CONSOLE_TOKEN))] : []),
       ],
     };
   }

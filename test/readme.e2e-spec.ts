@@ -62,4 +62,15 @@ describe('README', () => {
     expect(names).toEqual(expect.arrayContaining(['OpenSmsWebhookModule', 'OpenSmsWebhookModuleAsyncOptions', 'signWebhook']));
     expect(names.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
   });
+
+  it('documents every console option', () => {
+    const options = readFileSync(path.join(root, 'libs/opensms-webhook/src/console/opensms-webhook-console-options.interface.ts'), 'utf8');
+    const names = [
+      ...interfaceMembers(options, 'OpenSmsWebhookConsoleOptions'),
+      ...interfaceMembers(options, 'OpenSmsWebhookConsoleExtras'),
+    ];
+    expect(names).toEqual(expect.arrayContaining(['authorize', 'guards', 'path']));
+    const section = readme.slice(readme.indexOf('## Console'), readme.indexOf('## Testing kit'));
+    expect(names.filter((name) => !section.includes(`| \`${name}\` |`))).toEqual([]);
+  });
 });

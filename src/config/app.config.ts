@@ -27,6 +27,8 @@ export interface AppConfig {
   OPENSMS_WEBHOOK_MODE: OpenSmsWebhookMode;
   /** `HTTP_ADAPTER`, default `express`. */
   HTTP_ADAPTER: HttpAdapterName;
+  /** `OPENSMS_CONSOLE_TOKEN`: when set (16 characters or more), the inbox console at `/opensms` takes it as password. */
+  OPENSMS_CONSOLE_TOKEN?: string;
 }
 
 /** Environment variables as the process has them. */
@@ -65,6 +67,11 @@ export function validateAppConfig(environment: RawEnvironment): AppConfig {
     );
   }
 
+  const consoleToken = environment.OPENSMS_CONSOLE_TOKEN?.trim() || undefined;
+  if (consoleToken !== undefined && consoleToken.length < 16) {
+    problems.push('OPENSMS_CONSOLE_TOKEN must be at least 16 characters (e.g. openssl rand -base64 24), or unset to turn the console off');
+  }
+
   const config: AppConfig = {
     PORT: port,
     DATABASE_URL: databaseUrl,
@@ -75,6 +82,7 @@ export function validateAppConfig(environment: RawEnvironment): AppConfig {
     OPENSMS_QUEUE_PREFIX: value('OPENSMS_QUEUE_PREFIX', 'bull'),
     OPENSMS_WEBHOOK_MODE: oneOf('OPENSMS_WEBHOOK_MODE', ['all', 'ingest', 'worker'], 'all'),
     HTTP_ADAPTER: oneOf('HTTP_ADAPTER', ['express', 'fastify'], 'express'),
+    ...(consoleToken ? { OPENSMS_CONSOLE_TOKEN: consoleToken } : {}),
   };
   if (problems.length > 0) throw new InvalidAppConfigError(problems);
   return config;

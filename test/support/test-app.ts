@@ -26,7 +26,7 @@ export interface TestAppOptions {
   registration?: 'forRoot' | 'forRootAsync';
   options?: Partial<OpenSmsWebhookModuleOptions>;
   extras?: Partial<OpenSmsWebhookModuleExtras>;
-  /** Host modules (e.g. the host's own BullMQ set-up), providers (handlers) and entities. */
+  /** Host modules imported next to the library's (e.g. the host's own BullMQ set-up, the console), providers (handlers) and entities. */
   imports?: DynamicModule[];
   providers?: Provider[];
   entities?: Type<unknown>[];

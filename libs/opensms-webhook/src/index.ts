@@ -31,7 +31,13 @@ export { KNOWN_SMS_EVENTS, type KnownSmsEventName, type SmsEventType } from './e
 export { SmsEventEntity } from './inbox/sms-event.entity';
 export { SmsEventHandlerRunEntity } from './inbox/sms-event-handler-run.entity';
 export { type SmsEventState, SMS_EVENT_STATES } from './inbox/sms-event-state';
-export type { SmsEventFilter } from './inbox/sms-event.queries';
+export type {
+  SmsEventFilter,
+  SmsEventHandlerRun,
+  SmsEventPage,
+  SmsEventSummary,
+  SmsEventTimelineEntry,
+} from './inbox/sms-event.queries';
 export { OPENSMS_WEBHOOK_MIGRATIONS } from './inbox/migrations';
 
 export { defaultDedupeKey } from './ingest/dedupe-key';
@@ -42,5 +48,7 @@ export { StandardWebhooksVerifier } from './ingest/verifiers/standard-webhooks.v
 export { StripeStyleVerifier } from './ingest/verifiers/stripe-style.verifier';
 
 export { redisOptionsFromUrl } from './queue/redis-url';
+
+export * from './console';
 
 export * from './errors';

@@ -54,6 +54,11 @@ export const messages = {
       : 'Set app.getHttpServer().requestTimeout = 30_000 (Node.js default 300000).'),
   noHandlers: () => 'No @OnSmsEvent handlers found: every known event will be marked ignored.',
   handlerBound: (handler: string, types: readonly string[]) => `Bound @OnSmsEvent(${types.join(', ')}) ${handler}`,
+  consoleReplayed: (user: string, id: string, replayed: boolean) =>
+    `Console: ${user} replayed inbox ${id}${replayed ? '' : ' (nothing to do: it was neither dead nor failed)'}`,
+  consoleReplayedDead: (user: string, count: number, filter: string) =>
+    `Console: ${user} replayed ${count} dead event(s) matching ${filter}`,
+  consolePaused: (user: string, paused: boolean) => `Console: ${user} ${paused ? 'paused' : 'resumed'} processing`,
 };
 
 export function describeError(error: unknown): string {

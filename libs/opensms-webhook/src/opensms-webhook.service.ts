@@ -6,6 +6,7 @@ import { SmsEventLifecycle } from './inbox/sms-event.lifecycle';
 import { type SmsEventFilter, SmsEventQueries } from './inbox/sms-event.queries';
 import { SmsEventRetention } from './inbox/sms-event.retention';
 import { SmsEventRelayNotifier } from './queue/sms-event-relay.notifier';
+import { SmsEventProducer } from './queue/sms-event.producer';
 import { SmsEventReconciler } from './queue/sms-event.reconciler';
 
 /** Operations on the inbox: look-ups, counts, replay of dead events, reconciliation, retention. */
@@ -17,6 +18,7 @@ export class OpenSmsWebhookService {
     private readonly relay: SmsEventRelayNotifier,
     @Optional() private readonly reconciler?: SmsEventReconciler,
     @Optional() private readonly retention?: SmsEventRetention,
+    @Optional() private readonly producer?: SmsEventProducer,
   ) {}
 
   /** One inbox row by id. */
@@ -47,6 +49,24 @@ export class OpenSmsWebhookService {
   async replayDead(filter: Omit<SmsEventFilter, 'state'> = {}): Promise<string[]> {
     const dead = await this.queries.find({ limit: 1000, ...filter, state: 'dead' });
     return this.replayIds(dead.map((row) => row.id));
+  }
+
+  /**
+   * Pauses processing in every process of this queue: events are still received and stored, workers
+   * take no new job until {@link resume}. Running events finish.
+   */
+  pause(): Promise<void> {
+    return this.requireWorker(this.producer, 'pause()').pause();
+  }
+
+  /** Resumes processing after {@link pause}. */
+  resume(): Promise<void> {
+    return this.requireWorker(this.producer, 'resume()').resume();
+  }
+
+  /** Whether processing is paused (see {@link pause}). */
+  isPaused(): Promise<boolean> {
+    return this.requireWorker(this.producer, 'isPaused()').isPaused();
   }
 
   /**

@@ -1,6 +1,7 @@
 export { DuplicateHandlerNameError } from './duplicate-handler-name.error';
 export { InboxUnavailableError } from './inbox-unavailable.error';
 export { IngestOverloadedError } from './ingest-overloaded.error';
+export { InvalidConsoleOptionsError } from './invalid-console-options.error';
 export { InvalidModuleOptionsError } from './invalid-module-options.error';
 export { InvalidRedisUrlError } from './invalid-redis-url.error';
 export { InvalidWebhookSecretError } from './invalid-webhook-secret.error';
@@ -9,3 +10,4 @@ export { SecretResolverFailedError } from './secret-resolver-failed.error';
 export { RequestScopedHandlerError } from './request-scoped-handler.error';
 export { SmsEventDispatchError, type SmsEventHandlerFailure } from './sms-event-dispatch.error';
 export { WorkerModeRequiredError } from './worker-mode-required.error';
+export { WebhookModuleMissingError } from './webhook-module-missing.error';

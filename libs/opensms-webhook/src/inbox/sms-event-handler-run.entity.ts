@@ -15,4 +15,8 @@ export class SmsEventHandlerRunEntity {
 
   @Column({ name: 'completed_at', type: 'timestamptz', default: () => 'now()' })
   completedAt: Date;
+
+  /** The attempt (1 first) in which the handler committed; `null` on rows older than this column. */
+  @Column({ type: 'integer', nullable: true })
+  attempt: number | null;
 }

@@ -8,6 +8,10 @@ import type { SmsEventState } from './sms-event-state';
 @Index('opensms_webhook_events_processed_message_idx', ['messageId', 'occurredAt'], { where: `"state" = 'processed'` })
 @Index('opensms_webhook_events_job_pending_idx', ['receivedAt'], { where: '"job_pending" IS NOT NULL' })
 @Index('opensms_webhook_events_delivery_key_uq', ['deliveryKey'], { unique: true })
+@Index('opensms_webhook_events_received_idx', ['receivedAt', 'id'])
+@Index('opensms_webhook_events_state_received_idx', ['state', 'receivedAt', 'id'])
+@Index('opensms_webhook_events_event_received_idx', ['event', 'receivedAt', 'id'])
+@Index('opensms_webhook_events_phone_received_idx', ['phone', 'receivedAt', 'id'])
 export class SmsEventEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;

@@ -136,7 +136,10 @@ export class SmsEventLifecycle {
   async complete(runs: readonly HandlerRun[], ends: readonly DispatchEnd[], runner: QueryRunner): Promise<void> {
     await runner.query(
       `WITH "runs" AS (
-         INSERT INTO ${this.tables.handlerRuns} ("event_id", "handler") SELECT * FROM unnest($1::uuid[], $2::text[])
+         INSERT INTO ${this.tables.handlerRuns} ("event_id", "handler", "attempt")
+         SELECT r."event_id", r."handler", e."attempts"
+           FROM unnest($1::uuid[], $2::text[]) AS r("event_id", "handler")
+           JOIN ${this.tables.events} e ON e."id" = r."event_id"
        ), "ended" AS (
          UPDATE ${this.tables.events} e
             SET "state" = x."state", "attempts" = x."attempt", "last_error" = x."last_error", "updated_at" = now(),

@@ -62,6 +62,20 @@ export class SmsEventProducer implements OnApplicationShutdown {
     return eventIds.filter((_, index) => ['unknown', 'failed', 'completed'].includes(states[index]));
   }
 
+  /** Stops every worker of this queue from taking new jobs (running ones finish). */
+  pause(): Promise<void> {
+    return this.queue.pause();
+  }
+
+  /** Lets workers take jobs again after {@link pause}. */
+  resume(): Promise<void> {
+    return this.queue.resume();
+  }
+
+  isPaused(): Promise<boolean> {
+    return this.queue.isPaused();
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.queue.close();
     this.connection.disconnect();

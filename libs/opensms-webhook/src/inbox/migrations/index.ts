@@ -2,6 +2,7 @@ import { CreateOpenSmsWebhookInbox1764316800000 } from './1764316800000-create-o
 import { IndexProcessedEventsByMessage1764500000000 } from './1764500000000-index-processed-events-by-message';
 import { AddOpenSmsWebhookOutbox1764510000000 } from './1764510000000-add-opensms-webhook-outbox';
 import { AddOpenSmsWebhookTenant1764520000000 } from './1764520000000-add-opensms-webhook-tenant';
+import { AddOpenSmsWebhookConsoleIndexes1764530000000 } from './1764530000000-add-opensms-webhook-console-indexes';
 
 /**
  * The library's TypeORM migrations, in order. Add them to your DataSource's `migrations`
@@ -12,4 +13,5 @@ export const OPENSMS_WEBHOOK_MIGRATIONS = [
   IndexProcessedEventsByMessage1764500000000,
   AddOpenSmsWebhookOutbox1764510000000,
   AddOpenSmsWebhookTenant1764520000000,
+  AddOpenSmsWebhookConsoleIndexes1764530000000,
 ];

@@ -1,0 +1,22 @@
+/** Injection token of the resolved console options. */
+export const OPENSMS_CONSOLE_OPTIONS = Symbol('OPENSMS_CONSOLE_OPTIONS');
+
+/** Request property under which the access guard leaves the console's user. */
+export const CONSOLE_USER = Symbol('OPENSMS_CONSOLE_USER');
+
+/** Cookie and form field of the cross-site request forgery token. */
+export const CSRF_COOKIE = 'opensms_console_csrf';
+export const CSRF_FIELD = '_csrf';
+
+/**
+ * Headers of every console page: nothing but the console's own stylesheet may load or run, the
+ * page is never framed, cached or sent as a referrer.
+ */
+export const CONSOLE_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy':
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+};

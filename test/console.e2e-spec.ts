@@ -1,0 +1,335 @@
+import { ForbiddenException, type LoggerService } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import {
+  InvalidConsoleOptionsError,
+  type OpenSmsConsoleRequest,
+  OpenSmsWebhookConsoleModule,
+  OpenSmsWebhookService,
+  type SmsEventState,
+} from '@opensms/nestjs-webhooks';
+import { signWebhook } from '@opensms/nestjs-webhooks/testing';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ConsoleConsumer } from './fixtures/console.consumer';
+import { launchBrowser } from './support/browser';
+import { TEST_SECRET, type TestAppScope, useTestApp, waitFor } from './support/test-app';
+import { postRaw, postSigned, smsPayload } from './support/webhook-client';
+
+const TOKEN = 'console-test-token';
+const CHALLENGE = 'Basic realm="OpenSMS console"';
+
+/** The test's access check: Basic credentials whose password is the token; `mallory` is known but refused. */
+function authorize(request: OpenSmsConsoleRequest): string | false {
+  const [scheme, encoded] = (request.headers.authorization ?? '').split(' ');
+  if (scheme !== 'Basic' || !encoded) return false;
+  const [user, password] = Buffer.from(encoded, 'base64').toString().split(':');
+  if (password !== TOKEN) return false;
+  if (user === 'mallory') throw new ForbiddenException();
+  return user;
+}
+
+function basic(user: string, password = TOKEN): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+/** Collects the app's log lines (the console logs every action with its user). */
+class LogLines implements LoggerService {
+  readonly lines: string[] = [];
+  log(message: unknown): void {
+    this.lines.push(String(message));
+  }
+  error(): void {}
+  warn(): void {}
+}
+
+/** A form token and its cookie, as a browser gets them from a console page. */
+async function formToken(url: string, authorization: string): Promise<{ cookie: string; token: string }> {
+  const page = await fetch(url, { headers: { authorization } });
+  const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0];
+  const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+  return { cookie, token };
+}
+
+function postForm(url: string, headers: Record<string, string>, fields: Record<string, string>): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
+
+describe('inbox console', () => {
+  it('refuses to start without an access check, with register and registerAsync', async () => {
+    for (const module of [
+      OpenSmsWebhookConsoleModule.register({}),
+      OpenSmsWebhookConsoleModule.registerAsync({ useFactory: () => ({}) }),
+    ]) {
+      const compiling = Test.createTestingModule({ imports: [module] }).compile();
+      await expect(compiling).rejects.toThrow(InvalidConsoleOptionsError);
+      await expect(compiling).rejects.toThrow(/never open by default/);
+    }
+  });
+
+  for (const adapter of ['express', 'fastify'] as const) {
+    describe(`on ${adapter}`, () => {
+      const logs = new LogLines();
+      const consumer = new ConsoleConsumer();
+      const scope = useTestApp(`console ${adapter}`, {
+        adapter,
+        options: { attempts: 2 },
+        providers: [{ provide: ConsoleConsumer, useValue: consumer }],
+        imports: [OpenSmsWebhookConsoleModule.register({ authorize, challenge: CHALLENGE })],
+        logger: logs,
+      });
+      const consoleUrl = () => `${scope.url}/opensms`;
+
+      it('answers 401 (with the challenge) or 403 to a denied request, and renders nothing', async () => {
+        await post(scope, { message_id: 'msg_secret_1' });
+        for (const [authorization, status] of [
+          [undefined, 401],
+          [basic('alice', 'wrong'), 401],
+          [basic('mallory'), 403],
+        ] as const) {
+          for (const path of ['', '/events?messageId=msg_secret_1', '/console.css']) {
+            const response = await fetch(`${consoleUrl()}${path}`, { headers: authorization ? { authorization } : {} });
+            expect(response.status).toBe(status);
+            const body = await response.text();
+            expect(body).not.toContain('msg_secret_1');
+            expect(body).not.toContain('OpenSMS inbox');
+            if (status === 401) expect(response.headers.get('www-authenticate')).toBe(CHALLENGE);
+          }
+        }
+      });
+
+      it('serves pages with a content security policy and a strict form-token cookie', async () => {
+        const response = await fetch(consoleUrl(), { headers: { authorization: basic('alice') } });
+        expect(response.status).toBe(200);
+        expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+        expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+        expect(response.headers.get('x-frame-options')).toBe('DENY');
+        expect(response.headers.get('set-cookie')).toMatch(/^opensms_console_csrf=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
+        expect(await response.text()).toContain('Signed in as alice');
+      });
+
+      it('changes nothing on a POST without the form token, with a wrong one, or announced as cross-site', async () => {
+        const messageId = `msg_csrf_${adapter}`;
+        consumer.failing.add(messageId);
+        const id = await post(scope, { message_id: messageId });
+        await waitForState(scope, id, 'dead');
+        const authorization = basic('alice');
+        const { cookie, token } = await formToken(consoleUrl(), authorization);
+        const replayUrl = `${consoleUrl()}/events/${id}/replay`;
+
+        const attempts: [Record<string, string>, Record<string, string>][] = [
+          [{ authorization }, {}],
+          [{ authorization, cookie }, {}],
+          [{ authorization }, { _csrf: token }],
+          [{ authorization, cookie }, { _csrf: `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}` }],
+          [{ authorization, cookie, 'sec-fetch-site': 'cross-site' }, { _csrf: token }],
+        ];
+        for (const [headers, fields] of attempts) {
+          expect((await postForm(replayUrl, headers, fields)).status).toBe(403);
+        }
+        expect((await postForm(`${consoleUrl()}/pause`, { authorization }, {})).status).toBe(403);
+        expect((await service(scope).findById(id))?.state).toBe('dead');
+        expect(await service(scope).isPaused()).toBe(false);
+
+        consumer.failing.delete(messageId);
+        const accepted = await postForm(replayUrl, { authorization, cookie, 'sec-fetch-site': 'same-origin' }, { _csrf: token });
+        expect(accepted.status).toBe(303);
+        expect(accepted.headers.get('location')).toBe(`/opensms/events/${id}?done=replayed`);
+        await waitForState(scope, id, 'processed');
+        expect(logs.lines).toContain(`Console: alice replayed inbox ${id}`);
+      });
+
+      it('answers 404 for an unknown event or message, 400 for an id that is not one', async () => {
+        const headers = { authorization: basic('alice') };
+        expect((await fetch(`${consoleUrl()}/events/00000000-0000-4000-8000-000000000000`, { headers })).status).toBe(404);
+        expect((await fetch(`${consoleUrl()}/messages/msg_nobody`, { headers })).status).toBe(404);
+        expect((await fetch(`${consoleUrl()}/events/not-an-id`, { headers })).status).toBe(400);
+      });
+    });
+  }
+
+  describe('in a browser', () => {
+    const logs = new LogLines();
+    const consumer = new ConsoleConsumer();
+    const scope = useTestApp('console browser', {
+      options: { attempts: 2 },
+      providers: [{ provide: ConsoleConsumer, useValue: consumer }],
+      imports: [OpenSmsWebhookConsoleModule.register({ authorize, challenge: CHALLENGE, pageSize: 3 })],
+      logger: logs,
+    });
+    let browser: Browser;
+    let context: BrowserContext;
+    let page: Page;
+    const consoleUrl = () => `${scope.url}/opensms`;
+
+    beforeAll(async () => {
+      browser = await launchBrowser();
+      context = await browser.newContext({ httpCredentials: { username: 'alice', password: TOKEN } });
+      page = await context.newPage();
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it('shows nothing without credentials', async () => {
+      const anonymous = await browser.newContext();
+      try {
+        const visit = await anonymous.newPage();
+        // NOTE: a headless browser answers the 401's challenge as a user dismissing the password prompt.
+        const denied = visit.waitForResponse((answer) => answer.url() === consoleUrl());
+        await expect(visit.goto(consoleUrl())).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
+        expect((await denied).status()).toBe(401);
+        expect((await denied).headers()['www-authenticate']).toBe(CHALLENGE);
+        const response = await anonymous.request.get(consoleUrl());
+        expect(response.status()).toBe(401);
+        expect(await response.text()).not.toContain('OpenSMS inbox');
+      } finally {
+        await anonymous.close();
+      }
+    });
+
+    it('finds a message, opens its dead event, replays it and sees it processed', async () => {
+      consumer.failing.add('msg_browser_1');
+      const id = await post(scope, { event: 'sms.failed', message_id: 'msg_browser_1', phone: '+254700000001' });
+      await waitForState(scope, id, 'dead');
+
+      await page.goto(consoleUrl());
+      await expect(page.getByTestId('count-dead').textContent()).resolves.toBe('1');
+      await page.getByRole('link', { name: 'Search', exact: true }).click();
+      await page.getByLabel('Message id').fill('msg_browser_1');
+      await page.getByRole('button', { name: 'Search' }).click();
+      const rows = page.getByTestId('events').locator('tbody tr');
+      await expect(rows.count()).resolves.toBe(1);
+
+      await rows.first().getByRole('link', { name: 'sms.failed' }).click();
+      expect(page.url()).toBe(`${consoleUrl()}/events/${id}`);
+      await expect(page.getByTestId('state').textContent()).resolves.toBe('dead');
+      await expect(page.getByTestId('last-error').textContent()).resolves.toContain('Notification service refused message msg_browser_1');
+      expect(JSON.parse((await page.getByTestId('payload').textContent()) ?? '')).toMatchObject({ message_id: 'msg_browser_1' });
+      await expect(page.getByTestId('headers').textContent()).resolves.toContain('webhook-id');
+
+      consumer.failing.delete('msg_browser_1');
+      await page.getByRole('button', { name: 'Replay this event' }).click();
+      await expect(page.getByRole('status').textContent()).resolves.toContain('Replayed');
+      await waitFor('the page to show the event processed', async () => {
+        await page.reload();
+        return (await page.getByTestId('state').textContent()) === 'processed';
+      });
+      const handlers = await page.getByTestId('handler-runs').textContent();
+      expect(handlers).toContain('ConsoleConsumer.ledger');
+      expect(handlers).toContain('ConsoleConsumer.notifier');
+      expect(logs.lines).toContain(`Console: alice replayed inbox ${id}`);
+    });
+
+    it('shows a payload and headers carrying markup as text, and runs none of it', async () => {
+      const attack = `<script>window.__opensmsXss = 1</script><img src=x onerror="window.__opensmsXss = 2">`;
+      const payload = smsPayload({ event: 'sms.failed', message_id: 'msg_xss', error: attack });
+      const signed = signWebhook(payload, TEST_SECRET);
+      const response = await postRaw(scope.endpoint, signed.body, { ...signed.headers, 'user-agent': `agent ${attack}` });
+      expect(response.status).toBe(200);
+      const id = response.body.id as string;
+
+      let dialogs = 0;
+      page.on('dialog', (dialog) => {
+        dialogs += 1;
+        void dialog.dismiss();
+      });
+      await page.goto(`${consoleUrl()}/events/${id}`);
+      await expect(page.getByTestId('payload').textContent()).resolves.toContain(JSON.stringify(attack).slice(1, -1));
+      await expect(page.getByText(attack, { exact: true }).first().isVisible()).resolves.toBe(true);
+      await expect(page.getByTestId('headers').textContent()).resolves.toContain(`agent ${attack}`);
+      await expect(page.evaluate(() => (globalThis as { __opensmsXss?: number }).__opensmsXss)).resolves.toBeUndefined();
+      await expect(page.locator('main img, main script').count()).resolves.toBe(0);
+      expect(dialogs).toBe(0);
+    });
+
+    it('shows a message timeline in received order and by timestamp, with the stale event', async () => {
+      const delivered = await post(scope, { event: 'sms.delivered', message_id: 'msg_story', timestamp: '2024-01-13T12:00:10Z' });
+      await waitForState(scope, delivered, 'processed');
+      const late = await post(scope, { event: 'sms.pending', message_id: 'msg_story', timestamp: '2024-01-13T12:00:00Z' });
+      await waitForState(scope, late, 'processed');
+
+      await page.goto(`${consoleUrl()}/events/${late}`);
+      await expect(page.locator('h1').textContent()).resolves.toContain('stale');
+      await page.getByRole('link', { name: 'msg_story' }).click();
+      const tables = page.getByTestId('timeline');
+      const received = await tables.nth(0).locator('tbody tr').allTextContents();
+      const byTimestamp = await tables.nth(1).locator('tbody tr').allTextContents();
+      expect(received.map((row) => row.includes('sms.pending'))).toEqual([false, true]);
+      expect(byTimestamp.map((row) => row.includes('sms.pending'))).toEqual([true, false]);
+      expect(received.map((row) => row.includes('stale'))).toEqual([false, true]);
+    });
+
+    it('pages through a search, newest first', async () => {
+      const ids: string[] = [];
+      for (let index = 0; index < 5; index += 1) {
+        ids.push(await post(scope, { message_id: `msg_page_${index}`, phone: '+254700000555', timestamp: `2024-01-13T12:00:0${index}Z` }));
+      }
+      await page.goto(`${consoleUrl()}/events?phone=%2B254700000555`);
+      const shown: string[] = [];
+      for (;;) {
+        shown.push(...(await page.getByTestId('events').locator('tbody tr td:nth-child(3)').allTextContents()));
+        const older = page.getByRole('link', { name: 'Older →' });
+        if ((await older.count()) === 0) break;
+        await older.click();
+      }
+      expect(shown).toEqual(['msg_page_4', 'msg_page_3', 'msg_page_2', 'msg_page_1', 'msg_page_0']);
+    });
+
+    it('replays every dead event of a search after a confirmation with their count', async () => {
+      const ids: string[] = [];
+      for (const messageId of ['msg_bulk_1', 'msg_bulk_2']) {
+        consumer.failing.add(messageId);
+        ids.push(await post(scope, { message_id: messageId, phone: '+254700000777' }));
+      }
+      consumer.failing.add('msg_bulk_other');
+      const other = await post(scope, { message_id: 'msg_bulk_other', phone: '+254700000888' });
+      for (const id of [...ids, other]) await waitForState(scope, id, 'dead');
+
+      await page.goto(`${consoleUrl()}/events?phone=%2B254700000777&state=dead`);
+      await page.getByRole('link', { name: 'Replay the dead events of this search…' }).click();
+      await expect(page.getByTestId('dead-count').textContent()).resolves.toBe('2');
+      for (const messageId of ['msg_bulk_1', 'msg_bulk_2']) consumer.failing.delete(messageId);
+      await page.getByRole('button', { name: 'Replay 2 dead event(s)' }).click();
+      await expect(page.getByRole('status').textContent()).resolves.toBe('Replayed 2 dead event(s).');
+      for (const id of ids) await waitForState(scope, id, 'processed');
+      expect((await service(scope).findById(other))?.state).toBe('dead');
+      expect(logs.lines.some((line) => line.startsWith('Console: alice replayed 2 dead event(s) matching') && line.includes('+254700000777'))).toBe(true);
+    });
+
+    it('pauses and resumes processing', async () => {
+      await page.goto(consoleUrl());
+      await page.getByRole('button', { name: 'Pause processing' }).click();
+      await expect(page.getByTestId('processing').textContent()).resolves.toBe('Paused');
+      expect(await service(scope).isPaused()).toBe(true);
+
+      const id = await post(scope, { message_id: 'msg_while_paused' });
+      await page.reload();
+      await expect(page.getByTestId('backlog').textContent()).resolves.not.toBe('0');
+      expect((await service(scope).findById(id))?.state).toBe('received');
+
+      await page.getByRole('button', { name: 'Resume processing' }).click();
+      await expect(page.getByTestId('processing').textContent()).resolves.toBe('Running');
+      await waitForState(scope, id, 'processed');
+      expect(logs.lines).toEqual(expect.arrayContaining(['Console: alice paused processing', 'Console: alice resumed processing']));
+    });
+  });
+});
+
+function service(scope: TestAppScope): OpenSmsWebhookService {
+  return scope.app.get(OpenSmsWebhookService);
+}
+
+async function post(scope: TestAppScope, fields: Record<string, unknown>): Promise<string> {
+  const response = await postSigned(scope.endpoint, smsPayload(fields));
+  expect(response.status).toBe(200);
+  return response.body.id as string;
+}
+
+async function waitForState(scope: TestAppScope, id: string, state: SmsEventState): Promise<void> {
+  await waitFor(`inbox ${id} to be ${state}`, async () => (await service(scope).findById(id))?.state === state, 30_000);
+}

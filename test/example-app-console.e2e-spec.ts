@@ -1,0 +1,67 @@
+import type { INestApplication } from '@nestjs/common';
+import { createExampleApp } from '../src/app.factory';
+import { validateAppConfig } from '../src/config/app.config';
+import { InvalidAppConfigError } from '../src/config/invalid-app-config.error';
+import { clearQueuePrefix, TEST_SECRET } from './support/test-app';
+import { createSchema, dropSchema, TEST_DATABASE_URL, TEST_REDIS, uniqueName } from './support/test-database';
+import { postSigned, smsPayload } from './support/webhook-client';
+
+const TOKEN = 'example-console-token-0123';
+
+describe('example app: the inbox console behind OPENSMS_CONSOLE_TOKEN', () => {
+  const schema = uniqueName('example_console');
+  const environment = {
+    DATABASE_URL: TEST_DATABASE_URL,
+    DATABASE_SCHEMA: schema,
+    REDIS_URL: `redis://${TEST_REDIS.host}:${TEST_REDIS.port}`,
+    OPENSMS_WEBHOOK_SECRET: TEST_SECRET,
+    OPENSMS_QUEUE_PREFIX: schema,
+  };
+  const apps: INestApplication[] = [];
+
+  async function start(extra: Record<string, string>): Promise<string> {
+    const { app } = await createExampleApp({ environment: { ...environment, ...extra }, logger: ['error'] });
+    apps.push(app);
+    await app.listen(0, '127.0.0.1');
+    return (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  }
+
+  beforeAll(() => createSchema(schema));
+
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    await clearQueuePrefix(schema);
+    await dropSchema(schema);
+  });
+
+  it('serves the console to the token, as a Basic password or a Bearer token, and asks everyone else for it', async () => {
+    const url = await start({ OPENSMS_CONSOLE_TOKEN: TOKEN });
+    expect((await postSigned(`${url}/webhooks/sms`, smsPayload({ message_id: 'msg_example_console' }))).status).toBe(200);
+    const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+    const anonymous = await fetch(`${url}/opensms/events?messageId=msg_example_console`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Basic realm="OpenSMS console"');
+    expect(await anonymous.text()).not.toContain('msg_example_console');
+    for (const authorization of [basic('ops', `${TOKEN}x`), `Bearer ${TOKEN.slice(1)}`, TOKEN]) {
+      expect((await fetch(`${url}/opensms`, { headers: { authorization } })).status).toBe(401);
+    }
+
+    const page = await fetch(`${url}/opensms/events?messageId=msg_example_console`, { headers: { authorization: basic('ops', TOKEN) } });
+    expect(page.status).toBe(200);
+    const body = await page.text();
+    expect(body).toContain('msg_example_console');
+    expect(body).toContain('Signed in as ops');
+    expect((await fetch(`${url}/opensms`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+  });
+
+  it('has no console without a token', async () => {
+    const url = await start({});
+    expect((await fetch(`${url}/opensms`)).status).toBe(404);
+  });
+
+  it('refuses a token shorter than 16 characters', () => {
+    expect(() => validateAppConfig({ ...environment, OPENSMS_CONSOLE_TOKEN: 'short' })).toThrow(InvalidAppConfigError);
+    expect(() => validateAppConfig({ ...environment, OPENSMS_CONSOLE_TOKEN: 'short' })).toThrow(/OPENSMS_CONSOLE_TOKEN must be at least 16/);
+  });
+});
