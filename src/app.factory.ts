@@ -11,6 +11,8 @@ export interface ExampleAppOptions {
   environment?: RawEnvironment;
   /** Log levels shown. @default Nest's default levels */
   logger?: LogLevel[] | false;
+  /** Close the app on SIGTERM / SIGINT (off when the caller stops it and more on a signal). @default true */
+  shutdownHooks?: boolean;
 }
 
 /**
@@ -26,6 +28,6 @@ export async function createExampleApp(
     rawBody: true,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
-  app.enableShutdownHooks();
+  if (options.shutdownHooks ?? true) app.enableShutdownHooks();
   return { app, config };
 }
