@@ -13,6 +13,7 @@ export interface DrainResult {
 /** Everything measured for one HTTP adapter. */
 export interface AdapterResult {
   adapter: BenchAdapter;
+  queueBackend: 'redis' | 'postgres';
   bare: LoadResult[];
   ingest: LoadResult[];
   drain: DrainResult;
@@ -39,7 +40,7 @@ export function summarise(result: AdapterResult) {
   const bare = median(result.bare.map((round) => round.requestsPerSecond));
   const ingest = median(result.ingest.map((round) => round.requestsPerSecond));
   return {
-    adapter: result.adapter,
+    adapter: result.queueBackend === 'postgres' ? `${result.adapter}, PostgreSQL queue` : result.adapter,
     bare,
     ingest,
     p50: median(result.ingest.map((round) => round.p50)),

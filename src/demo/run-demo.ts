@@ -182,7 +182,7 @@ async function recreateSchemas(databaseUrl: string, schemas: readonly string[]):
  * `processEnvironment` must name the servers to use (see `resolveDevServers`). Resolves the exit
  * code: 0 when every state is as expected.
  */
-export async function runDemo(processEnvironment: RawEnvironment): Promise<number> {
+export async function runDemo(processEnvironment: RawEnvironment, onStarted?: (app: INestApplication) => void): Promise<number> {
   const schema = processEnvironment.DEMO_SCHEMA || 'opensms_demo';
   const environment: RawEnvironment = {
     ...processEnvironment,
@@ -198,6 +198,7 @@ export async function runDemo(processEnvironment: RawEnvironment): Promise<numbe
   await recreateSchemas(config.DATABASE_URL, schemas);
 
   const { app } = await createExampleApp({ environment, logger: ['error'], shutdownHooks: false });
+  onStarted?.(app);
   try {
     await app.listen(0, '127.0.0.1');
     const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -223,10 +224,15 @@ export async function runDemo(processEnvironment: RawEnvironment): Promise<numbe
  */
 function main(): void {
   const resolving = resolveDevServers({ environment: process.env, argv: process.argv.slice(2), embeddedFolder: { temporary: true } });
+  let app: INestApplication | undefined;
   let finishing: Promise<void> | undefined;
+  // NOTE: the app closes before its database stops: its queue connections must not see the server go away.
   const finish = (code: number) => {
     finishing ??= resolving
-      .then((servers) => servers.stop(), () => undefined)
+      .then(async (servers) => {
+        await app?.close().catch(() => undefined);
+        await servers.stop();
+      }, () => undefined)
       .finally(() => process.exit(code));
   };
   const deadline = setTimeout(() => {
@@ -242,7 +248,7 @@ function main(): void {
   resolving
     .then((servers) => {
       console.log(servers.summary);
-      return runDemo(servers.environment);
+      return runDemo(servers.environment, (started) => (app = started));
     })
     .then(finish, (error: unknown) => {
       // NOTE: once stopping (Ctrl-C, deadline), errors of the closing database are expected.
