@@ -26,6 +26,8 @@ export async function createExampleApp(
   const adapter = config.HTTP_ADAPTER === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
   const app = await NestFactory.create(AppModule.forRoot(config), adapter, {
     rawBody: true,
+    // NOTE: a failed start throws (Nest would exit the process), so the caller can stop what it started.
+    abortOnError: false,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   if (options.shutdownHooks ?? true) app.enableShutdownHooks();
