@@ -125,9 +125,12 @@ describe('npm run demo -- --embedded: no server needed, nothing left behind', ()
 });
 
 describe('npm start with OPENSMS_EMBEDDED=1: the inbox survives a restart', () => {
-  const folder = mkdtempSync(path.join(os.tmpdir(), 'opensms-app-e2e-'));
-  const environment = { OPENSMS_EMBEDDED: '1', OPENSMS_EMBEDDED_DIR: folder, OPENSMS_WEBHOOK_SECRET: SECRET, PORT: '0' };
+  let folder: string;
   let app: ExampleProcess | undefined;
+
+  beforeAll(() => {
+    folder = mkdtempSync(path.join(os.tmpdir(), 'opensms-app-e2e-'));
+  });
 
   afterAll(async () => {
     app?.signal('SIGKILL');
@@ -138,6 +141,7 @@ describe('npm start with OPENSMS_EMBEDDED=1: the inbox survives a restart', () =
   });
 
   async function start(): Promise<string> {
+    const environment = { OPENSMS_EMBEDDED: '1', OPENSMS_EMBEDDED_DIR: folder, OPENSMS_WEBHOOK_SECRET: SECRET, PORT: '0' };
     app = ExampleProcess.start('src/main.ts', [], environment);
     const [, url] = await app.waitForOutput(/Listening on (http:\/\/\S+);/);
     return url.replace('[::1]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1');
