@@ -4,6 +4,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OPENSMS_WEBHOOK_MIGRATIONS, OpenSmsWebhookModule, type OpenSmsWebhookMode } from '@opensms/nestjs-webhooks';
+import { createPostgresBackend } from 'bullmq';
 import { BENCH, type BenchAdapter } from './bench.config';
 import { BenchMessage } from './bench-message.entity';
 import { DeliveryStatusHandler } from './delivery-status.handler';
@@ -13,6 +14,30 @@ import { handwrittenAppModule } from './handwritten-receiver.app';
 export interface BenchStore {
   schema: string;
   queuePrefix: string;
+  /** BullMQ backend: Redis, or PostgreSQL (the jobs in schema `queueSchemaOf(store)` of the same database). */
+  queueBackend: 'redis' | 'postgres';
+}
+
+/** Schema of the jobs of a store on the PostgreSQL queue backend. */
+export function queueSchemaOf(store: Pick<BenchStore, 'schema'>): string {
+  return `${store.schema}_queue`;
+}
+
+/** Options and backend of a plain BullMQ `Queue` / `Worker` on a store (for the no-op baseline). */
+export function bullOptionsOf(store: BenchStore): { options: { connection: never; prefix?: string }; backend?: never } {
+  return store.queueBackend === 'postgres'
+    ? {
+        options: { connection: { connectionString: BENCH.databaseUrl, schema: queueSchemaOf(store), migrate: true } as never },
+        backend: createPostgresBackend as never,
+      }
+    : { options: { connection: { ...BENCH.redis, maxRetriesPerRequest: null } as never, prefix: store.queuePrefix } };
+}
+
+/** BullMQ connection of a store's queues (Redis options, or a PostgreSQL backend config). */
+export function queueConnectionOf(store: BenchStore): { redis: typeof BENCH.redis } | { postgresQueue: { connectionString: string; schema: string } } {
+  return store.queueBackend === 'postgres'
+    ? { postgresQueue: { connectionString: BENCH.databaseUrl, schema: queueSchemaOf(store) } }
+    : { redis: BENCH.redis };
 }
 
 /** The framework limit: the same route answering 200 with a receipt-shaped body, doing nothing else. */
@@ -46,6 +71,8 @@ function hostAppModule(store: BenchStore, mode: OpenSmsWebhookMode): Type<unknow
       OpenSmsWebhookModule.forRoot({
         secret: BENCH.secret,
         redis: BENCH.redis,
+        queueBackend: store.queueBackend,
+        ...queueConnectionOf(store),
         queuePrefix: store.queuePrefix,
         concurrency: BENCH.concurrency,
         mode,

@@ -1,13 +1,13 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Worker } from 'bullmq';
-import { type HttpAppKind, startHttpApp, startWorkerApp, type BenchStore } from './bench-apps';
+import { bullOptionsOf, type HttpAppKind, startHttpApp, startWorkerApp, type BenchStore } from './bench-apps';
 import { BENCH, type BenchAdapter } from './bench.config';
 
 /** What the orchestrator asks a child process to run. */
 export type ChildRole =
   | { role: HttpAppKind; adapter: BenchAdapter; store: BenchStore }
   | { role: 'worker'; store: BenchStore }
-  | { role: 'noop-worker'; queuePrefix: string; queueName: string; jobs: number };
+  | { role: 'noop-worker'; store: BenchStore; queueName: string; jobs: number };
 
 /** Messages a child sends to the orchestrator. */
 export type ChildMessage =
@@ -20,11 +20,8 @@ function send(message: ChildMessage): void {
 
 /** A BullMQ worker that does nothing per job: the cost of the queue itself. */
 function startNoopWorker(role: Extract<ChildRole, { role: 'noop-worker' }>): Worker {
-  const worker = new Worker(role.queueName, async () => undefined, {
-    connection: { ...BENCH.redis, maxRetriesPerRequest: null },
-    prefix: role.queuePrefix,
-    concurrency: BENCH.concurrency,
-  });
+  const { options, backend } = bullOptionsOf(role.store);
+  const worker = new Worker(role.queueName, async () => undefined, { ...options, concurrency: BENCH.concurrency }, backend);
   let count = 0;
   let firstAt = 0;
   worker.on('completed', () => {

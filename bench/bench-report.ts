@@ -13,6 +13,7 @@ export interface DrainResult {
 /** Everything measured for one HTTP adapter. */
 export interface AdapterResult {
   adapter: BenchAdapter;
+  queueBackend: 'redis' | 'postgres';
   bare: LoadResult[];
   /** The hand-written receiver (standardwebhooks, repository.insert(), queue.add()). */
   handwritten: LoadResult[];
@@ -46,7 +47,7 @@ export function summarise(result: AdapterResult) {
   const handwritten = median(result.handwritten.map((round) => round.requestsPerSecond));
   const ingestAll = median(result.ingestAll.map((round) => round.requestsPerSecond));
   return {
-    adapter: result.adapter,
+    adapter: result.queueBackend === 'postgres' ? `${result.adapter}, PostgreSQL queue` : result.adapter,
     bare,
     handwritten,
     ingest,

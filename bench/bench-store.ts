@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { deleteKeysWithPrefix } from '../test/support/redis-keys';
 import { BENCH } from './bench.config';
+import { type BenchStore, bullOptionsOf } from './bench-apps';
 import { benchMessageTableSql } from './bench-message.entity';
 
 /** Counts and timing of the events a worker finished. */
@@ -68,8 +69,9 @@ export class BenchStoreAdmin {
 }
 
 /** Adds `count` jobs shaped like the library's (an id in the data, removed on completion) for the no-op worker. */
-export async function addNoopJobs(queueName: string, prefix: string, count: number): Promise<void> {
-  const queue = new Queue(queueName, { connection: BENCH.redis, prefix });
+export async function addNoopJobs(queueName: string, store: BenchStore, count: number): Promise<void> {
+  const { options, backend } = bullOptionsOf(store);
+  const queue = new Queue(queueName, options, backend);
   try {
     for (let first = 0; first < count; first += 1000) {
       const size = Math.min(1000, count - first);

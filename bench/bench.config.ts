@@ -18,6 +18,8 @@ export const BENCH = {
   quick,
   /** `BENCH_ADAPTERS=fastify` measures one adapter only. */
   adapters: adaptersFromEnv(),
+  /** Also measure the first adapter with the queue on BullMQ's PostgreSQL backend (`BENCH_POSTGRES_QUEUE=0`: Redis only). */
+  postgresQueue: process.env.BENCH_POSTGRES_QUEUE !== '0',
   connections: 50,
   /** Seconds of each measured load round. */
   durationSeconds: numberFromEnv('BENCH_DURATION', quick ? 3 : 10),

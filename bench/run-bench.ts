@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH, type BenchAdapter } from './bench.config';
-import type { BenchStore } from './bench-apps';
+import { type BenchStore, queueSchemaOf } from './bench-apps';
 import { BenchProcess } from './bench-process';
 import { type AdapterResult, type DrainResult, renderBenchmarksFile, renderResults } from './bench-report';
 import { addNoopJobs, BenchStoreAdmin, clearRedisPrefix, redisVersion } from './bench-store';
@@ -112,9 +112,9 @@ async function measureDrain(admin: BenchStoreAdmin, store: BenchStore): Promise<
   };
 }
 
-async function measureNoopWorker(queuePrefix: string): Promise<DrainResult> {
-  await addNoopJobs(NOOP_QUEUE, queuePrefix, BENCH.drainEvents);
-  const worker = await start({ role: 'noop-worker', queueName: NOOP_QUEUE, queuePrefix, jobs: BENCH.drainEvents });
+async function measureNoopWorker(store: BenchStore): Promise<DrainResult> {
+  await addNoopJobs(NOOP_QUEUE, store, BENCH.drainEvents);
+  const worker = await start({ role: 'noop-worker', queueName: NOOP_QUEUE, store, jobs: BENCH.drainEvents });
   try {
     const drained = await worker.process.next('drained', BENCH.drainTimeoutSeconds * 1000);
     return {
@@ -127,22 +127,27 @@ async function measureNoopWorker(queuePrefix: string): Promise<DrainResult> {
   }
 }
 
-async function benchAdapter(adapter: BenchAdapter, admin: BenchStoreAdmin): Promise<AdapterResult> {
-  const tag = `${process.pid}_${adapter}`;
-  const store: BenchStore = { schema: `bench_${tag}`, queuePrefix: `bench_${tag}` };
+async function benchAdapter(adapter: BenchAdapter, queueBackend: BenchStore['queueBackend'], admin: BenchStoreAdmin): Promise<AdapterResult> {
+  const tag = `${process.pid}_${adapter}_${queueBackend}`;
+  const store: BenchStore = { schema: `bench_${tag}`, queuePrefix: `bench_${tag}`, queueBackend };
+  const noopStore: BenchStore = { schema: `${store.schema}_noop`, queuePrefix: `${store.queuePrefix}_noop`, queueBackend };
   await admin.createSchema(store.schema);
   try {
     const load = await measureLoad(adapter, admin, store, tag);
     log(`${adapter}: library worker drain`);
     const { drain, rss } = await measureDrain(admin, store);
     log(`${adapter}: no-op BullMQ worker`);
-    const noop = await measureNoopWorker(`${store.queuePrefix}_noop`);
-    return { adapter, ...load.rounds, drain, noop, peakRssMiB: { ...load.peakRssMiB, worker: rss } };
+    const noop = await measureNoopWorker(noopStore);
+    return { adapter, queueBackend, ...load.rounds, drain, noop, peakRssMiB: { ...load.peakRssMiB, worker: rss } };
   } finally {
     await admin.dropSchema(store.schema);
-    await clearRedisPrefix(store.queuePrefix);
-    await clearRedisPrefix(`${store.queuePrefix}_noop`);
-    await clearRedisPrefix(`${store.queuePrefix}_all`);
+    if (queueBackend === 'postgres') {
+      for (const used of [store, noopStore]) await admin.dropSchema(queueSchemaOf(used));
+    } else {
+      await clearRedisPrefix(store.queuePrefix);
+      await clearRedisPrefix(`${store.queuePrefix}_noop`);
+      await clearRedisPrefix(`${store.queuePrefix}_all`);
+    }
   }
 }
 
@@ -156,7 +161,8 @@ async function main(): Promise<void> {
   const admin = await BenchStoreAdmin.connect();
   try {
     const results: AdapterResult[] = [];
-    for (const adapter of BENCH.adapters) results.push(await benchAdapter(adapter, admin));
+    for (const adapter of BENCH.adapters) results.push(await benchAdapter(adapter, 'redis', admin));
+    if (BENCH.postgresQueue) results.push(await benchAdapter(BENCH.adapters[0], 'postgres', admin));
     const table = renderResults(results);
     process.stdout.write(`\n${table}\n`);
     if (process.argv.includes('--write')) {

@@ -11,6 +11,8 @@ export interface ExampleAppOptions {
   environment?: RawEnvironment;
   /** Log levels shown. @default Nest's default levels */
   logger?: LogLevel[] | false;
+  /** Close the app on SIGTERM / SIGINT (off when the caller stops it and more on a signal). @default true */
+  shutdownHooks?: boolean;
 }
 
 /**
@@ -24,8 +26,10 @@ export async function createExampleApp(
   const adapter = config.HTTP_ADAPTER === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
   const app = await NestFactory.create(AppModule.forRoot(config), adapter, {
     rawBody: true,
+    // NOTE: a failed start throws (Nest would exit the process), so the caller can stop what it started.
+    abortOnError: false,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
-  app.enableShutdownHooks();
+  if (options.shutdownHooks ?? true) app.enableShutdownHooks();
   return { app, config };
 }

@@ -171,6 +171,7 @@ describe('example app configuration', () => {
       OPENSMS_WEBHOOK_SECRET: ['a', 'b'],
       OPENSMS_QUEUE_BACKEND: 'redis',
       OPENSMS_QUEUE_PREFIX: 'bull',
+      OPENSMS_QUEUE_SCHEMA: 'bullmq',
       OPENSMS_WEBHOOK_MODE: 'all',
       HTTP_ADAPTER: 'express',
     });

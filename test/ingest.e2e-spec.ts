@@ -1,11 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import { OpenSmsWebhookService } from '@opensms/nestjs-webhooks';
 import { signWebhook } from '@opensms/nestjs-webhooks/testing';
-import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
-import { type HttpAdapterName, TEST_SECRET, useTestApp, waitFor } from './support/test-app';
-import { TEST_DATABASE_URL, TEST_REDIS } from './support/test-database';
+import { type HttpAdapterName, openTestQueue, TEST_SECRET, useTestApp, waitFor } from './support/test-app';
+import { TEST_DATABASE_URL } from './support/test-database';
 import { postRaw, postSigned, smsPayload } from './support/webhook-client';
 
 const QUEUE_NAME = 'opensms-webhooks';
@@ -171,7 +170,7 @@ describe.each(combinations)('ingest: the §3 status table on $adapter with $regi
     expect(await rowCount(host.app)).toBe(before + 1);
 
     const [id] = ids;
-    const queue = new Queue(QUEUE_NAME, { connection: { ...TEST_REDIS }, prefix: host.schema });
+    const queue = openTestQueue(QUEUE_NAME, host.schema);
     try {
       expect(await queue.getJob(id)).toBeDefined();
       const jobIds = (await queue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'])).map((job) => job.id);

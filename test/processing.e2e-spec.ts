@@ -6,7 +6,7 @@ import {
   type SmsEventState,
   UnknownSmsEvent,
 } from '@opensms/nestjs-webhooks';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import {
   AuditConsumer,
@@ -17,8 +17,8 @@ import {
   SlowConsumer,
 } from './fixtures/processing.consumer';
 import { RecordingConsumer } from './fixtures/recording.consumer';
-import { clearQueuePrefix, startTestApp, type TestAppOptions, waitFor } from './support/test-app';
-import { connectToSchema, createSchema, dropSchema, TEST_REDIS, uniqueName } from './support/test-database';
+import { clearQueuePrefix, openTestQueue, startTestApp, type TestAppOptions, waitFor } from './support/test-app';
+import { connectToSchema, createSchema, dropSchema, uniqueName } from './support/test-database';
 import { postSigned, smsPayload } from './support/webhook-client';
 
 /**
@@ -317,7 +317,7 @@ describe('processing', () => {
       const ingestOptions = hostApp('modes', { providers, extras: { mode: 'ingest', queueName } });
       const ingest = await startTestApp(ingestOptions);
       apps.push(ingest.app);
-      queue = new Queue(queueName, { connection: TEST_REDIS, prefix: ingestOptions.queuePrefix });
+      queue = openTestQueue(queueName, ingestOptions.queuePrefix);
 
       const id = await post(ingest.url, { message_id: 'msg_modes' });
       expect((await ingest.app.get(OpenSmsWebhookService).findById(id))?.state).toBe('received');

@@ -21,8 +21,10 @@ export interface AppConfig {
   OPENSMS_WEBHOOK_SECRET: string[];
   /** `OPENSMS_QUEUE_BACKEND`, default `redis`; `postgres` keeps the jobs in `DATABASE_URL`. */
   OPENSMS_QUEUE_BACKEND: QueueBackendName;
-  /** `OPENSMS_QUEUE_PREFIX`, default `bull`: BullMQ key prefix. */
+  /** `OPENSMS_QUEUE_PREFIX`, default `bull`: BullMQ key prefix (Redis backend). */
   OPENSMS_QUEUE_PREFIX: string;
+  /** `OPENSMS_QUEUE_SCHEMA`, default `bullmq`: schema of the jobs (PostgreSQL backend), created when missing. */
+  OPENSMS_QUEUE_SCHEMA: string;
   /** `OPENSMS_WEBHOOK_MODE`, default `all`: `ingest` or `worker` to scale the two sides apart. */
   OPENSMS_WEBHOOK_MODE: OpenSmsWebhookMode;
   /** `HTTP_ADAPTER`, default `express`. */
@@ -30,6 +32,11 @@ export interface AppConfig {
   /** `OPENSMS_CONSOLE_TOKEN`: when set (16 characters or more), the inbox console at `/opensms` takes it as password. */
   OPENSMS_CONSOLE_TOKEN?: string;
 }
+
+/** `DATABASE_URL` when unset: a PostgreSQL on this machine's default port. */
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+/** `REDIS_URL` when unset: a Redis on this machine's default port. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** Environment variables as the process has them. */
 export type RawEnvironment = Readonly<Record<string, string | undefined>>;
@@ -52,9 +59,9 @@ export function validateAppConfig(environment: RawEnvironment): AppConfig {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     problems.push(`PORT must be a whole number from 0 to 65535 (got "${environment.PORT}")`);
   }
-  const databaseUrl = value('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/postgres');
+  const databaseUrl = value('DATABASE_URL', DEFAULT_DATABASE_URL);
   if (!/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
-  const redisUrl = value('REDIS_URL', 'redis://127.0.0.1:6379');
+  const redisUrl = value('REDIS_URL', DEFAULT_REDIS_URL);
   if (!/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must be a redis:// or rediss:// URL');
   const secrets = (environment.OPENSMS_WEBHOOK_SECRET ?? '')
     .split(',')
@@ -80,6 +87,7 @@ export function validateAppConfig(environment: RawEnvironment): AppConfig {
     OPENSMS_WEBHOOK_SECRET: secrets,
     OPENSMS_QUEUE_BACKEND: oneOf('OPENSMS_QUEUE_BACKEND', ['redis', 'postgres'], 'redis'),
     OPENSMS_QUEUE_PREFIX: value('OPENSMS_QUEUE_PREFIX', 'bull'),
+    OPENSMS_QUEUE_SCHEMA: value('OPENSMS_QUEUE_SCHEMA', 'bullmq'),
     OPENSMS_WEBHOOK_MODE: oneOf('OPENSMS_WEBHOOK_MODE', ['all', 'ingest', 'worker'], 'all'),
     HTTP_ADAPTER: oneOf('HTTP_ADAPTER', ['express', 'fastify'], 'express'),
     ...(consoleToken ? { OPENSMS_CONSOLE_TOKEN: consoleToken } : {}),

@@ -10,7 +10,12 @@ export function openSmsWebhookOptionsFactory(config: ConfigService<AppConfig, tr
     queueBackend: backend,
     queuePrefix: config.get('OPENSMS_QUEUE_PREFIX', { infer: true }),
     ...(backend === 'postgres'
-      ? { postgresQueue: { connectionString: config.get('DATABASE_URL', { infer: true }) } }
+      ? {
+          postgresQueue: {
+            connectionString: config.get('DATABASE_URL', { infer: true }),
+            schema: config.get('OPENSMS_QUEUE_SCHEMA', { infer: true }),
+          },
+        }
       : { redis: redisOptionsFromUrl(config.get('REDIS_URL', { infer: true })) }),
   };
 }

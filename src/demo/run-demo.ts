@@ -4,6 +4,7 @@ import { signWebhook } from '@opensms/nestjs-webhooks/testing';
 import { DataSource } from 'typeorm';
 import { createExampleApp } from '../app.factory';
 import { type RawEnvironment, validateAppConfig } from '../config/app.config';
+import { resolveDevServers } from '../dev-database/dev-servers.resolver';
 import type { SmsMessageView } from '../messages/sms-message.view';
 import { formatTable } from './demo-table';
 
@@ -163,13 +164,15 @@ async function report(run: DemoRun): Promise<void> {
   }
 }
 
-/** Gives the demo a schema of its own, emptied at each run (and left for inspection afterwards). */
-async function recreateSchema(databaseUrl: string, schema: string): Promise<void> {
+/** Gives the demo schemas of its own (tables, and jobs on the PostgreSQL backend), emptied at each run and left for inspection. */
+async function recreateSchemas(databaseUrl: string, schemas: readonly string[]): Promise<void> {
   const admin = new DataSource({ type: 'postgres', url: databaseUrl });
   await admin.initialize();
   try {
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema.replace(/"/g, '""')}" CASCADE`);
-    await admin.query(`CREATE SCHEMA "${schema.replace(/"/g, '""')}"`);
+    for (const schema of schemas) {
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema.replace(/"/g, '""')}" CASCADE`);
+      await admin.query(`CREATE SCHEMA "${schema.replace(/"/g, '""')}"`);
+    }
   } finally {
     await admin.destroy();
   }
@@ -177,9 +180,10 @@ async function recreateSchema(databaseUrl: string, schema: string): Promise<void
 
 /**
  * Starts the example app on a free port, sends the story, prints the resulting states and stops.
- * Resolves the exit code: 0 when every state is as expected.
+ * `processEnvironment` must name the servers to use (see `resolveDevServers`). Resolves the exit
+ * code: 0 when every state is as expected.
  */
-export async function runDemo(processEnvironment: RawEnvironment = process.env): Promise<number> {
+export async function runDemo(processEnvironment: RawEnvironment, onStarted?: (app: INestApplication) => void): Promise<number> {
   const schema = processEnvironment.DEMO_SCHEMA || 'opensms_demo';
   const environment: RawEnvironment = {
     ...processEnvironment,
@@ -187,12 +191,15 @@ export async function runDemo(processEnvironment: RawEnvironment = process.env):
     OPENSMS_WEBHOOK_SECRET: processEnvironment.OPENSMS_WEBHOOK_SECRET || DEMO_SECRET,
     DATABASE_SCHEMA: schema,
     OPENSMS_QUEUE_PREFIX: processEnvironment.DEMO_QUEUE_PREFIX || 'opensms-demo',
+    OPENSMS_QUEUE_SCHEMA: `${schema}_queue`,
   };
   const config = validateAppConfig(environment);
-  console.log(`Database ${config.DATABASE_URL} (schema "${schema}", recreated), queue ${config.OPENSMS_QUEUE_BACKEND}, ${config.HTTP_ADAPTER}`);
-  await recreateSchema(config.DATABASE_URL, schema);
+  const schemas = config.OPENSMS_QUEUE_BACKEND === 'postgres' ? [schema, config.OPENSMS_QUEUE_SCHEMA] : [schema];
+  console.log(`Schemas ${schemas.map((name) => `"${name}"`).join(' and ')} (recreated), ${config.HTTP_ADAPTER}`);
+  await recreateSchemas(config.DATABASE_URL, schemas);
 
-  const { app } = await createExampleApp({ environment, logger: ['error'] });
+  const { app } = await createExampleApp({ environment, logger: ['error'], shutdownHooks: false });
+  onStarted?.(app);
   try {
     await app.listen(0, '127.0.0.1');
     const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -211,18 +218,45 @@ export async function runDemo(processEnvironment: RawEnvironment = process.env):
   }
 }
 
-if (require.main === module) {
+/**
+ * `npm run demo [-- --embedded]`: chooses the servers, runs the demo, and stops what it started
+ * (the embedded PostgreSQL and its temporary folder) on every way out: the end, a failure, the
+ * deadline, Ctrl-C or SIGTERM.
+ */
+function main(): void {
+  const resolving = resolveDevServers({ environment: process.env, argv: process.argv.slice(2), embeddedFolder: { temporary: true } });
+  let app: INestApplication | undefined;
+  let finishing: Promise<void> | undefined;
+  // NOTE: the app closes before its database stops: its queue connections must not see the server go away.
+  const finish = (code: number) => {
+    finishing ??= resolving
+      .then(async (servers) => {
+        await app?.close().catch(() => undefined);
+        await servers.stop();
+      }, () => undefined)
+      .finally(() => process.exit(code));
+  };
   const deadline = setTimeout(() => {
     console.error(`Demo FAILED: not finished within ${DEMO_DEADLINE_MS / 1000} s`);
-    process.exit(1);
+    finish(1);
   }, DEMO_DEADLINE_MS);
   deadline.unref();
-  runDemo()
-    .then((code) => {
-      process.exitCode = code;
+  process.once('SIGINT', () => {
+    console.error('\nDemo interrupted: stopping.');
+    finish(130);
+  });
+  process.once('SIGTERM', () => finish(143));
+  resolving
+    .then((servers) => {
+      console.log(servers.summary);
+      return runDemo(servers.environment, (started) => (app = started));
     })
-    .catch((error: unknown) => {
+    .then(finish, (error: unknown) => {
+      // NOTE: once stopping (Ctrl-C, deadline), errors of the closing database are expected.
+      if (finishing) return;
       console.error(`Demo FAILED: ${error instanceof Error ? error.message : String(error)}`);
-      process.exitCode = 1;
+      finish(1);
     });
 }
+
+if (require.main === module) main();

@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { Redis } from 'ioredis';
-import { waitFor } from './test-app';
 
 /** A port nobody listens on right now. */
 export async function freePort(): Promise<number> {
@@ -32,7 +31,12 @@ export class RedisServerProcess {
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
       { stdio: 'ignore' },
     );
-    await waitFor(`redis-server on port ${this.port}`, () => this.ping(), 10_000);
+    // NOTE: a loop of its own: test-app.ts (with waitFor) loads Nest, and global-setup.ts uses this file.
+    const deadline = Date.now() + 10_000;
+    while (!(await this.ping())) {
+      if (Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not answer within 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   /** Kills the server (SIGKILL, as a crash); its data is gone. */

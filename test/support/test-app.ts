@@ -9,8 +9,17 @@ import {
   type OpenSmsWebhookModuleExtras,
   type OpenSmsWebhookModuleOptions,
 } from '@opensms/nestjs-webhooks';
+import { createPostgresBackend, Queue } from 'bullmq';
 import { deleteKeysWithPrefix } from './redis-keys';
-import { createSchema, dropSchema, TEST_DATABASE_URL, TEST_REDIS, uniqueName } from './test-database';
+import {
+  createSchema,
+  dropSchema,
+  queueSchemaOf,
+  TEST_DATABASE_URL,
+  TEST_QUEUE_BACKEND,
+  TEST_REDIS,
+  uniqueName,
+} from './test-database';
 
 export type HttpAdapterName = 'express' | 'fastify';
 
@@ -41,11 +50,22 @@ export interface TestAppOptions {
   databaseUrl?: string;
 }
 
-/** Library options every test starts from: fast retries and a short reconciler age. */
+/**
+ * Library options every test starts from: fast retries, a short reconciler age, and the queue
+ * backend of this run (`TEST_QUEUE_BACKEND`), on the app's database with a schema of its prefix.
+ */
 export function testModuleOptions(app: TestAppOptions): OpenSmsWebhookModuleOptions {
   return {
     secret: TEST_SECRET,
     redis: { ...TEST_REDIS },
+    ...(TEST_QUEUE_BACKEND === 'postgres'
+      ? {
+          queueBackend: 'postgres' as const,
+          // NOTE: the jobs on the test server itself, also when the inbox goes through a fault proxy
+          // (`databaseUrl`): the fault specs cut the inbox database, as they do on Redis.
+          postgresQueue: { connectionString: TEST_DATABASE_URL, schema: queueSchemaOf(app.queuePrefix) },
+        }
+      : {}),
     queuePrefix: app.queuePrefix,
     backoff: { type: 'fixed', delay: 50 },
     reconcileIntervalMs: 0,
@@ -152,9 +172,21 @@ export function useTestApp(
 
 type AppOptionsOfScope = Omit<TestAppOptions, 'schema' | 'queuePrefix'>;
 
-/** Deletes every BullMQ key under a prefix (on the shared Redis, only this file's keys). */
-export function clearQueuePrefix(prefix: string): Promise<void> {
-  return deleteKeysWithPrefix(TEST_REDIS, prefix);
+/** Deletes the jobs of a queue prefix: its keys on the shared Redis, or its PostgreSQL queue schema. */
+export async function clearQueuePrefix(prefix: string): Promise<void> {
+  if (TEST_QUEUE_BACKEND === 'postgres') await dropSchema(queueSchemaOf(prefix));
+  else await deleteKeysWithPrefix(TEST_REDIS, prefix);
+}
+
+/** A BullMQ queue of a test app (same backend, prefix and schema), to look at its jobs. Close it. */
+export function openTestQueue(name: string, queuePrefix: string): Queue {
+  return TEST_QUEUE_BACKEND === 'postgres'
+    ? new Queue(
+        name,
+        { connection: { connectionString: TEST_DATABASE_URL, schema: queueSchemaOf(queuePrefix), migrate: true } as never },
+        createPostgresBackend as never,
+      )
+    : new Queue(name, { connection: { ...TEST_REDIS }, prefix: queuePrefix });
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes (then throws with `what`). */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 
 /** The PostgreSQL server the tests use (a fresh machine runs one on 127.0.0.1:5432, trust auth). */
@@ -6,6 +7,17 @@ export const TEST_REDIS = {
   host: process.env.TEST_REDIS_HOST ?? '127.0.0.1',
   port: Number(process.env.TEST_REDIS_PORT ?? 6379),
 };
+
+/**
+ * Where the test apps keep their jobs: `redis` (default) or `postgres` (BullMQ's PostgreSQL
+ * backend, in a schema of each queue prefix); `npm test` runs the suites on both.
+ */
+export const TEST_QUEUE_BACKEND: 'redis' | 'postgres' = process.env.TEST_QUEUE_BACKEND === 'postgres' ? 'postgres' : 'redis';
+
+/** The BullMQ PostgreSQL schema of a queue prefix (a hash: prefixes may be longer than a schema name can be). */
+export function queueSchemaOf(queuePrefix: string): string {
+  return `q_${createHash('sha256').update(queuePrefix).digest('hex').slice(0, 24)}`;
+}
 
 /** A name unique to this test file and run, safe as a schema name and a queue prefix. */
 export function uniqueName(label: string): string {
