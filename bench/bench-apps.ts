@@ -34,7 +34,9 @@ export function bullOptionsOf(store: BenchStore): { options: { connection: never
 }
 
 /** BullMQ connection of a store's queues (Redis options, or a PostgreSQL backend config). */
-export function queueConnectionOf(store: BenchStore): { redis: typeof BENCH.redis } | { postgresQueue: { connectionString: string; schema: string } } {
+export function queueConnectionOf(
+  store: BenchStore,
+): { redis: typeof BENCH.redis } | { postgresQueue: { connectionString: string; schema: string } } {
   return store.queueBackend === 'postgres'
     ? { postgresQueue: { connectionString: BENCH.databaseUrl, schema: queueSchemaOf(store) } }
     : { redis: BENCH.redis };

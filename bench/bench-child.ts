@@ -10,9 +10,7 @@ export type ChildRole =
   | { role: 'noop-worker'; store: BenchStore; queueName: string; jobs: number };
 
 /** Messages a child sends to the orchestrator. */
-export type ChildMessage =
-  | { type: 'ready'; url?: string }
-  | { type: 'drained'; count: number; firstAt: number; lastAt: number };
+export type ChildMessage = { type: 'ready'; url?: string } | { type: 'drained'; count: number; firstAt: number; lastAt: number };
 
 function send(message: ChildMessage): void {
   process.send?.(message);

@@ -22,7 +22,8 @@ export class BenchProcess {
   }
 
   static async start(role: ChildRole): Promise<{ process: BenchProcess; url?: string }> {
-    const profiling = process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${join(process.cwd(), 'dist-bench', 'profiles')}`] : [];
+    const profiling =
+      process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${join(process.cwd(), 'dist-bench', 'profiles')}`] : [];
     const child = fork(CHILD_ENTRY, [], {
       execArgv: [...process.execArgv, ...profiling],
       env: { ...process.env, BENCH_CHILD: JSON.stringify(role) },

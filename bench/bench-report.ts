@@ -64,14 +64,21 @@ export function summarise(result: AdapterResult) {
     drainOverIngest: result.drain.eventsPerSecond / ingest,
     workerOverNoop: result.drain.eventsPerSecond / result.noop.eventsPerSecond,
     rss: Math.max(result.peakRssMiB.ingest, result.peakRssMiB.worker),
-    failures: [...result.bare, ...result.handwritten, ...result.ingest, ...result.ingestAll].reduce((sum, round) => sum + round.non2xx + round.errors, 0),
+    failures: [...result.bare, ...result.handwritten, ...result.ingest, ...result.ingestAll].reduce(
+      (sum, round) => sum + round.non2xx + round.errors,
+      0,
+    ),
     repeated: result.ingest.reduce((sum, round) => sum + round.repeated, 0),
     result,
   };
 }
 
 const TARGETS = [
-  { name: 'ingest ≥ 1.5 × hand-written', met: (s: Summary) => s.ingestOverHandwritten >= 1.5, show: (s: Summary) => ratio(s.ingestOverHandwritten) },
+  {
+    name: 'ingest ≥ 1.5 × hand-written',
+    met: (s: Summary) => s.ingestOverHandwritten >= 1.5,
+    show: (s: Summary) => ratio(s.ingestOverHandwritten),
+  },
   { name: 'ingest ≥ 0.55 × bare Nest', met: (s: Summary) => s.ingestOverBare >= 0.55, show: (s: Summary) => ratio(s.ingestOverBare) },
   { name: 'p99 ≤ 50 ms', met: (s: Summary) => s.p99 <= 50, show: (s: Summary) => `${s.p99} ms` },
   { name: 'drain ≥ 1.0 × ingest', met: (s: Summary) => s.drainOverIngest >= 1, show: (s: Summary) => ratio(s.drainOverIngest) },
@@ -95,27 +102,29 @@ export function renderResults(results: readonly AdapterResult[]): string {
   const lines = [
     '| adapter | bare Nest req/s | hand-written req/s | ingest req/s | ingest / hand-written | ingest / bare | mode all req/s | all / hand-written | all / bare | p50 ms | p99 ms | bare p99 ms | drain events/s | drain / ingest | no-op worker jobs/s | worker / no-op | peak RSS ingest / worker MiB |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...summaries.map((s) =>
-      [
-        s.adapter,
-        int(s.bare),
-        int(s.handwritten),
-        int(s.ingest),
-        ratio(s.ingestOverHandwritten),
-        ratio(s.ingestOverBare),
-        int(s.ingestAll),
-        ratio(s.allOverHandwritten),
-        ratio(s.allOverBare),
-        s.p50,
-        s.p99,
-        s.bareP99,
-        `${int(s.drain)}${s.result.drain.cutShort ? ' (cut short)' : ''}`,
-        ratio(s.drainOverIngest),
-        int(s.noop),
-        ratio(s.workerOverNoop),
-        `${s.result.peakRssMiB.ingest.toFixed(0)} / ${s.result.peakRssMiB.worker.toFixed(0)}`,
-      ].join(' | '),
-    ).map((row) => `| ${row} |`),
+    ...summaries
+      .map((s) =>
+        [
+          s.adapter,
+          int(s.bare),
+          int(s.handwritten),
+          int(s.ingest),
+          ratio(s.ingestOverHandwritten),
+          ratio(s.ingestOverBare),
+          int(s.ingestAll),
+          ratio(s.allOverHandwritten),
+          ratio(s.allOverBare),
+          s.p50,
+          s.p99,
+          s.bareP99,
+          `${int(s.drain)}${s.result.drain.cutShort ? ' (cut short)' : ''}`,
+          ratio(s.drainOverIngest),
+          int(s.noop),
+          ratio(s.workerOverNoop),
+          `${s.result.peakRssMiB.ingest.toFixed(0)} / ${s.result.peakRssMiB.worker.toFixed(0)}`,
+        ].join(' | '),
+      )
+      .map((row) => `| ${row} |`),
     '',
     '| target | ' + summaries.map((s) => s.adapter).join(' | ') + ' |',
     '| --- | ' + summaries.map(() => '---').join(' | ') + ' |',

@@ -6,12 +6,7 @@
  * then times each console query (first page, and page 21 reached through keyset cursors) and prints
  * its plan. Drops the schema at the end. `CONSOLE_BENCH_ROWS` changes the row count.
  */
-import {
-  OPENSMS_WEBHOOK_MIGRATIONS,
-  SmsEventEntity,
-  type SmsEventFilter,
-  SmsEventHandlerRunEntity,
-} from '@opensms/nestjs-webhooks';
+import { OPENSMS_WEBHOOK_MIGRATIONS, SmsEventEntity, type SmsEventFilter, SmsEventHandlerRunEntity } from '@opensms/nestjs-webhooks';
 import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
 import { SmsEventQueries } from '../libs/opensms-webhook/src/inbox/sms-event.queries';
 import { SmsEventTables } from '../libs/opensms-webhook/src/inbox/sms-event.tables';
@@ -62,7 +57,9 @@ async function main(): Promise<void> {
     await dataSource.runMigrations();
     const filled = Date.now();
     await fill(dataSource, schema);
-    console.log(`Filled ${ROWS.toLocaleString('en')} events (with the console's indexes) in ${((Date.now() - filled) / 1000).toFixed(1)} s\n`);
+    console.log(
+      `Filled ${ROWS.toLocaleString('en')} events (with the console's indexes) in ${((Date.now() - filled) / 1000).toFixed(1)} s\n`,
+    );
 
     const queries = new SmsEventQueries(new SmsEventTables(dataSource));
     const now = new Date();
@@ -77,7 +74,12 @@ async function main(): Promise<void> {
       ['received within one day', { receivedAfter: new Date(now.getTime() - 10 * day), receivedBefore: new Date(now.getTime() - 9 * day) }],
       [
         'dead + sms.failed + 5 days',
-        { state: 'dead', event: 'sms.failed', receivedAfter: new Date(now.getTime() - 15 * day), receivedBefore: new Date(now.getTime() - 10 * day) },
+        {
+          state: 'dead',
+          event: 'sms.failed',
+          receivedAfter: new Date(now.getTime() - 15 * day),
+          receivedBefore: new Date(now.getTime() - 10 * day),
+        },
       ],
       ['phone + state processed', { phone: '+254700012345', state: 'processed' }],
     ];

@@ -14,12 +14,20 @@ export class DeliveryStatusHandler {
   @OnSmsEvent('delivered', 'pending')
   async onProgress(event: SmsDeliveredEvent | SmsPendingEvent, ctx: SmsEventContext): Promise<void> {
     if (ctx.stale) return;
-    await ctx.manager.update(BenchMessage, { messageId: event.messageId }, { status: event.status, error: null, statusAt: event.occurredAt });
+    await ctx.manager.update(
+      BenchMessage,
+      { messageId: event.messageId },
+      { status: event.status, error: null, statusAt: event.occurredAt },
+    );
   }
 
   @OnSmsEvent('failed')
   async onFailed(event: SmsFailedEvent, ctx: SmsEventContext): Promise<void> {
     if (ctx.stale) return;
-    await ctx.manager.update(BenchMessage, { messageId: event.messageId }, { status: 'failed', error: event.error, statusAt: event.occurredAt });
+    await ctx.manager.update(
+      BenchMessage,
+      { messageId: event.messageId },
+      { status: 'failed', error: event.error, statusAt: event.occurredAt },
+    );
   }
 }

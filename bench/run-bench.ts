@@ -75,7 +75,9 @@ async function measureLoad(adapter: BenchAdapter, admin: BenchStoreAdmin, store:
     log(`${adapter}: round ${round}/${BENCH.rounds}, bare Nest`);
     rounds.bare.push(await runLoad(bare.url!, bareDeliveries, BENCH.durationSeconds));
     log(`${adapter}: round ${round}/${BENCH.rounds}, hand-written receiver`);
-    rounds.handwritten.push(await runLoad(handwritten.url!, await handwrittenSource.forSeconds(BENCH.durationSeconds), BENCH.durationSeconds));
+    rounds.handwritten.push(
+      await runLoad(handwritten.url!, await handwrittenSource.forSeconds(BENCH.durationSeconds), BENCH.durationSeconds),
+    );
     const deliveries = await source.forSeconds(BENCH.durationSeconds);
     log(`${adapter}: round ${round}/${BENCH.rounds}, library ingest (split deployment)`);
     rounds.ingest.push(await runLoad(product.url!, deliveries, BENCH.durationSeconds));
@@ -127,7 +129,11 @@ async function measureNoopWorker(store: BenchStore): Promise<DrainResult> {
   }
 }
 
-async function benchAdapter(adapter: BenchAdapter, queueBackend: BenchStore['queueBackend'], admin: BenchStoreAdmin): Promise<AdapterResult> {
+async function benchAdapter(
+  adapter: BenchAdapter,
+  queueBackend: BenchStore['queueBackend'],
+  admin: BenchStoreAdmin,
+): Promise<AdapterResult> {
   const tag = `${process.pid}_${adapter}_${queueBackend}`;
   const store: BenchStore = { schema: `bench_${tag}`, queuePrefix: `bench_${tag}`, queueBackend };
   const noopStore: BenchStore = { schema: `${store.schema}_noop`, queuePrefix: `${store.queuePrefix}_noop`, queueBackend };

@@ -19,9 +19,7 @@ export interface ExampleAppOptions {
  * Creates (without listening) the example app: configuration checked first, raw bodies kept for
  * signature checks, shutdown hooks on so in-flight events finish on SIGTERM.
  */
-export async function createExampleApp(
-  options: ExampleAppOptions = {},
-): Promise<{ app: INestApplication; config: AppConfig }> {
+export async function createExampleApp(options: ExampleAppOptions = {}): Promise<{ app: INestApplication; config: AppConfig }> {
   const config = validateAppConfig(options.environment ?? process.env);
   const adapter = config.HTTP_ADAPTER === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
   const app = await NestFactory.create(AppModule.forRoot(config), adapter, {

@@ -31,9 +31,9 @@ const pollutingJson = fc.constantFrom(
 
 /** Bodies a sender might send: valid payloads with fields replaced, arbitrary JSON, and text. */
 const bodies = fc.oneof(
-  fc.record({ field: fc.constantFrom('event', 'message_id', 'phone', 'status', 'timestamp', 'error', '__proto__'), value: fc.jsonValue() }).map(
-    ({ field, value }) => JSON.stringify({ ...smsPayload({ message_id: 'adv' }), [field]: value }),
-  ),
+  fc
+    .record({ field: fc.constantFrom('event', 'message_id', 'phone', 'status', 'timestamp', 'error', '__proto__'), value: fc.jsonValue() })
+    .map(({ field, value }) => JSON.stringify({ ...smsPayload({ message_id: 'adv' }), [field]: value })),
   fc.jsonValue().map((value) => JSON.stringify(value) ?? 'null'),
   fc.string({ maxLength: 500 }),
   fc.string({ unit: 'binary', maxLength: 500 }),

@@ -26,7 +26,11 @@ class LogCapture implements LoggerService {
  * Starts an upload of which only `sent` bytes are ever written (the rest never comes) and resolves
  * with the status of the answer, or 0 when none came while the upload stayed open for `waitMs`.
  */
-function stalledUpload(url: string, sent: number, { contentLength, waitMs = 10_000 }: { contentLength?: number; waitMs?: number }): Promise<number> {
+function stalledUpload(
+  url: string,
+  sent: number,
+  { contentLength, waitMs = 10_000 }: { contentLength?: number; waitMs?: number },
+): Promise<number> {
   return new Promise((resolve) => {
     const headers: Record<string, string | number> = { 'content-type': 'application/json' };
     if (contentLength !== undefined) headers['content-length'] = contentLength;

@@ -135,7 +135,7 @@ describe('opensms-webhook CLI against real servers', () => {
     expect(code).toBe(1);
   });
 
-  it('replay: needs only the database (no Redis URL): the reopened event is queued by the app\'s relay and runs again', async () => {
+  it("replay: needs only the database (no Redis URL): the reopened event is queued by the app's relay and runs again", async () => {
     const before = await updatedAtOf(deadId);
     const output = captureOutput();
     const code = await runCli(['replay', ...inbox(), '--id', deadId], output, { DATABASE_URL: TEST_DATABASE_URL });

@@ -45,11 +45,20 @@ async function main(): Promise<void> {
     await send({ event: 'sms.pending', message_id: 'msg_3HV8T', phone: '+447700900123', timestamp: '2025-11-30T09:15:31Z' }, 'processed');
     consumer.failing.add('msg_9XW4C');
     const dead = await send(
-      { event: 'sms.failed', message_id: 'msg_9XW4C', phone: '+15555550123', error: 'Carrier rejected: number unreachable', timestamp: '2025-11-30T09:16:05Z' },
+      {
+        event: 'sms.failed',
+        message_id: 'msg_9XW4C',
+        phone: '+15555550123',
+        error: 'Carrier rejected: number unreachable',
+        timestamp: '2025-11-30T09:16:05Z',
+      },
       'dead',
     );
     await send({ event: 'sms.pending', message_id: 'msg_9XW4C', phone: '+15555550123', timestamp: '2025-11-30T09:16:01Z' }, 'dead');
-    await send({ event: 'sms.queued', message_id: 'msg_5PL0D', phone: '+254700111222', status: 'queued', timestamp: '2025-11-30T09:16:30Z' }, 'processed');
+    await send(
+      { event: 'sms.queued', message_id: 'msg_5PL0D', phone: '+254700111222', status: 'queued', timestamp: '2025-11-30T09:16:30Z' },
+      'processed',
+    );
     await postRaw(`${url}/webhooks/sms`, '{}', {}); // unsigned: refused, not stored
     await service.pause();
     await send({ event: 'sms.delivered', message_id: 'msg_8MN2R', phone: '+254733444555', timestamp: '2025-11-30T09:17:12Z' }, 'received');

@@ -298,7 +298,9 @@ describe('inbox console', () => {
       await expect(page.getByRole('status').textContent()).resolves.toBe('Replayed 2 dead event(s).');
       for (const id of ids) await waitForState(scope, id, 'processed');
       expect((await service(scope).findById(other))?.state).toBe('dead');
-      expect(logs.lines.some((line) => line.startsWith('Console: alice replayed 2 dead event(s) matching') && line.includes('+254700000777'))).toBe(true);
+      expect(
+        logs.lines.some((line) => line.startsWith('Console: alice replayed 2 dead event(s) matching') && line.includes('+254700000777')),
+      ).toBe(true);
     });
 
     it('pauses and resumes processing', async () => {

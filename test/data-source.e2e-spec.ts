@@ -82,9 +82,9 @@ describe.each(['forRoot', 'forRootAsync'] as const)('dataSource option: the inbo
   });
 
   const tablesIn = async (dataSource: DataSource, schema: string): Promise<string[]> =>
-    (
-      await dataSource.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [schema])
-    ).map((row: { table_name: string }) => row.table_name);
+    (await dataSource.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [schema])).map(
+      (row: { table_name: string }) => row.table_name,
+    );
 
   it('stores the call in the named DataSource, processes it there, and leaves the default one alone', async () => {
     const response = await postSigned(`${url}/webhooks/sms`, smsPayload({ message_id: `msg_named_${registration}` }));
@@ -99,7 +99,9 @@ describe.each(['forRoot', 'forRootAsync'] as const)('dataSource option: the inbo
     ]);
     expect(rows).toEqual([{ message_id: `msg_named_${registration}`, state: 'processed' }]);
     expect(app.get(SchemaRecordingHandler).schemas).toEqual([inboxSchema]);
-    expect(await tablesIn(inboxTables, inboxSchema)).toEqual(expect.arrayContaining(['opensms_webhook_events', 'opensms_webhook_handler_runs']));
+    expect(await tablesIn(inboxTables, inboxSchema)).toEqual(
+      expect.arrayContaining(['opensms_webhook_events', 'opensms_webhook_handler_runs']),
+    );
     expect(await tablesIn(appTables, appSchema)).toEqual([]);
   });
 });

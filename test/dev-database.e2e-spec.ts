@@ -103,7 +103,7 @@ describe('npm run demo -- --embedded: no server needed, nothing left behind', ()
     const demo = ExampleProcess.start('src/demo/run-demo.ts', ['--embedded']);
     await demo.waitForOutput(/Example app listening/);
     demo.signal('SIGINT');
-    expect([await demo.exited, demo.text]).toEqual([130, expect.stringContaining("Demo interrupted")]);
+    expect([await demo.exited, demo.text]).toEqual([130, expect.stringContaining('Demo interrupted')]);
     expect(demo.text).not.toContain('Demo OK');
     await expectNothingLeft(embeddedOf(demo.text));
   }, 120_000);
@@ -159,7 +159,19 @@ describe('npm start with OPENSMS_EMBEDDED=1: the inbox survives a restart', () =
     const lines: string[] = [];
     const output = { log: (line: string) => lines.push(line), error: (line: string) => lines.push(line) };
     const code = await runCli(
-      ['send-test', '--url', `${url}/webhooks/sms`, '--secret', SECRET, '--event', 'sms.failed', '--message-id', 'msg_kept', '--error', 'Absent subscriber'],
+      [
+        'send-test',
+        '--url',
+        `${url}/webhooks/sms`,
+        '--secret',
+        SECRET,
+        '--event',
+        'sms.failed',
+        '--message-id',
+        'msg_kept',
+        '--error',
+        'Absent subscriber',
+      ],
       output,
     );
     expect(lines).toContain('HTTP 200');
@@ -187,10 +199,14 @@ describe('DATABASE_URL set but not answering: an error naming it, never a fall-b
   it.each([
     ['the demo', 'src/demo/run-demo.ts' as const],
     ['the example app', 'src/main.ts' as const],
-  ])('%s stops with a non-zero exit code', async (_, entry) => {
-    const run = ExampleProcess.start(entry, [], { ...closed, OPENSMS_WEBHOOK_SECRET: SECRET });
-    expect(await run.exited).toBe(1);
-    expect(run.text).toContain('DATABASE_URL points at postgres://postgres@127.0.0.1:1/postgres, but nothing answers there');
-    expect(run.text).not.toContain('embedded PostgreSQL at');
-  }, 60_000);
+  ])(
+    '%s stops with a non-zero exit code',
+    async (_, entry) => {
+      const run = ExampleProcess.start(entry, [], { ...closed, OPENSMS_WEBHOOK_SECRET: SECRET });
+      expect(await run.exited).toBe(1);
+      expect(run.text).toContain('DATABASE_URL points at postgres://postgres@127.0.0.1:1/postgres, but nothing answers there');
+      expect(run.text).not.toContain('embedded PostgreSQL at');
+    },
+    60_000,
+  );
 });

@@ -45,10 +45,14 @@ describe('dispatch in batches', () => {
 
   async function waitUntilFinished(ids: readonly string[]): Promise<SmsEventEntity[]> {
     const rows = new Map<string, SmsEventEntity | null>();
-    await waitFor(`${ids.length} event(s) processed`, async () => {
-      for (const id of ids) rows.set(id, await service.findById(id));
-      return ids.every((id) => rows.get(id)?.state === 'processed');
-    }, 30_000);
+    await waitFor(
+      `${ids.length} event(s) processed`,
+      async () => {
+        for (const id of ids) rows.set(id, await service.findById(id));
+        return ids.every((id) => rows.get(id)?.state === 'processed');
+      },
+      30_000,
+    );
     return ids.map((id) => rows.get(id)!);
   }
 
@@ -91,13 +95,30 @@ describe('dispatch in batches', () => {
     expect(new Set(firstRuns.map((call) => call.txid)).size).toBe(1);
 
     const callCounts = messages.map((message) => [probe.callsOf(message, 'first').length, probe.callsOf(message, 'second').length]);
-    expect(callCounts).toEqual([[1, 1], [1, 1], [1, 1], [1, 2], [1, 1], [1, 1]]);
+    expect(callCounts).toEqual([
+      [1, 1],
+      [1, 1],
+      [1, 1],
+      [1, 2],
+      [1, 1],
+      [1, 1],
+    ]);
     expect(probe.callsOf('batch_3', 'second').map((call) => call.failed)).toEqual([true, false]);
     expect(await writesOf(ids)).toEqual(
-      Object.fromEntries(ids.flatMap((id) => [[`${id}:first`, 1], [`${id}:second`, 1]])),
+      Object.fromEntries(
+        ids.flatMap((id) => [
+          [`${id}:first`, 1],
+          [`${id}:second`, 1],
+        ]),
+      ),
     );
     expect(rows.slice(gates.length).map((row) => [row.attempts, row.lastError])).toEqual([
-      [1, null], [1, null], [1, null], [2, null], [1, null], [1, null],
+      [1, null],
+      [1, null],
+      [1, null],
+      [2, null],
+      [1, null],
+      [1, null],
     ]);
   });
 
@@ -134,7 +155,12 @@ describe('dispatch in batches', () => {
     await waitUntilFinished([straggler]);
     expect(probe.callsOf('burst', 'first').at(-1)).toMatchObject({ eventId: straggler, stale: true, earlierWrites: 4 });
     expect(await writesOf([...ids, straggler])).toEqual(
-      Object.fromEntries([...ids, straggler].flatMap((id) => [[`${id}:first`, 1], [`${id}:second`, 1]])),
+      Object.fromEntries(
+        [...ids, straggler].flatMap((id) => [
+          [`${id}:first`, 1],
+          [`${id}:second`, 1],
+        ]),
+      ),
     );
   });
 
@@ -152,7 +178,11 @@ describe('dispatch in batches', () => {
 
     for (const statistics of ['none', 'taken'] as const) {
       if (statistics === 'taken') await db.query(`ANALYZE ${events}`);
-      const [{ 'QUERY PLAN': [plan] }] = (await lifecycle.claim([{ eventId: id, attempt: 1 }], explaining as unknown as QueryRunner)) as unknown as {
+      const [
+        {
+          'QUERY PLAN': [plan],
+        },
+      ] = (await lifecycle.claim([{ eventId: id, attempt: 1 }], explaining as unknown as QueryRunner)) as unknown as {
         'QUERY PLAN': [{ Plan: PlanNode }];
       }[];
       // The scan of "later" (the stale check) reads only the partial index: directly, or through a bitmap of it.

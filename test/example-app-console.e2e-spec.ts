@@ -62,6 +62,8 @@ describe('example app: the inbox console behind OPENSMS_CONSOLE_TOKEN', () => {
 
   it('refuses a token shorter than 16 characters', () => {
     expect(() => validateAppConfig({ ...environment, OPENSMS_CONSOLE_TOKEN: 'short' })).toThrow(InvalidAppConfigError);
-    expect(() => validateAppConfig({ ...environment, OPENSMS_CONSOLE_TOKEN: 'short' })).toThrow(/OPENSMS_CONSOLE_TOKEN must be at least 16/);
+    expect(() => validateAppConfig({ ...environment, OPENSMS_CONSOLE_TOKEN: 'short' })).toThrow(
+      /OPENSMS_CONSOLE_TOKEN must be at least 16/,
+    );
   });
 });

@@ -73,9 +73,7 @@ describe('example app: messages kept up to date by OpenSMS webhooks', () => {
     await deliver({ event: 'sms.failed', message_id: 'msg_failed', error: 'Invalid phone number' });
     const { body } = await getMessage('msg_failed');
     expect(body).toMatchObject({ status: 'failed', error: 'Invalid phone number' });
-    expect(body.history).toEqual([
-      { event: 'sms.failed', status: 'failed', timestamp: '2024-01-13T12:00:00.000Z', applied: true },
-    ]);
+    expect(body.history).toEqual([{ event: 'sms.failed', status: 'failed', timestamp: '2024-01-13T12:00:00.000Z', applied: true }]);
   });
 
   it('moves sms.pending forward to sms.delivered, each event in the history once', async () => {
@@ -122,7 +120,19 @@ describe('example app: messages kept up to date by OpenSMS webhooks', () => {
     it('send-test: 200 and exit code 0 with the right secret', async () => {
       const output = captureOutput();
       const code = await runCli(
-        ['send-test', '--url', `${url}/webhooks/sms`, '--event', 'sms.failed', '--secret', TEST_SECRET, '--message-id', 'msg_cli', '--error', 'Absent subscriber'],
+        [
+          'send-test',
+          '--url',
+          `${url}/webhooks/sms`,
+          '--event',
+          'sms.failed',
+          '--secret',
+          TEST_SECRET,
+          '--message-id',
+          'msg_cli',
+          '--error',
+          'Absent subscriber',
+        ],
         output,
       );
       expect(output.lines).toContain('HTTP 200');

@@ -35,10 +35,7 @@ describe("a host's own @nestjs/bullmq queue next to the library on the PostgreSQ
 
   const host = useTestApp('host_queue', () => ({
     providers: [RecordingConsumer, InvoiceProcessor, InvoiceSender],
-    imports: [
-      BullModule.forRoot({ connection: { host: '127.0.0.1', port: redis.port } }),
-      BullModule.registerQueue({ name: HOST_QUEUE }),
-    ],
+    imports: [BullModule.forRoot({ connection: { host: '127.0.0.1', port: redis.port } }), BullModule.registerQueue({ name: HOST_QUEUE })],
     options: {
       queueBackend: 'postgres',
       postgresQueue: { connectionString: TEST_DATABASE_URL, schema: queueSchema() },
@@ -68,6 +65,11 @@ describe("a host's own @nestjs/bullmq queue next to the library on the PostgreSQ
     expect(await queue.getJobCounts('completed')).toEqual({ completed: 1 });
     expect(queue.getBackend().constructor.name).toBe('RedisQueueBackend');
     expect(getDefaultBackendFactory()).toBe(createRedisBackend);
-    expect(host.app.get(RecordingConsumer).calls.map((call) => call.handler).sort()).toEqual(['*', 'failed']);
+    expect(
+      host.app
+        .get(RecordingConsumer)
+        .calls.map((call) => call.handler)
+        .sort(),
+    ).toEqual(['*', 'failed']);
   });
 });

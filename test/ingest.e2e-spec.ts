@@ -45,7 +45,12 @@ describe.each(combinations)('ingest: the §3 status table on $adapter with $regi
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ status: 'received', id: expect.any(String), duplicate: false });
     const row = await host.app.get(OpenSmsWebhookService).findById(response.body.id);
-    expect(row).toMatchObject({ event: 'sms.failed', messageId: payload.message_id, phone: '+254712345678', error: 'Invalid phone number' });
+    expect(row).toMatchObject({
+      event: 'sms.failed',
+      messageId: payload.message_id,
+      phone: '+254712345678',
+      error: 'Invalid phone number',
+    });
     expect(row?.payload).toEqual(payload);
   });
 
@@ -152,7 +157,9 @@ describe.each(combinations)('ingest: the §3 status table on $adapter with $regi
     '415: Content-Type %s, nothing stored',
     async (contentType) => {
       const signed = signWebhook(freshPayload(), TEST_SECRET);
-      const response = await expectNothingStored(() => postRaw(host.endpoint, signed.body, { ...signed.headers, 'content-type': contentType }));
+      const response = await expectNothingStored(() =>
+        postRaw(host.endpoint, signed.body, { ...signed.headers, 'content-type': contentType }),
+      );
       expect(response.status).toBe(415);
       expect(response.body).toMatchObject({ statusCode: 415 });
     },
@@ -237,7 +244,9 @@ describe.each(adapters)('ingest on %s when the inbox database is unreachable', (
     const direct = new DataSource({ type: 'postgres', url: TEST_DATABASE_URL });
     await direct.initialize();
     try {
-      const rows = await direct.query(`SELECT 1 FROM "${host.schema}"."opensms_webhook_events" WHERE "message_id" = $1`, [payload.message_id]);
+      const rows = await direct.query(`SELECT 1 FROM "${host.schema}"."opensms_webhook_events" WHERE "message_id" = $1`, [
+        payload.message_id,
+      ]);
       expect(rows).toHaveLength(0);
     } finally {
       await direct.destroy();

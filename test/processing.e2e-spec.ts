@@ -52,11 +52,7 @@ describe('processing', () => {
     return response.body.id as string;
   }
 
-  async function waitForState(
-    service: OpenSmsWebhookService,
-    id: string,
-    state: SmsEventState,
-  ): Promise<SmsEventEntity> {
+  async function waitForState(service: OpenSmsWebhookService, id: string, state: SmsEventState): Promise<SmsEventEntity> {
     let row: SmsEventEntity | null = null;
     await waitFor(`inbox ${id} to be ${state}`, async () => (row = await service.findById(id))?.state === state, 30_000);
     return row as unknown as SmsEventEntity;
@@ -263,10 +259,9 @@ describe('processing', () => {
       await waitForState(service, oldIgnored, 'ignored');
       await waitForState(service, oldDead, 'dead');
       await waitForState(service, recentProcessed, 'processed');
-      await db.query(
-        `UPDATE "opensms_webhook_events" SET "received_at" = now() - interval '40 days' WHERE "id" = ANY($1)`,
-        [[oldProcessed, oldIgnored, oldDead]],
-      );
+      await db.query(`UPDATE "opensms_webhook_events" SET "received_at" = now() - interval '40 days' WHERE "id" = ANY($1)`, [
+        [oldProcessed, oldIgnored, oldDead],
+      ]);
 
       expect(await service.prune(30)).toBe(2);
       expect(await service.prune(30)).toBe(0);
@@ -339,9 +334,7 @@ describe('processing', () => {
 
   describe('graceful shutdown', () => {
     it('lets an in-flight handler finish before app.close() resolves', async () => {
-      const { app, url } = await startTestApp(
-        hostApp('shutdown', { providers: [SlowConsumer], options: { shutdownGraceMs: 15_000 } }),
-      );
+      const { app, url } = await startTestApp(hostApp('shutdown', { providers: [SlowConsumer], options: { shutdownGraceMs: 15_000 } }));
       let id: string;
       try {
         id = await post(url, { message_id: 'msg_shutdown' });
@@ -350,9 +343,7 @@ describe('processing', () => {
         await app.close();
       }
 
-      const [row]: { state: string }[] = await db.query('SELECT "state" FROM "opensms_webhook_events" WHERE "id" = $1', [
-        id,
-      ]);
+      const [row]: { state: string }[] = await db.query('SELECT "state" FROM "opensms_webhook_events" WHERE "id" = $1', [id]);
       expect(row.state).toBe('processed');
       expect(await writesOf(id)).toEqual(['slow']);
     });

@@ -47,10 +47,7 @@ describe('README', () => {
 
   it('documents every module option', () => {
     const options = readFileSync(path.join(root, 'libs/opensms-webhook/src/opensms-webhook-options.interface.ts'), 'utf8');
-    const names = [
-      ...interfaceMembers(options, 'OpenSmsWebhookModuleOptions'),
-      ...interfaceMembers(options, 'OpenSmsWebhookModuleExtras'),
-    ];
+    const names = [...interfaceMembers(options, 'OpenSmsWebhookModuleOptions'), ...interfaceMembers(options, 'OpenSmsWebhookModuleExtras')];
     expect(names).toContain('secret');
     const undocumented = names.filter((name) => !readme.includes(`\`${name}\``));
     expect(undocumented).toEqual([]);

@@ -114,9 +114,7 @@ describe('the outbox relay', () => {
       await redis.stop();
 
       const responses = await Promise.all(
-        Array.from({ length: 20 }, (_, index) =>
-          postSigned(`${ingest.url}/webhooks/sms`, smsPayload({ message_id: `msg_down_${index}` })),
-        ),
+        Array.from({ length: 20 }, (_, index) => postSigned(`${ingest.url}/webhooks/sms`, smsPayload({ message_id: `msg_down_${index}` }))),
       );
       expect(responses.map((response) => response.status)).toEqual(responses.map(() => 200));
       const ids = responses.map((response) => response.body.id as string);
@@ -144,9 +142,7 @@ describe('the outbox relay', () => {
     const workers = await Promise.all([1, 2, 3].map(() => start({ queuePrefix, extras: { mode: 'worker' } })));
 
     const responses = await Promise.all(
-      Array.from({ length: 60 }, (_, index) =>
-        postSigned(`${ingest.url}/webhooks/sms`, smsPayload({ message_id: `msg_shared_${index}` })),
-      ),
+      Array.from({ length: 60 }, (_, index) => postSigned(`${ingest.url}/webhooks/sms`, smsPayload({ message_id: `msg_shared_${index}` }))),
     );
     const ids = responses.map((response) => response.body.id as string);
     const service = ingest.app.get(OpenSmsWebhookService);

@@ -63,7 +63,10 @@ describe('ctx.stale at equal timestamps', () => {
     const timestamp = '2026-01-13T12:00:00Z';
     const messageId = `msg_equal_${++serial}`;
     const post = async (event: string) => {
-      const signed = signWebhook(smsPayload({ event, status: event.slice(4), message_id: messageId, timestamp }), 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
+      const signed = signWebhook(
+        smsPayload({ event, status: event.slice(4), message_id: messageId, timestamp }),
+        'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      );
       const response = await postRaw(host.endpoint, signed.body, signed.headers);
       expect(response.status).toBe(200);
       return response.body.id as string;

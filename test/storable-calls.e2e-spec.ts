@@ -36,7 +36,11 @@ class LogCapture implements LoggerService {
 
 function expectInvalid(response: WebhookResponse, problem: RegExp): void {
   expect(response.status).toBe(400);
-  expect(response.body).toMatchObject({ statusCode: 400, problems: expect.arrayContaining([expect.stringMatching(problem)]), id: expect.any(String) });
+  expect(response.body).toMatchObject({
+    statusCode: 400,
+    problems: expect.arrayContaining([expect.stringMatching(problem)]),
+    id: expect.any(String),
+  });
 }
 
 describe.each(adapters)('signed calls that cannot be stored get a final 400 on %s', (adapter) => {
@@ -108,16 +112,22 @@ describe.each(adapters)('a custom dedupeKey that fails on %s', (adapter) => {
     },
   });
 
-  it.each(['empty-key', 'throwing-key'])('%s: 400 + invalid naming dedupeKey, stored once however often it is retried', async (messageId) => {
-    const signed = signWebhook(freshPayload({ message_id: messageId }), TEST_SECRET);
-    const before = await rowsOf(host.app, 'invalid');
-    const responses = [await postRaw(host.endpoint, signed.body, signed.headers), await postRaw(host.endpoint, signed.body, signed.headers)];
+  it.each(['empty-key', 'throwing-key'])(
+    '%s: 400 + invalid naming dedupeKey, stored once however often it is retried',
+    async (messageId) => {
+      const signed = signWebhook(freshPayload({ message_id: messageId }), TEST_SECRET);
+      const before = await rowsOf(host.app, 'invalid');
+      const responses = [
+        await postRaw(host.endpoint, signed.body, signed.headers),
+        await postRaw(host.endpoint, signed.body, signed.headers),
+      ];
 
-    for (const response of responses) expectInvalid(response, /dedupeKey/);
-    expect(responses[1].body.id).toBe(responses[0].body.id);
-    expect(await rowsOf(host.app, 'invalid')).toBe(before + 1);
-    expect(await rowsOf(host.app, 'received')).toBe(0);
-  });
+      for (const response of responses) expectInvalid(response, /dedupeKey/);
+      expect(responses[1].body.id).toBe(responses[0].body.id);
+      expect(await rowsOf(host.app, 'invalid')).toBe(before + 1);
+      expect(await rowsOf(host.app, 'received')).toBe(0);
+    },
+  );
 });
 
 describe.each(adapters)('the stripe scheme on %s', (adapter) => {

@@ -44,7 +44,9 @@ class DemoRun {
     const response = await fetch(`${this.baseUrl}/webhooks/sms`, { method: 'POST', headers: signed.headers, body: signed.body });
     const body = (await response.json()) as { id?: string; duplicate?: boolean; message?: string };
     const summary =
-      response.status === 200 ? `200 ${body.duplicate ? 'duplicate, not processed again' : 'stored'}` : `${response.status} ${body.message}`;
+      response.status === 200
+        ? `200 ${body.duplicate ? 'duplicate, not processed again' : 'stored'}`
+        : `${response.status} ${body.message}`;
     console.log(`  ${title.padEnd(56)} → ${summary}`);
     if (response.status !== expected.status) this.problems.push(`${title}: HTTP ${response.status}, expected ${expected.status}`);
     if (expected.duplicate !== undefined && body.duplicate !== expected.duplicate) {
@@ -97,27 +99,48 @@ async function tellStory(run: DemoRun): Promise<void> {
   });
 
   console.log('\nSending signed OpenSMS events:');
-  await run.send('sms.delivered   msg_demo_delivered', event('sms.delivered', 'msg_demo_delivered', '2024-01-13T12:00:00Z'), { status: 200, duplicate: false });
+  await run.send('sms.delivered   msg_demo_delivered', event('sms.delivered', 'msg_demo_delivered', '2024-01-13T12:00:00Z'), {
+    status: 200,
+    duplicate: false,
+  });
   await run.send(
     'sms.failed      msg_demo_failed ("Invalid phone number")',
     event('sms.failed', 'msg_demo_failed', '2024-01-13T12:00:00Z', { error: 'Invalid phone number' }),
     { status: 200, duplicate: false },
   );
-  await run.send('sms.pending     msg_demo_pending_then_delivered', event('sms.pending', 'msg_demo_pending_then_delivered', '2024-01-13T12:00:00Z'), { status: 200 });
-  await run.send('sms.delivered   msg_demo_pending_then_delivered', event('sms.delivered', 'msg_demo_pending_then_delivered', '2024-01-13T12:00:30Z'), { status: 200 });
-  await run.send('sms.delivered   msg_demo_delivered (sent again)', event('sms.delivered', 'msg_demo_delivered', '2024-01-13T12:00:00Z'), { status: 200, duplicate: true });
+  await run.send(
+    'sms.pending     msg_demo_pending_then_delivered',
+    event('sms.pending', 'msg_demo_pending_then_delivered', '2024-01-13T12:00:00Z'),
+    { status: 200 },
+  );
+  await run.send(
+    'sms.delivered   msg_demo_pending_then_delivered',
+    event('sms.delivered', 'msg_demo_pending_then_delivered', '2024-01-13T12:00:30Z'),
+    { status: 200 },
+  );
+  await run.send('sms.delivered   msg_demo_delivered (sent again)', event('sms.delivered', 'msg_demo_delivered', '2024-01-13T12:00:00Z'), {
+    status: 200,
+    duplicate: true,
+  });
 
-  const deliveredId = await run.send('sms.delivered   msg_demo_late_pending', event('sms.delivered', 'msg_demo_late_pending', '2024-01-13T12:01:00Z'), { status: 200 });
+  const deliveredId = await run.send(
+    'sms.delivered   msg_demo_late_pending',
+    event('sms.delivered', 'msg_demo_late_pending', '2024-01-13T12:01:00Z'),
+    { status: 200 },
+  );
   await run.waitUntil('waiting for the delivery to be processed', async () => {
     const state = deliveredId ? (await run.inbox.findById(deliveredId))?.state : 'missing';
     return { finished: state === 'processed' || !deliveredId, progress: String(state) };
   });
-  await run.send('sms.pending     msg_demo_late_pending (arrives late)', event('sms.pending', 'msg_demo_late_pending', '2024-01-13T12:00:10Z'), { status: 200 });
   await run.send(
-    'sms.delivered   msg_demo_forged (wrong secret)',
-    event('sms.delivered', 'msg_demo_forged', '2024-01-13T12:00:00Z'),
-    { status: 401, secret: 'whsec_d3Jvbmctc2VjcmV0LW9mLWFuLWF0dGFja2Vy' },
+    'sms.pending     msg_demo_late_pending (arrives late)',
+    event('sms.pending', 'msg_demo_late_pending', '2024-01-13T12:00:10Z'),
+    { status: 200 },
   );
+  await run.send('sms.delivered   msg_demo_forged (wrong secret)', event('sms.delivered', 'msg_demo_forged', '2024-01-13T12:00:00Z'), {
+    status: 401,
+    secret: 'whsec_d3Jvbmctc2VjcmV0LW9mLWFuLWF0dGFja2Vy',
+  });
 
   console.log('\nProcessing:');
   await run.waitUntil('events processed', async () => {
@@ -146,7 +169,12 @@ async function report(run: DemoRun): Promise<void> {
 
   const counts = await run.inbox.countByState();
   console.log('\nInbox (OpenSmsWebhookService.countByState):\n');
-  console.log(formatTable(['state', 'events'], SMS_EVENT_STATES.map((state) => [state, counts[state]])));
+  console.log(
+    formatTable(
+      ['state', 'events'],
+      SMS_EVENT_STATES.map((state) => [state, counts[state]]),
+    ),
+  );
 
   EXPECTED_MESSAGES.forEach((expected, index) => {
     const message = messages[index];
@@ -230,10 +258,13 @@ function main(): void {
   // NOTE: the app closes before its database stops: its queue connections must not see the server go away.
   const finish = (code: number) => {
     finishing ??= resolving
-      .then(async (servers) => {
-        await app?.close().catch(() => undefined);
-        await servers.stop();
-      }, () => undefined)
+      .then(
+        async (servers) => {
+          await app?.close().catch(() => undefined);
+          await servers.stop();
+        },
+        () => undefined,
+      )
       .finally(() => process.exit(code));
   };
   const deadline = setTimeout(() => {

@@ -96,7 +96,11 @@ export async function resolveDevServers(request: DevServersRequest): Promise<Dev
     const reason = await probeRedis(url);
     if (reason) {
       await embedded?.stop();
-      throw new ServerNotAnsweringError(redisSetting ? 'REDIS_URL' : 'OPENSMS_QUEUE_BACKEND=redis (REDIS_URL unset)', redactUrl(url), reason);
+      throw new ServerNotAnsweringError(
+        redisSetting ? 'REDIS_URL' : 'OPENSMS_QUEUE_BACKEND=redis (REDIS_URL unset)',
+        redactUrl(url),
+        reason,
+      );
     }
   }
 

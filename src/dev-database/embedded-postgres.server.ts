@@ -116,7 +116,11 @@ export class EmbeddedPostgresServer {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.postmaster.exitCode !== null || this.postmaster.signalCode !== null) {
-        throw new EmbeddedPostgresStartError(this.folder, `it exited (${this.postmaster.exitCode ?? this.postmaster.signalCode})`, this.recentLog());
+        throw new EmbeddedPostgresStartError(
+          this.folder,
+          `it exited (${this.postmaster.exitCode ?? this.postmaster.signalCode})`,
+          this.recentLog(),
+        );
       }
       const client = new Client({ connectionString: this.url, connectionTimeoutMillis: 1000 });
       try {
@@ -154,7 +158,8 @@ function binaryFolder(): string {
  */
 function serviceAccount(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const id = (flag: string) => Number(execFileSync('id', [flag, SERVICE_ACCOUNT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  const id = (flag: string) =>
+    Number(execFileSync('id', [flag, SERVICE_ACCOUNT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
   try {
     return { uid: id('-u'), gid: id('-g') };
   } catch {

@@ -29,7 +29,9 @@ export class SmsMessageStatusHandler {
         updatedAt: new Date(),
       });
     } else {
-      this.logger.log(`${event.messageId}: ${event.type} of ${event.occurredAt.toISOString()} is older than the current status, recorded only`);
+      this.logger.log(
+        `${event.messageId}: ${event.type} of ${event.occurredAt.toISOString()} is older than the current status, recorded only`,
+      );
     }
     await ctx.manager.insert(SmsMessageEventEntity, {
       inboxEventId: ctx.eventId,

@@ -47,7 +47,10 @@ describe('faults: PostgreSQL unreachable or slow behind a proxy', () => {
     expect(app.isRunning).toBe(true);
 
     proxy.restore();
-    const redelivered = await deliverAll(app.webhookUrl, [...whileCut, ...whileSilent].map((delivery) => delivery.payload));
+    const redelivered = await deliverAll(
+      app.webhookUrl,
+      [...whileCut, ...whileSilent].map((delivery) => delivery.payload),
+    );
     expect(redelivered.map((delivery) => [delivery.status, delivery.duplicate])).toEqual(redelivered.map(() => [200, false]));
     accepted.push(...redelivered);
 
@@ -62,7 +65,10 @@ describe('faults: PostgreSQL unreachable or slow behind a proxy', () => {
     expect(slowest(whileSlow)).toBeLessThan(ANSWER_BOUND_MS);
     for (const delivery of whileSlow) expect([200, 503]).toContain(delivery.status);
     const unacknowledged = whileSlow.filter((delivery) => delivery.status !== 200);
-    const redelivered = await deliverAll(app.webhookUrl, unacknowledged.map((delivery) => delivery.payload));
+    const redelivered = await deliverAll(
+      app.webhookUrl,
+      unacknowledged.map((delivery) => delivery.payload),
+    );
     expect(redelivered.filter((delivery) => delivery.status !== 200)).toEqual([]);
     accepted.push(...whileSlow, ...redelivered);
 

@@ -40,7 +40,10 @@ describe('faults: an app killed with SIGKILL in the middle of a stream', () => {
     expect(unacknowledged.length).toBeGreaterThan(0);
 
     const restarted = await scope.start();
-    const secondRound = await deliverAll(restarted.webhookUrl, unacknowledged.map((delivery) => delivery.payload));
+    const secondRound = await deliverAll(
+      restarted.webhookUrl,
+      unacknowledged.map((delivery) => delivery.payload),
+    );
 
     expect(secondRound.filter((delivery) => delivery.status !== 200)).toEqual([]);
     const ids = acceptedIds([...firstRound, ...secondRound]);

@@ -45,7 +45,10 @@ export class SchemaInspector {
   /** How many of `ids` (all inbox rows when omitted) are in `state`. */
   async countInState(state: string, ids?: readonly string[]): Promise<number> {
     const [{ count }]: { count: number }[] = ids
-      ? await this.dataSource.query(`SELECT count(*)::int AS "count" FROM ${this.events} WHERE "state" = $1 AND "id" = ANY($2::uuid[])`, [state, ids])
+      ? await this.dataSource.query(`SELECT count(*)::int AS "count" FROM ${this.events} WHERE "state" = $1 AND "id" = ANY($2::uuid[])`, [
+          state,
+          ids,
+        ])
       : await this.dataSource.query(`SELECT count(*)::int AS "count" FROM ${this.events} WHERE "state" = $1`, [state]);
     return count;
   }

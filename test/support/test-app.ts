@@ -11,15 +11,7 @@ import {
 } from '@opensms/nestjs-webhooks';
 import { createPostgresBackend, Queue } from 'bullmq';
 import { deleteKeysWithPrefix } from './redis-keys';
-import {
-  createSchema,
-  dropSchema,
-  queueSchemaOf,
-  TEST_DATABASE_URL,
-  TEST_QUEUE_BACKEND,
-  TEST_REDIS,
-  uniqueName,
-} from './test-database';
+import { createSchema, dropSchema, queueSchemaOf, TEST_DATABASE_URL, TEST_QUEUE_BACKEND, TEST_REDIS, uniqueName } from './test-database';
 
 export type HttpAdapterName = 'express' | 'fastify';
 
@@ -134,10 +126,7 @@ export interface TestAppScope {
  * queue prefix, and remove all of it afterwards. `options` may be a function, called in
  * `beforeAll`, when it depends on something an earlier `beforeAll` started.
  */
-export function useTestApp(
-  label: string,
-  options: AppOptionsOfScope | (() => AppOptionsOfScope) = {},
-): TestAppScope {
+export function useTestApp(label: string, options: AppOptionsOfScope | (() => AppOptionsOfScope) = {}): TestAppScope {
   const schema = uniqueName(label);
   let started: { app: INestApplication; url: string } | undefined;
 

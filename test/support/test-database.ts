@@ -21,7 +21,10 @@ export function queueSchemaOf(queuePrefix: string): string {
 
 /** A name unique to this test file and run, safe as a schema name and a queue prefix. */
 export function uniqueName(label: string): string {
-  const slug = label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 30);
+  const slug = label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 30);
   return `t_${slug}_${process.pid}_${Date.now().toString(36)}`;
 }
 

@@ -31,13 +31,7 @@ export { KNOWN_SMS_EVENTS, type KnownSmsEventName, type SmsEventType } from './e
 export { SmsEventEntity } from './inbox/sms-event.entity';
 export { SmsEventHandlerRunEntity } from './inbox/sms-event-handler-run.entity';
 export { type SmsEventState, SMS_EVENT_STATES } from './inbox/sms-event-state';
-export type {
-  SmsEventFilter,
-  SmsEventHandlerRun,
-  SmsEventPage,
-  SmsEventSummary,
-  SmsEventTimelineEntry,
-} from './inbox/sms-event.queries';
+export type { SmsEventFilter, SmsEventHandlerRun, SmsEventPage, SmsEventSummary, SmsEventTimelineEntry } from './inbox/sms-event.queries';
 export { OPENSMS_WEBHOOK_MIGRATIONS } from './inbox/migrations';
 
 export { defaultDedupeKey } from './ingest/dedupe-key';

@@ -24,9 +24,7 @@ export interface WebhookTenantSecrets {
  * the same text as a wrong signature); throw only when the lookup itself failed (503 with
  * `Retry-After`).
  */
-export type WebhookSecretResolver = (
-  headers: WebhookRequestHeaders,
-) => WebhookSecretResolution | Promise<WebhookSecretResolution>;
+export type WebhookSecretResolver = (headers: WebhookRequestHeaders) => WebhookSecretResolution | Promise<WebhookSecretResolution>;
 
 /** What a {@link WebhookSecretResolver} returns: secret(s), a tenant with its secret(s), or nothing. */
 export type WebhookSecretResolution = WebhookSecrets | WebhookTenantSecrets | null | undefined;
@@ -255,14 +253,12 @@ export interface OpenSmsWebhookModuleExtras {
  * that yields {@link OpenSmsWebhookModuleOptions}, and next to it the options that shape the module.
  */
 export interface OpenSmsWebhookModuleAsyncOptions
-  extends ConfigurableModuleAsyncOptions<OpenSmsWebhookModuleOptions>,
-    Partial<OpenSmsWebhookModuleExtras> {}
+  extends ConfigurableModuleAsyncOptions<OpenSmsWebhookModuleOptions>, Partial<OpenSmsWebhookModuleExtras> {}
 
 /** Options after defaults were merged and checked. */
 export interface ResolvedOpenSmsWebhookOptions
-  extends Required<
-      Omit<OpenSmsWebhookModuleOptions, 'secret' | 'secretResolver' | 'signatureScheme' | 'dedupeKey' | 'postgresQueue'>
-    >,
+  extends
+    Required<Omit<OpenSmsWebhookModuleOptions, 'secret' | 'secretResolver' | 'signatureScheme' | 'dedupeKey' | 'postgresQueue'>>,
     OpenSmsWebhookModuleExtras {
   secretResolver: WebhookSecretResolver;
   verifier: SignatureVerifier;

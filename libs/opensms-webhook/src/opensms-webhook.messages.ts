@@ -6,12 +6,10 @@
 export const messages = {
   received: (id: string, event: string, messageId: string | null, duplicate: boolean) =>
     `${duplicate ? 'Duplicate' : 'Received'} ${printable(event)} for message ${printable(messageId ?? '-')} (inbox ${id})`,
-  invalid: (id: string, problems: readonly string[]) =>
-    `Stored invalid webhook call as inbox ${id}: ${printable(problems.join('; '))}`,
+  invalid: (id: string, problems: readonly string[]) => `Stored invalid webhook call as inbox ${id}: ${printable(problems.join('; '))}`,
   rejectedSignature: (reason: string) => `Rejected webhook call: ${printable(reason)}`,
   storeFailed: (error: unknown) => `Inbox unavailable, answered 503: ${describeError(error)}`,
-  relayFailed: (error: unknown) =>
-    `Relay could not queue stored events; they stay stored and are tried again: ${describeError(error)}`,
+  relayFailed: (error: unknown) => `Relay could not queue stored events; they stay stored and are tried again: ${describeError(error)}`,
   relayNotifyFailed: (error: unknown) =>
     `Could not notify the relays; they find the stored events on their next round: ${describeError(error)}`,
   overloaded: (limit: number) => `Ingest queue full (${limit} calls waiting for the inbox): answered 503`,

@@ -55,7 +55,11 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
   return {
     ...definition,
     global: extras.isGlobal,
-    imports: [...(definition.imports ?? []), DiscoveryModule, TypeOrmModule.forFeature([SmsEventEntity, SmsEventHandlerRunEntity], extras.dataSource)],
+    imports: [
+      ...(definition.imports ?? []),
+      DiscoveryModule,
+      TypeOrmModule.forFeature([SmsEventEntity, SmsEventHandlerRunEntity], extras.dataSource),
+    ],
     controllers: ingests ? [createOpenSmsWebhookController(extras.path)] : [],
     providers: [
       ...(definition.providers ?? []),

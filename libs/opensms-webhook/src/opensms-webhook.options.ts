@@ -142,11 +142,7 @@ function staticSecrets(options: OpenSmsWebhookModuleOptions, verifier: Signature
   return () => secret;
 }
 
-function createVerifier(
-  options: OpenSmsWebhookModuleOptions,
-  signatureHeader: string,
-  problems: string[],
-): SignatureVerifier {
+function createVerifier(options: OpenSmsWebhookModuleOptions, signatureHeader: string, problems: string[]): SignatureVerifier {
   const scheme = options.signatureScheme ?? 'standard-webhooks';
   if (scheme === 'standard-webhooks') return new StandardWebhooksVerifier();
   if (scheme === 'stripe') return new StripeStyleVerifier(signatureHeader.toLowerCase());

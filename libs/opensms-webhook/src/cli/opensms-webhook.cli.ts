@@ -103,7 +103,9 @@ function escapedOutput(output: CliOutput): CliOutput {
 }
 
 function printUsage(print: (line: string) => void): void {
-  USAGE.trimEnd().split('\n').forEach((line) => print(line));
+  USAGE.trimEnd()
+    .split('\n')
+    .forEach((line) => print(line));
 }
 
 function withEnvironment(values: CliValues, environment: NodeJS.ProcessEnv): CliValues {
@@ -146,9 +148,7 @@ async function listDead(values: CliValues, output: CliOutput): Promise<number> {
     return 0;
   }
   for (const row of dead) {
-    output.log(
-      [row.id, row.event, row.messageId ?? '-', `attempts=${row.attempts}`, row.lastError ?? ''].join('  '),
-    );
+    output.log([row.id, row.event, row.messageId ?? '-', `attempts=${row.attempts}`, row.lastError ?? ''].join('  '));
   }
   output.log(`${dead.length} dead event(s). Replay with: opensms-webhook replay --id <id> | --all-dead`);
   return 0;

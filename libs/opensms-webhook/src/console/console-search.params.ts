@@ -23,7 +23,14 @@ export interface ConsoleSearch {
   problems: string[];
 }
 
-export const SEARCH_FIELDS = ['messageId', 'phone', 'event', 'state', 'after', 'before'] as const satisfies readonly (keyof ConsoleSearchForm)[];
+export const SEARCH_FIELDS = [
+  'messageId',
+  'phone',
+  'event',
+  'state',
+  'after',
+  'before',
+] as const satisfies readonly (keyof ConsoleSearchForm)[];
 
 /** Longest accepted field. */
 const MAX_FIELD_LENGTH = 200;

@@ -22,15 +22,7 @@ import { readSearch, searchQueryString } from './console-search.params';
 import { CONSOLE_RESPONSE_HEADERS, CONSOLE_USER } from './console.constants';
 import { consoleRoot, type ConsoleResponse, formField } from './console.http';
 import { CONSOLE_STYLESHEET } from './console.styles';
-import {
-  type ConsolePageContext,
-  eventPage,
-  notFoundPage,
-  overviewPage,
-  replayDeadPage,
-  searchPage,
-  timelinePage,
-} from './console.views';
+import { type ConsolePageContext, eventPage, notFoundPage, overviewPage, replayDeadPage, searchPage, timelinePage } from './console.views';
 
 /** A console request after both guards. */
 type ConsoleRequest = AuthorizedConsoleRequest & CsrfCheckedRequest;
@@ -61,7 +53,11 @@ export function createConsoleController(path: string, hostGuards: readonly (Type
     constructor(private readonly inbox: ConsoleInboxService) {}
 
     @Get()
-    async overview(@Req() request: ConsoleRequest, @Res({ passthrough: true }) response: ConsoleResponse, @Query() query: Record<string, unknown>): Promise<string> {
+    async overview(
+      @Req() request: ConsoleRequest,
+      @Res({ passthrough: true }) response: ConsoleResponse,
+      @Query() query: Record<string, unknown>,
+    ): Promise<string> {
       const context = pageContext(request, response, 0, query);
       return overviewPage(context, await this.inbox.overview(), new Date());
     }
@@ -74,7 +70,11 @@ export function createConsoleController(path: string, hostGuards: readonly (Type
     }
 
     @Get('events')
-    async search(@Req() request: ConsoleRequest, @Res({ passthrough: true }) response: ConsoleResponse, @Query() query: Record<string, unknown>): Promise<string> {
+    async search(
+      @Req() request: ConsoleRequest,
+      @Res({ passthrough: true }) response: ConsoleResponse,
+      @Query() query: Record<string, unknown>,
+    ): Promise<string> {
       const context = pageContext(request, response, 1, query);
       const search = readSearch(query);
       if (search.problems.length > 0) response.status(HttpStatus.BAD_REQUEST);
@@ -110,7 +110,11 @@ export function createConsoleController(path: string, hostGuards: readonly (Type
     }
 
     @Get('replay-dead')
-    async confirmReplayDead(@Req() request: ConsoleRequest, @Res({ passthrough: true }) response: ConsoleResponse, @Query() query: Record<string, unknown>): Promise<string> {
+    async confirmReplayDead(
+      @Req() request: ConsoleRequest,
+      @Res({ passthrough: true }) response: ConsoleResponse,
+      @Query() query: Record<string, unknown>,
+    ): Promise<string> {
       const context = pageContext(request, response, 1, query);
       const { form, filter } = readSearch({ ...query, state: '' });
       return replayDeadPage(context, form, await this.inbox.countDead(filter), this.inbox.replayLimit);

@@ -7,13 +7,11 @@ import { createConsoleController } from './console.controller';
 import type { OpenSmsWebhookConsoleExtras, OpenSmsWebhookConsoleOptions } from './opensms-webhook-console-options.interface';
 import { consolePath, DEFAULT_CONSOLE_EXTRAS, resolveConsoleOptions } from './opensms-webhook-console.options';
 
-export const {
-  ConfigurableModuleClass: ConfigurableOpenSmsWebhookConsoleModule,
-  MODULE_OPTIONS_TOKEN: OPENSMS_CONSOLE_MODULE_OPTIONS,
-} = new ConfigurableModuleBuilder<OpenSmsWebhookConsoleOptions>({ moduleName: 'OpenSmsWebhookConsole' })
-  .setClassMethodName('register')
-  .setExtras<OpenSmsWebhookConsoleExtras>(DEFAULT_CONSOLE_EXTRAS, assembleConsoleModule)
-  .build();
+export const { ConfigurableModuleClass: ConfigurableOpenSmsWebhookConsoleModule, MODULE_OPTIONS_TOKEN: OPENSMS_CONSOLE_MODULE_OPTIONS } =
+  new ConfigurableModuleBuilder<OpenSmsWebhookConsoleOptions>({ moduleName: 'OpenSmsWebhookConsole' })
+    .setClassMethodName('register')
+    .setExtras<OpenSmsWebhookConsoleExtras>(DEFAULT_CONSOLE_EXTRAS, assembleConsoleModule)
+    .build();
 
 /** Adds the controller for the configured route and guards, and checks the options at start-up. */
 function assembleConsoleModule(definition: DynamicModule, extras: OpenSmsWebhookConsoleExtras): DynamicModule {

@@ -7,10 +7,7 @@ export interface OnSmsEventMetadata {
 }
 
 /** Signature a handler of the given selectors must accept. */
-export type SmsEventHandler<K extends SmsEventSelector> = (
-  event: SmsEventMap[K],
-  context: SmsEventContext,
-) => unknown;
+export type SmsEventHandler<K extends SmsEventSelector> = (event: SmsEventMap[K], context: SmsEventContext) => unknown;
 
 /**
  * Marks a provider or controller method as a handler of SMS events, run by the worker with a

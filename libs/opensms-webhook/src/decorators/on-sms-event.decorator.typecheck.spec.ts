@@ -91,9 +91,7 @@ function compileSnippets(): Record<SnippetName, string[]> {
   host.readFile = (file) => files.get(file) ?? readFile(file);
   host.getSourceFile = (file, languageVersion, ...rest) => {
     const source = files.get(file);
-    return source !== undefined
-      ? ts.createSourceFile(file, source, languageVersion, true)
-      : getSourceFile(file, languageVersion, ...rest);
+    return source !== undefined ? ts.createSourceFile(file, source, languageVersion, true) : getSourceFile(file, languageVersion, ...rest);
   };
 
   const program = ts.createProgram([...files.keys()], options, host);

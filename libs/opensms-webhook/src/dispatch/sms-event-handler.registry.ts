@@ -39,9 +39,7 @@ export class SmsEventHandlerRegistry {
   /** Handlers of a payload `event` name: its type's handlers and `'*'` ones; only `'*'` for unknown types. */
   handlersFor(eventName: string): BoundSmsEventHandler[] {
     const type = KNOWN_SMS_EVENTS[eventName as keyof typeof KNOWN_SMS_EVENTS] as SmsEventSelector | undefined;
-    return this.handlers.filter(
-      (handler) => handler.selectors.includes('*') || (type !== undefined && handler.selectors.includes(type)),
-    );
+    return this.handlers.filter((handler) => handler.selectors.includes('*') || (type !== undefined && handler.selectors.includes(type)));
   }
 
   get size(): number {

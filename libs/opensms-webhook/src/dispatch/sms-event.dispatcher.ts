@@ -153,7 +153,14 @@ export class SmsEventDispatcher {
       // round trip less. A newer savepoint of the same name hides the older ones until rolled back to.
       await runner.query(`SAVEPOINT ${HANDLER_SAVEPOINT}`);
       try {
-        await handler.invoke(event, { manager: runner.manager, eventId: row.id, attempt, stale: row.stale, receivedAt: row.receivedAt, tenant: row.tenant });
+        await handler.invoke(event, {
+          manager: runner.manager,
+          eventId: row.id,
+          attempt,
+          stale: row.stale,
+          receivedAt: row.receivedAt,
+          tenant: row.tenant,
+        });
         runs.push({ eventId: row.id, handler: handler.name });
       } catch (error) {
         await runner.query(`ROLLBACK TO SAVEPOINT ${HANDLER_SAVEPOINT}`);

@@ -74,7 +74,10 @@ async function bootstrap(host: Pick<ModuleMetadata, 'providers' | 'controllers'>
 }
 
 const names = (registry: SmsEventHandlerRegistry, event: string) =>
-  registry.handlersFor(event).map((handler) => handler.name).sort();
+  registry
+    .handlersFor(event)
+    .map((handler) => handler.name)
+    .sort();
 
 describe('SmsEventExplorer with SmsEventHandlerRegistry', () => {
   it('binds handlers of providers and controllers, each once even when a provider has an alias', async () => {

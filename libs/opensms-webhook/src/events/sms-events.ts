@@ -136,10 +136,7 @@ export function eventSourceOf(fields: OpenSmsPayloadFields, payload: unknown): S
 
 /** Builds the typed event of a stored row. */
 export function toSmsEvent(source: SmsEventSource): SmsEvent | UnknownSmsEvent {
-  const raw = (typeof source.payload === 'object' && source.payload !== null ? source.payload : {}) as Record<
-    string,
-    unknown
-  >;
+  const raw = (typeof source.payload === 'object' && source.payload !== null ? source.payload : {}) as Record<string, unknown>;
   const type = KNOWN_SMS_EVENTS[source.event as keyof typeof KNOWN_SMS_EVENTS] as SmsEventType | undefined;
   if (type === undefined) return new UnknownSmsEvent(source.event, source.messageId, source.occurredAt, raw);
   const fields = [source.messageId ?? '', source.phone ?? '', source.status ?? type, source.occurredAt ?? new Date(0), raw] as const;

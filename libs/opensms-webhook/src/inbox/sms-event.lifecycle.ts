@@ -16,11 +16,10 @@ const LOCK_NAMESPACE = 0x6f70736d; // 'opsm'
 const WAITING_SMS_EVENT_STATES = UNFINISHED_SMS_EVENT_STATES.filter((state) => state !== 'processing');
 
 /** An inbox row as the worker reads it when it claims it (see {@link SmsEventLifecycle.claim}). */
-export interface DispatchRow
-  extends Pick<
-    SmsEventEntity,
-    'id' | 'event' | 'messageId' | 'phone' | 'status' | 'error' | 'occurredAt' | 'receivedAt' | 'payload' | 'state' | 'tenant'
-  > {
+export interface DispatchRow extends Pick<
+  SmsEventEntity,
+  'id' | 'event' | 'messageId' | 'phone' | 'status' | 'error' | 'occurredAt' | 'receivedAt' | 'payload' | 'state' | 'tenant'
+> {
   /** A later event of the same message was already processed. */
   stale: boolean;
   /** Handlers whose transaction already committed for this event. */

@@ -80,7 +80,9 @@ export class SmsEventQueries {
 
   /** Rows matching the filter, newest first. */
   find(filter: SmsEventFilter = {}): Promise<SmsEventEntity[]> {
-    return this.matching(filter).limit(filter.limit ?? 100).getMany();
+    return this.matching(filter)
+      .limit(filter.limit ?? 100)
+      .getMany();
   }
 
   /** How many rows match the filter (its `limit` aside). */

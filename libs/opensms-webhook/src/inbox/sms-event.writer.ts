@@ -166,9 +166,7 @@ export class SmsEventWriter {
       if (firstInBatch) firstOfKey.set(key, row.ord);
       return { id: row.id, duplicate: !(row.inserted && firstInBatch) };
     });
-    const missing = stored
-      .map((row, ord) => ({ row, key: records[ord].dedupeKey }))
-      .filter(({ row }) => row.id === null);
+    const missing = stored.map((row, ord) => ({ row, key: records[ord].dedupeKey })).filter(({ row }) => row.id === null);
     if (missing.length > 0) {
       const keys = [...new Set(missing.map(({ key }) => key as string))];
       const found: { id: string; dedupe_key: string }[] = await this.tables.dataSource.query(

@@ -24,5 +24,7 @@ export function tenantDedupeKey(tenant: string | null, key: string): string {
  */
 export function deliveryKeyOf(tenant: string | null, signedId: string | undefined, rawBody: Buffer): string {
   const delivery = signedId === undefined ? ['body', createHash('sha256').update(rawBody).digest('hex')] : ['webhook-id', signedId];
-  return createHash('sha256').update(JSON.stringify([tenant, ...delivery])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([tenant, ...delivery]))
+    .digest('hex');
 }

@@ -29,9 +29,9 @@ export class InboxUnavailableFilter implements ExceptionFilter {
         message:
           error instanceof IngestOverloadedError
             ? 'The webhook inbox is busy; the event was not stored. Deliver it again later.'
-          : error instanceof SecretResolverFailedError
-            ? 'The webhook secret lookup failed; the call was not verified and not stored. Deliver it again later.'
-            : 'The webhook inbox is unavailable; the event was not stored. Deliver it again later.',
+            : error instanceof SecretResolverFailedError
+              ? 'The webhook secret lookup failed; the call was not verified and not stored. Deliver it again later.'
+              : 'The webhook inbox is unavailable; the event was not stored. Deliver it again later.',
       },
       HttpStatus.SERVICE_UNAVAILABLE,
     );

@@ -95,8 +95,7 @@ export class SignatureGuard implements CanActivate {
   private rawBodyOf(request: WebhookHttpRequest): Buffer {
     if (Buffer.isBuffer(request.rawBody)) return request.rawBody;
     const hasBody =
-      Number(headerValue(request.headers, 'content-length') ?? 0) > 0 ||
-      headerValue(request.headers, 'transfer-encoding') !== undefined;
+      Number(headerValue(request.headers, 'content-length') ?? 0) > 0 || headerValue(request.headers, 'transfer-encoding') !== undefined;
     if (!hasBody) return Buffer.alloc(0);
     const error = new RawBodyMissingError();
     if (!this.rawBodyWarningLogged) {
@@ -111,9 +110,7 @@ export class SignatureGuard implements CanActivate {
    * tenant or an unusable answer (the call is then answered like a wrong signature). A resolver
    * that throws is a 503, logged once per burst of failures.
    */
-  private async keysFor(
-    headers: WebhookRequestHeaders,
-  ): Promise<{ tenant: string | null; keys?: Buffer[]; secrets: readonly string[] }> {
+  private async keysFor(headers: WebhookRequestHeaders): Promise<{ tenant: string | null; keys?: Buffer[]; secrets: readonly string[] }> {
     let resolved: WebhookSecretResolution;
     try {
       resolved = await this.options.secretResolver(headers);

@@ -123,7 +123,10 @@ export class SmsEventIngestService {
       return { valid: false, problem: `dedupeKey threw: ${describeError(error)}` };
     }
     if (typeof key !== 'string' || key.length === 0) {
-      return { valid: false, problem: `dedupeKey must return a non-empty string (returned ${key === '' ? 'an empty string' : typeof key})` };
+      return {
+        valid: false,
+        problem: `dedupeKey must return a non-empty string (returned ${key === '' ? 'an empty string' : typeof key})`,
+      };
     }
     if (key.length > MAX_DEDUPE_KEY_LENGTH) {
       return { valid: false, problem: `dedupeKey returned a key longer than ${MAX_DEDUPE_KEY_LENGTH} characters; hash it` };

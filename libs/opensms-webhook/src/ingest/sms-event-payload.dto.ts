@@ -19,8 +19,7 @@ function IsReadableTimestamp(): PropertyDecorator {
   return ValidateBy({
     name: 'isReadableTimestamp',
     validator: {
-      validate: (value: unknown) =>
-        typeof value === 'string' && CALENDAR_DATE_TIME.test(value) && Number.isFinite(Date.parse(value)),
+      validate: (value: unknown) => typeof value === 'string' && CALENDAR_DATE_TIME.test(value) && Number.isFinite(Date.parse(value)),
       defaultMessage: () => 'timestamp must be a calendar date and time such as 2026-01-13T12:00:00Z',
     },
   });

@@ -3,8 +3,7 @@ import { SMS_WEBHOOK_PAYLOAD_FIELDS, SmsEventPayloadDto } from './sms-event-payl
 
 /** A verified body, parsed and checked. `payload` is what gets stored either way. */
 export type ParsedWebhookPayload =
-  | { valid: true; payload: Record<string, unknown>; dto: SmsEventPayloadDto }
-  | { valid: false; payload: unknown; problems: string[] };
+  { valid: true; payload: Record<string, unknown>; dto: SmsEventPayloadDto } | { valid: false; payload: unknown; problems: string[] };
 
 /** PostgreSQL text and jsonb cannot hold NUL; such bodies are refused and kept with NUL replaced. */
 const NUL = /\u0000|\\u0000/;
@@ -65,7 +64,9 @@ function toWellFormedDeep(value: unknown): unknown {
   if (typeof value === 'string') return value.replace(ALL_LONE_SURROGATES, '\ufffd');
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map(toWellFormedDeep);
-  return Object.fromEntries(Object.entries(value).map(([key, child]) => [key.replace(ALL_LONE_SURROGATES, '\ufffd'), toWellFormedDeep(child)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, child]) => [key.replace(ALL_LONE_SURROGATES, '\ufffd'), toWellFormedDeep(child)]),
+  );
 }
 
 function nestingDepth(value: unknown, depth = 0): number {

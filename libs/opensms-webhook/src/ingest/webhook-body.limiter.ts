@@ -127,7 +127,8 @@ export class WebhookBodyLimiter implements OnApplicationBootstrap {
 
   /** Whether a JSON parser (the host's) runs before this module's limit on Express. */
   private jsonParserRunsFirst(): boolean {
-    const stack = (this.adapterHost.httpAdapter.getInstance() as { router?: { stack?: { handle?: { name?: string } }[] } }).router?.stack ?? [];
+    const stack =
+      (this.adapterHost.httpAdapter.getInstance() as { router?: { stack?: { handle?: { name?: string } }[] } }).router?.stack ?? [];
     const names = stack.map((layer) => layer.handle?.name);
     const ours = names.indexOf('openSmsWebhookBodyLimit');
     const parser = names.indexOf('jsonParser');

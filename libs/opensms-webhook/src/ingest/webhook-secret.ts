@@ -9,7 +9,9 @@ export type WebhookSecretReader = (secret: string) => Buffer;
 
 /** The default reading: `whsec_<base64>` is decoded, anything else is the raw string's UTF-8 bytes. */
 export const readWebhookSecret: WebhookSecretReader = (secret) =>
-  secret.startsWith(WHSEC_PREFIX) ? decodeBase64(secret.slice(WHSEC_PREFIX.length), 'starts with "whsec_" but the rest is not base64') : Buffer.from(secret, 'utf8');
+  secret.startsWith(WHSEC_PREFIX)
+    ? decodeBase64(secret.slice(WHSEC_PREFIX.length), 'starts with "whsec_" but the rest is not base64')
+    : Buffer.from(secret, 'utf8');
 
 /**
  * Standard Webhooks, as its reference library (`standardwebhooks`) reads a secret: an optional

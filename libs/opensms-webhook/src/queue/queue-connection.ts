@@ -1,9 +1,4 @@
-import {
-  type BackendFactory,
-  type ConnectionOptions,
-  createPostgresBackend,
-  createRedisBackend,
-} from 'bullmq';
+import { type BackendFactory, type ConnectionOptions, createPostgresBackend, createRedisBackend } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 

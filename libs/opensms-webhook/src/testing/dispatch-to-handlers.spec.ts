@@ -1,13 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { OnSmsEvent } from '../decorators/on-sms-event.decorator';
-import {
-  SmsDeliveredEvent,
-  type SmsEvent,
-  type SmsEventContext,
-  SmsFailedEvent,
-  UnknownSmsEvent,
-} from '../events/sms-events';
+import { SmsDeliveredEvent, type SmsEvent, type SmsEventContext, SmsFailedEvent, UnknownSmsEvent } from '../events/sms-events';
 import { dispatchToHandlers } from './dispatch-to-handlers';
 import { openSmsPayload } from './open-sms-payload';
 
@@ -96,8 +90,6 @@ describe('dispatchToHandlers', () => {
   });
 
   it('lets a handler error propagate', async () => {
-    await expect(dispatchToHandlers([new BrokenHandler()], failedPayload, { manager })).rejects.toThrow(
-      'cannot update the message',
-    );
+    await expect(dispatchToHandlers([new BrokenHandler()], failedPayload, { manager })).rejects.toThrow('cannot update the message');
   });
 });

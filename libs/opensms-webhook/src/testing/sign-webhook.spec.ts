@@ -50,7 +50,7 @@ describe('signWebhook', () => {
     expect(verifier.verify(asRequest(signed), decodeWebhookSecrets(SECRET), TOLERANCE, now).valid).toBe(false);
   });
 
-  it("signs in the Stripe-style scheme, in the default or a chosen header, as StripeStyleVerifier expects", () => {
+  it('signs in the Stripe-style scheme, in the default or a chosen header, as StripeStyleVerifier expects', () => {
     const keys = decodeWebhookSecrets(SECRET, readStripeSecret);
     const signed = signWebhook(PAYLOAD, SECRET, { scheme: 'stripe', timestamp: NOW });
     expect(signed.headers['opensms-signature']).toMatch(new RegExp(`^t=${NOW},v1=[0-9a-f]{64}$`));

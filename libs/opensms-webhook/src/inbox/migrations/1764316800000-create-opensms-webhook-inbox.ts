@@ -29,12 +29,8 @@ export class CreateOpenSmsWebhookInbox1764316800000 implements MigrationInterfac
         "updated_at" timestamptz NOT NULL DEFAULT now()
       )`);
     await queryRunner.query(`CREATE UNIQUE INDEX "opensms_webhook_events_dedupe_key_uq" ON ${events} ("dedupe_key")`);
-    await queryRunner.query(
-      `CREATE INDEX "opensms_webhook_events_unfinished_idx" ON ${events} ("state", "updated_at")`,
-    );
-    await queryRunner.query(
-      `CREATE INDEX "opensms_webhook_events_message_idx" ON ${events} ("message_id", "occurred_at")`,
-    );
+    await queryRunner.query(`CREATE INDEX "opensms_webhook_events_unfinished_idx" ON ${events} ("state", "updated_at")`);
+    await queryRunner.query(`CREATE INDEX "opensms_webhook_events_message_idx" ON ${events} ("message_id", "occurred_at")`);
     await queryRunner.query(`
       CREATE TABLE ${runs} (
         "event_id" uuid NOT NULL REFERENCES ${events} ("id") ON DELETE CASCADE,

@@ -12,12 +12,8 @@ export class AddOpenSmsWebhookOutbox1764510000000 implements MigrationInterface 
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const events = qualifiedTableName(queryRunner.connection, 'opensms_webhook_events');
-    await queryRunner.query(
-      `ALTER TABLE ${events} ADD COLUMN "job_pending" text CHECK ("job_pending" IN ('add','replace'))`,
-    );
-    await queryRunner.query(
-      `UPDATE ${events} SET "job_pending" = 'add' WHERE "state" IN ('received','processing','failed')`,
-    );
+    await queryRunner.query(`ALTER TABLE ${events} ADD COLUMN "job_pending" text CHECK ("job_pending" IN ('add','replace'))`);
+    await queryRunner.query(`UPDATE ${events} SET "job_pending" = 'add' WHERE "state" IN ('received','processing','failed')`);
     await queryRunner.query(`ALTER TABLE ${events} ALTER COLUMN "job_pending" SET DEFAULT 'add'`);
     await queryRunner.query(
       `CREATE INDEX "opensms_webhook_events_job_pending_idx" ON ${events} ("received_at") WHERE "job_pending" IS NOT NULL`,

@@ -11,11 +11,7 @@ export function invalid(reason: string): SignatureVerification {
 }
 
 /** Checks a Unix-seconds timestamp string against `now`, both directions. */
-export function checkTimestamp(
-  timestamp: string | undefined,
-  toleranceSeconds: number,
-  nowSeconds: number,
-): SignatureVerification {
+export function checkTimestamp(timestamp: string | undefined, toleranceSeconds: number, nowSeconds: number): SignatureVerification {
   if (!timestamp || !/^\d{1,12}$/.test(timestamp)) return invalid('missing or malformed signature timestamp');
   const skew = Math.abs(nowSeconds - Number(timestamp));
   return skew > toleranceSeconds ? invalid('signature timestamp outside the tolerance') : VALID;

@@ -6,7 +6,8 @@ import { StandardWebhooksVerifier } from './standard-webhooks.verifier';
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const OTHER_SECRET = 'whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCBrZXkh';
 const NOW = 1_700_000_000;
-const BODY = '{"event":"sms.delivered","message_id":"msg_1","phone":"+254712345678","status":"delivered","timestamp":"2024-01-13T12:00:00Z"}';
+const BODY =
+  '{"event":"sms.delivered","message_id":"msg_1","phone":"+254712345678","status":"delivered","timestamp":"2024-01-13T12:00:00Z"}';
 const TOLERANCE = 300;
 
 /** Headers as the reference `standardwebhooks` implementation signs them. */

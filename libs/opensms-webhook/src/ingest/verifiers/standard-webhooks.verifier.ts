@@ -1,14 +1,7 @@
 import { STANDARD_WEBHOOK_HEADERS } from '../../opensms-webhook.constants';
 import { readStandardWebhooksSecret } from '../webhook-secret';
 import { headerValue, type SignedWebhookRequest } from '../webhook-request';
-import {
-  anyDigestMatches,
-  checkTimestamp,
-  hmacSha256,
-  invalid,
-  MAX_SIGNATURES_PER_HEADER,
-  VALID,
-} from './signature-checks';
+import { anyDigestMatches, checkTimestamp, hmacSha256, invalid, MAX_SIGNATURES_PER_HEADER, VALID } from './signature-checks';
 import type { SignatureVerification, SignatureVerifier } from './signature-verifier.interface';
 
 const BASE64 = /^[A-Za-z0-9+/]{4,}={0,2}$/;
@@ -32,12 +25,7 @@ export class StandardWebhooksVerifier implements SignatureVerifier {
     return this.candidatesOf(signatureHeader).length === 0 ? invalid('no v1 signature in webhook-signature') : VALID;
   }
 
-  verify(
-    request: SignedWebhookRequest,
-    keys: readonly Buffer[],
-    toleranceSeconds: number,
-    nowSeconds: number,
-  ): SignatureVerification {
+  verify(request: SignedWebhookRequest, keys: readonly Buffer[], toleranceSeconds: number, nowSeconds: number): SignatureVerification {
     const checked = this.precheck(request, toleranceSeconds, nowSeconds);
     if (!checked.valid) return checked;
     const { headers, rawBody } = request;

@@ -1,13 +1,6 @@
 import { readStripeSecret } from '../webhook-secret';
 import { headerValue, type SignedWebhookRequest } from '../webhook-request';
-import {
-  anyDigestMatches,
-  checkTimestamp,
-  hmacSha256,
-  invalid,
-  MAX_SIGNATURES_PER_HEADER,
-  VALID,
-} from './signature-checks';
+import { anyDigestMatches, checkTimestamp, hmacSha256, invalid, MAX_SIGNATURES_PER_HEADER, VALID } from './signature-checks';
 import type { SignatureVerification, SignatureVerifier } from './signature-verifier.interface';
 
 const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
@@ -28,12 +21,7 @@ export class StripeStyleVerifier implements SignatureVerifier {
     return this.parse(request, toleranceSeconds, nowSeconds).verification;
   }
 
-  verify(
-    request: SignedWebhookRequest,
-    keys: readonly Buffer[],
-    toleranceSeconds: number,
-    nowSeconds: number,
-  ): SignatureVerification {
+  verify(request: SignedWebhookRequest, keys: readonly Buffer[], toleranceSeconds: number, nowSeconds: number): SignatureVerification {
     const { verification, timestamp, candidates } = this.parse(request, toleranceSeconds, nowSeconds);
     if (!verification.valid) return verification;
     const expected = hmacSha256(keys, [`${timestamp}.`, request.rawBody]);
