@@ -12,12 +12,7 @@ describe('html', () => {
 
   it('keeps nested fragments, joins arrays and renders nothing for null, undefined and false', () => {
     const items = ['<a>', 'b'].map((item) => html`<li>${item}</li>`);
-    expect(
-      html`<ul>
-          ${items}
-        </ul>
-        ${null}${undefined}${false}${0}`.markup,
-    ).toBe('<ul><li>&lt;a&gt;</li><li>b</li></ul>0');
+    expect(html`<ul>${items}</ul>${null}${undefined}${false}${0}`.markup).toBe('<ul><li>&lt;a&gt;</li><li>b</li></ul>0');
   });
 
   it('escapes the five characters that matter', () => {

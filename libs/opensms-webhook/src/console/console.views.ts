@@ -20,23 +20,27 @@ export interface ConsolePageContext {
 export function layout(context: ConsolePageContext, title: string, content: SafeHtml): string {
   const { root } = context;
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <title>${title} · OpenSMS inbox</title>
-        <link rel="stylesheet" href="${root}/console.css" />
-      </head>
-      <body>
-        <header class="bar">
-          <a class="brand" href="${root}">OpenSMS inbox</a>
-          <nav><a href="${root}">Overview</a><a href="${root}/events">Search</a></nav>
-          <span class="user">Signed in as ${context.user} · times in UTC</span>
-        </header>
-        <main>${context.notice ? html`<p class="notice" role="status">${context.notice}</p>` : null} ${content}</main>
-      </body>
-    </html> `.markup;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${title} · OpenSMS inbox</title>
+<link rel="stylesheet" href="${root}/console.css">
+</head>
+<body>
+<header class="bar">
+  <a class="brand" href="${root}">OpenSMS inbox</a>
+  <nav><a href="${root}">Overview</a><a href="${root}/events">Search</a></nav>
+  <span class="user">Signed in as ${context.user} · times in UTC</span>
+</header>
+<main>
+${context.notice ? html`<p class="notice" role="status">${context.notice}</p>` : null}
+${content}
+</main>
+</body>
+</html>
+`.markup;
 }
 
 export function overviewPage(context: ConsolePageContext, overview: ConsoleOverview, now: Date): string {
@@ -46,37 +50,33 @@ export function overviewPage(context: ConsolePageContext, overview: ConsoleOverv
     context,
     'Overview',
     html`<h1>Overview</h1>
-      <section class="cards">
-        <div class="card">
-          <div class="label">Backlog (received, processing, failed)</div>
-          <div class="figure" data-testid="backlog">${overview.backlog}</div>
-          <div class="hint">${oldest ? html`oldest unfinished: ${age(now.getTime() - oldest.getTime())} old` : 'nothing waiting'}</div>
-        </div>
-        <div class="card${overview.counts.dead > 0 ? ' alert' : ''}">
-          <div class="label">Dead letters</div>
-          <div class="figure" data-testid="dead">${overview.counts.dead}</div>
-          <div class="hint"><a href="${root}/events?state=dead">Show dead events</a></div>
-        </div>
-        <div class="card${overview.paused ? ' paused' : ''}">
-          <div class="label">Processing</div>
-          <div class="figure" data-testid="processing">${overview.paused ? 'Paused' : 'Running'}</div>
-          <div class="hint">${overview.paused ? 'events are stored, not handled' : 'workers take new events'}</div>
-          ${postButton(context, overview.paused ? 'resume' : 'pause', overview.paused ? 'Resume processing' : 'Pause processing', {}, overview.paused ? '' : 'secondary')}
-        </div>
-      </section>
-      <h2>Events by state</h2>
-      <ul class="counts">
-        ${SMS_EVENT_STATES.map(
-          (state) =>
-            html`<li>
-              <a href="${root}/events?state=${state}"
-                >${stateBadge(state)}<strong data-testid="count-${state}">${overview.counts[state]}</strong></a
-              >
-            </li>`,
-        )}
-      </ul>
-      <h2>Last events received</h2>
-      ${eventsTable(root, overview.latest)}`,
+<section class="cards">
+  <div class="card">
+    <div class="label">Backlog (received, processing, failed)</div>
+    <div class="figure" data-testid="backlog">${overview.backlog}</div>
+    <div class="hint">${oldest ? html`oldest unfinished: ${age(now.getTime() - oldest.getTime())} old` : 'nothing waiting'}</div>
+  </div>
+  <div class="card${overview.counts.dead > 0 ? ' alert' : ''}">
+    <div class="label">Dead letters</div>
+    <div class="figure" data-testid="dead">${overview.counts.dead}</div>
+    <div class="hint"><a href="${root}/events?state=dead">Show dead events</a></div>
+  </div>
+  <div class="card${overview.paused ? ' paused' : ''}">
+    <div class="label">Processing</div>
+    <div class="figure" data-testid="processing">${overview.paused ? 'Paused' : 'Running'}</div>
+    <div class="hint">${overview.paused ? 'events are stored, not handled' : 'workers take new events'}</div>
+    ${postButton(context, overview.paused ? 'resume' : 'pause', overview.paused ? 'Resume processing' : 'Pause processing', {}, overview.paused ? '' : 'secondary')}
+  </div>
+</section>
+<h2>Events by state</h2>
+<ul class="counts">
+${SMS_EVENT_STATES.map(
+  (state) =>
+    html`<li><a href="${root}/events?state=${state}">${stateBadge(state)}<strong data-testid="count-${state}">${overview.counts[state]}</strong></a></li>`,
+)}
+</ul>
+<h2>Last events received</h2>
+${eventsTable(root, overview.latest)}`,
   );
 }
 
@@ -88,18 +88,17 @@ export function searchPage(context: ConsolePageContext, search: ConsoleSearch, p
     context,
     'Search',
     html`<h1>Search</h1>
-      ${searchForm(root, form)} ${problemList(search.problems)}
-      <div class="actions">
-        ${isFiltered(form) ? html`<a class="button secondary" href="${root}/events">Clear</a>` : null}
-        ${canReplayDead ? html`<a class="button secondary" href="${root}/replay-dead${searchQueryString(form)}">Replay the dead events of this search…</a>` : null}
-      </div>
-      ${eventsTable(root, page.events)}
-      <nav class="pager">
-        <span>${search.cursor ? html`<a href="${root}/events${searchQueryString(form)}">← Newest</a>` : null}</span>
-        <span
-          >${page.next ? html`<a rel="next" href="${root}/events${searchQueryString(form, { cursor: page.next })}">Older →</a>` : null}</span
-        >
-      </nav>`,
+${searchForm(root, form)}
+${problemList(search.problems)}
+<div class="actions">
+  ${isFiltered(form) ? html`<a class="button secondary" href="${root}/events">Clear</a>` : null}
+  ${canReplayDead ? html`<a class="button secondary" href="${root}/replay-dead${searchQueryString(form)}">Replay the dead events of this search…</a>` : null}
+</div>
+${eventsTable(root, page.events)}
+<nav class="pager">
+  <span>${search.cursor ? html`<a href="${root}/events${searchQueryString(form)}">← Newest</a>` : null}</span>
+  <span>${page.next ? html`<a rel="next" href="${root}/events${searchQueryString(form, { cursor: page.next })}">Older →</a>` : null}</span>
+</nav>`,
   );
 }
 
@@ -111,54 +110,31 @@ export function eventPage(context: ConsolePageContext, detail: ConsoleEventDetai
     context,
     `Event ${event.id}`,
     html`<div class="crumbs"><a href="${root}/events">Search</a> › event</div>
-      <h1><code>${event.event}</code> ${stateBadge(event.state)} ${detail.stale ? html`<span class="stale">stale</span>` : null}</h1>
-      ${replayable ? html`<div class="actions">${postButton(context, `events/${encodeURIComponent(event.id)}/replay`, 'Replay this event')}</div>` : null}
-      <dl class="facts">
-        <dt>Inbox id</dt>
-        <dd class="mono">${event.id}</dd>
-        <dt>Message</dt>
-        <dd>${event.messageId === null ? '—' : html`<a href="${messageHref(root, event.messageId)}">${event.messageId}</a> (timeline)`}</dd>
-        <dt>Phone</dt>
-        <dd>${event.phone === null ? '—' : html`<a href="${root}/events?phone=${encodeURIComponent(event.phone)}">${event.phone}</a>`}</dd>
-        <dt>Status</dt>
-        <dd>${event.status ?? '—'}</dd>
-        <dt>Error</dt>
-        <dd>${event.error ?? '—'}</dd>
-        <dt>State</dt>
-        <dd data-testid="state">${event.state}</dd>
-        <dt>Attempts</dt>
-        <dd>${event.attempts}</dd>
-        <dt>Timestamp</dt>
-        <dd>${time(event.occurredAt)}</dd>
-        <dt>Received</dt>
-        <dd>${time(event.receivedAt)}</dd>
-        <dt>Processed</dt>
-        <dd>${time(event.processedAt)}</dd>
-        <dt>Last change</dt>
-        <dd>${time(event.updatedAt)}</dd>
-        <dt>Stale</dt>
-        <dd>${detail.stale ? 'yes: a later event of this message was processed first' : 'no'}</dd>
-        <dt>Dedupe key</dt>
-        <dd class="mono">${event.dedupeKey ?? '—'}</dd>
-      </dl>
-      ${
-        event.lastError
-          ? html`<h2>Last error</h2>
-              <pre class="error" data-testid="last-error">${event.lastError}</pre>`
-          : null
-      }
-      <h2>Handlers that completed</h2>
-      ${handlerRunsTable(detail.handlerRuns)}
-      <h2>Payload</h2>
-      <pre data-testid="payload">${JSON.stringify(event.payload, null, 2)}</pre>
-      <h2>Headers</h2>
-      ${keyValueTable(event.headers)}
-      ${
-        event.messageId === null
-          ? null
-          : html`<h2>Events of this message</h2>
-              ${timelineTable(root, detail.timeline, event.id)}`
-      }`,
+<h1><code>${event.event}</code> ${stateBadge(event.state)} ${detail.stale ? html`<span class="stale">stale</span>` : null}</h1>
+${replayable ? html`<div class="actions">${postButton(context, `events/${encodeURIComponent(event.id)}/replay`, 'Replay this event')}</div>` : null}
+<dl class="facts">
+  <dt>Inbox id</dt><dd class="mono">${event.id}</dd>
+  <dt>Message</dt><dd>${event.messageId === null ? '—' : html`<a href="${messageHref(root, event.messageId)}">${event.messageId}</a> (timeline)`}</dd>
+  <dt>Phone</dt><dd>${event.phone === null ? '—' : html`<a href="${root}/events?phone=${encodeURIComponent(event.phone)}">${event.phone}</a>`}</dd>
+  <dt>Status</dt><dd>${event.status ?? '—'}</dd>
+  <dt>Error</dt><dd>${event.error ?? '—'}</dd>
+  <dt>State</dt><dd data-testid="state">${event.state}</dd>
+  <dt>Attempts</dt><dd>${event.attempts}</dd>
+  <dt>Timestamp</dt><dd>${time(event.occurredAt)}</dd>
+  <dt>Received</dt><dd>${time(event.receivedAt)}</dd>
+  <dt>Processed</dt><dd>${time(event.processedAt)}</dd>
+  <dt>Last change</dt><dd>${time(event.updatedAt)}</dd>
+  <dt>Stale</dt><dd>${detail.stale ? 'yes: a later event of this message was processed first' : 'no'}</dd>
+  <dt>Dedupe key</dt><dd class="mono">${event.dedupeKey ?? '—'}</dd>
+</dl>
+${event.lastError ? html`<h2>Last error</h2><pre class="error" data-testid="last-error">${event.lastError}</pre>` : null}
+<h2>Handlers that completed</h2>
+${handlerRunsTable(detail.handlerRuns)}
+<h2>Payload</h2>
+<pre data-testid="payload">${JSON.stringify(event.payload, null, 2)}</pre>
+<h2>Headers</h2>
+${keyValueTable(event.headers)}
+${event.messageId === null ? null : html`<h2>Events of this message</h2>${timelineTable(root, detail.timeline, event.id)}`}`,
   );
 }
 
@@ -169,11 +145,11 @@ export function timelinePage(context: ConsolePageContext, messageId: string, tim
     context,
     `Message ${messageId}`,
     html`<div class="crumbs"><a href="${root}/events?messageId=${encodeURIComponent(messageId)}">Search</a> › message</div>
-      <h1>Message <code>${messageId}</code></h1>
-      <h2>In the order received</h2>
-      ${timelineTable(root, timeline)}
-      <h2>By timestamp</h2>
-      ${timelineTable(root, byTimestamp)}`,
+<h1>Message <code>${messageId}</code></h1>
+<h2>In the order received</h2>
+${timelineTable(root, timeline)}
+<h2>By timestamp</h2>
+${timelineTable(root, byTimestamp)}`,
   );
 }
 
@@ -184,33 +160,25 @@ export function replayDeadPage(context: ConsolePageContext, form: ConsoleSearchF
     context,
     'Replay dead events',
     html`<div class="crumbs"><a href="${root}/events${searchQueryString(form)}">Search</a> › replay</div>
-      <h1>Replay dead events</h1>
-      <p>
-        <strong data-testid="dead-count">${count}</strong> dead event(s) match
-        ${conditions.length === 0 ? 'no condition (every dead event)' : html`${conditions.map((field, index) => html`${index > 0 ? ', ' : ''}${FIELD_LABELS[field]} <code>${form[field]}</code>`)}`}.
-        Replaying gives each a fresh set of attempts; handlers that already committed are not run again.
-      </p>
-      ${count > replayLimit ? html`<p class="problems">At most ${replayLimit} are replayed in one go (<code>replayLimit</code>).</p>` : null}
-      ${
-        count === 0
-          ? html`<p><a href="${root}/events${searchQueryString(form)}">Back to the search</a></p>`
-          : html`<form method="post" action="${root}/replay-dead" class="actions">
-              ${hiddenFields(context, { ...withoutState(form), expected: String(count) })}
-              <button type="submit" class="danger">Replay ${Math.min(count, replayLimit)} dead event(s)</button>
-              <a class="button secondary" href="${root}/events${searchQueryString(form)}">Cancel</a>
-            </form>`
-      }`,
+<h1>Replay dead events</h1>
+<p><strong data-testid="dead-count">${count}</strong> dead event(s) match
+${conditions.length === 0 ? 'no condition (every dead event)' : html`${conditions.map((field, index) => html`${index > 0 ? ', ' : ''}${FIELD_LABELS[field]} <code>${form[field]}</code>`)}`}.
+Replaying gives each a fresh set of attempts; handlers that already committed are not run again.</p>
+${count > replayLimit ? html`<p class="problems">At most ${replayLimit} are replayed in one go (<code>replayLimit</code>).</p>` : null}
+${
+  count === 0
+    ? html`<p><a href="${root}/events${searchQueryString(form)}">Back to the search</a></p>`
+    : html`<form method="post" action="${root}/replay-dead" class="actions">
+  ${hiddenFields(context, { ...withoutState(form), expected: String(count) })}
+  <button type="submit" class="danger">Replay ${Math.min(count, replayLimit)} dead event(s)</button>
+  <a class="button secondary" href="${root}/events${searchQueryString(form)}">Cancel</a>
+</form>`
+}`,
   );
 }
 
 export function notFoundPage(context: ConsolePageContext, what: string): string {
-  return layout(
-    context,
-    'Not found',
-    html`<h1>Not found</h1>
-      <p>${what}</p>
-      <p><a href="${context.root}/events">Search the inbox</a></p>`,
-  );
+  return layout(context, 'Not found', html`<h1>Not found</h1><p>${what}</p><p><a href="${context.root}/events">Search the inbox</a></p>`);
 }
 
 const FIELD_LABELS: Record<keyof ConsoleSearchForm, string> = {
@@ -224,78 +192,44 @@ const FIELD_LABELS: Record<keyof ConsoleSearchForm, string> = {
 
 function searchForm(root: string, form: ConsoleSearchForm): SafeHtml {
   const input = (field: 'messageId' | 'phone' | 'event', extra: SafeHtml | null = null) =>
-    html`<label>${FIELD_LABELS[field]}<input name="${field}" value="${form[field]}" autocomplete="off" ${extra} /></label>`;
+    html`<label>${FIELD_LABELS[field]}<input name="${field}" value="${form[field]}" autocomplete="off"${extra}></label>`;
   return html`<form class="search" method="get" action="${root}/events" role="search">
-    ${input('messageId')} ${input('phone', html` inputmode="tel"`)} ${input('event', html` list="opensms-events"`)}
-    <datalist id="opensms-events">${Object.keys(KNOWN_SMS_EVENTS).map((name) => html`<option value="${name}"></option>`)}</datalist>
-    <label
-      >${FIELD_LABELS.state}<select name="state">
-        <option value="">any</option>
-        ${SMS_EVENT_STATES.map(
-          (state) => html`<option value="${state}" ${state === form.state ? html` selected` : null}>${state}</option>`,
-        )}
-      </select></label
-    >
-    <label>${FIELD_LABELS.after}<input type="datetime-local" step="1" name="after" value="${form.after}" /></label>
-    <label>${FIELD_LABELS.before}<input type="datetime-local" step="1" name="before" value="${form.before}" /></label>
-    <button type="submit">Search</button>
-  </form>`;
+  ${input('messageId')}
+  ${input('phone', html` inputmode="tel"`)}
+  ${input('event', html` list="opensms-events"`)}
+  <datalist id="opensms-events">${Object.keys(KNOWN_SMS_EVENTS).map((name) => html`<option value="${name}">`)}</datalist>
+  <label>${FIELD_LABELS.state}<select name="state"><option value="">any</option>${SMS_EVENT_STATES.map(
+    (state) => html`<option value="${state}"${state === form.state ? html` selected` : null}>${state}</option>`,
+  )}</select></label>
+  <label>${FIELD_LABELS.after}<input type="datetime-local" step="1" name="after" value="${form.after}"></label>
+  <label>${FIELD_LABELS.before}<input type="datetime-local" step="1" name="before" value="${form.before}"></label>
+  <button type="submit">Search</button>
+</form>`;
 }
 
 function eventsTable(root: string, events: readonly SmsEventSummary[]): SafeHtml {
   if (events.length === 0) return html`<div class="table-wrap"><p class="empty">No events.</p></div>`;
-  return html`<div class="table-wrap">
-    <table class="stack" data-testid="events">
-      <thead>
-        <tr>
-          <th>Received</th>
-          <th>Event</th>
-          <th>Message</th>
-          <th>Phone</th>
-          <th>Status</th>
-          <th>State</th>
-          <th>Attempts</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${events.map(
-          (event) =>
-            html`<tr>
-              <td data-label="Received" class="nowrap">
-                <a href="${root}/events/${encodeURIComponent(event.id)}">${time(event.receivedAt)}</a>
-              </td>
-              <td data-label="Event"><a href="${root}/events/${encodeURIComponent(event.id)}">${event.event}</a></td>
-              <td data-label="Message">
-                ${event.messageId === null ? '—' : html`<a href="${messageHref(root, event.messageId)}">${event.messageId}</a>`}
-              </td>
-              <td data-label="Phone" class="nowrap">${event.phone ?? '—'}</td>
-              <td data-label="Status">${event.status ?? '—'}</td>
-              <td data-label="State">${stateBadge(event.state)}</td>
-              <td data-label="Attempts">${event.attempts}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return html`<div class="table-wrap"><table class="stack" data-testid="events">
+<thead><tr><th>Received</th><th>Event</th><th>Message</th><th>Phone</th><th>Status</th><th>State</th><th>Attempts</th></tr></thead>
+<tbody>${events.map(
+    (event) => html`<tr>
+  <td data-label="Received" class="nowrap"><a href="${root}/events/${encodeURIComponent(event.id)}">${time(event.receivedAt)}</a></td>
+  <td data-label="Event"><a href="${root}/events/${encodeURIComponent(event.id)}">${event.event}</a></td>
+  <td data-label="Message">${event.messageId === null ? '—' : html`<a href="${messageHref(root, event.messageId)}">${event.messageId}</a>`}</td>
+  <td data-label="Phone" class="nowrap">${event.phone ?? '—'}</td>
+  <td data-label="Status">${event.status ?? '—'}</td>
+  <td data-label="State">${stateBadge(event.state)}</td>
+  <td data-label="Attempts">${event.attempts}</td>
+</tr>`,
+  )}</tbody></table></div>`;
 }
 
 function timelineTable(root: string, timeline: readonly SmsEventTimelineEntry[], currentId?: string): SafeHtml {
   if (timeline.length === 0) return html`<div class="table-wrap"><p class="empty">No events.</p></div>`;
-  return html`<div class="table-wrap">
-    <table class="stack" data-testid="timeline">
-      <thead>
-        <tr>
-          <th>Received</th>
-          <th>Timestamp</th>
-          <th>Event</th>
-          <th>Status</th>
-          <th>State</th>
-          <th>Stale</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${timeline.map(
-          (entry) => html`<tr${entry.id === currentId ? html` class="current"` : null}>
+  return html`<div class="table-wrap"><table class="stack" data-testid="timeline">
+<thead><tr><th>Received</th><th>Timestamp</th><th>Event</th><th>Status</th><th>State</th><th>Stale</th></tr></thead>
+<tbody>${timeline.map(
+    (entry) => html`<tr${entry.id === currentId ? html` class="current"` : null}>
   <td data-label="Received" class="nowrap"><a href="${root}/events/${encodeURIComponent(entry.id)}">${time(entry.receivedAt)}</a></td>
   <td data-label="Timestamp" class="nowrap">${time(entry.occurredAt)}</td>
   <td data-label="Event">${entry.event}</td>
@@ -303,74 +237,43 @@ function timelineTable(root: string, timeline: readonly SmsEventTimelineEntry[],
   <td data-label="State">${stateBadge(entry.state)}</td>
   <td data-label="Stale">${entry.stale ? html`<span class="stale">stale</span>` : 'no'}</td>
 </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  )}</tbody></table></div>`;
 }
 
 function handlerRunsTable(runs: readonly SmsEventHandlerRun[]): SafeHtml {
   if (runs.length === 0) return html`<div class="table-wrap"><p class="empty">No handler has committed its work for this event.</p></div>`;
-  return html`<div class="table-wrap">
-    <table class="stack" data-testid="handler-runs">
-      <thead>
-        <tr>
-          <th>Handler</th>
-          <th>Completed</th>
-          <th>Attempt</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${runs.map(
-          (run) =>
-            html`<tr>
-              <td data-label="Handler" class="mono">${run.handler}</td>
-              <td data-label="Completed" class="nowrap">${time(run.completedAt)}</td>
-              <td data-label="Attempt">${run.attempt ?? '—'}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return html`<div class="table-wrap"><table class="stack" data-testid="handler-runs">
+<thead><tr><th>Handler</th><th>Completed</th><th>Attempt</th></tr></thead>
+<tbody>${runs.map(
+    (run) => html`<tr>
+  <td data-label="Handler" class="mono">${run.handler}</td>
+  <td data-label="Completed" class="nowrap">${time(run.completedAt)}</td>
+  <td data-label="Attempt">${run.attempt ?? '—'}</td>
+</tr>`,
+  )}</tbody></table></div>`;
 }
 
 function keyValueTable(values: Readonly<Record<string, string>>): SafeHtml {
   const entries = Object.entries(values);
   if (entries.length === 0) return html`<div class="table-wrap"><p class="empty">None kept.</p></div>`;
-  return html`<div class="table-wrap">
-    <table class="pairs" data-testid="headers">
-      <tbody>
-        ${entries.map(
-          ([name, value]) =>
-            html`<tr>
-              <th class="mono">${name}</th>
-              <td class="mono">${value}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return html`<div class="table-wrap"><table class="pairs" data-testid="headers"><tbody>${entries.map(
+    ([name, value]) => html`<tr><th class="mono">${name}</th><td class="mono">${value}</td></tr>`,
+  )}</tbody></table></div>`;
 }
 
 /** A form of one button that POSTs (with the form token) to a path under the console root. */
 function postButton(context: ConsolePageContext, action: string, label: string, fields: Record<string, string> = {}, style = ''): SafeHtml {
-  return html`<form method="post" action="${context.root}/${action}">
-    ${hiddenFields(context, fields)}<button type="submit" class="${style}">${label}</button>
-  </form>`;
+  return html`<form method="post" action="${context.root}/${action}">${hiddenFields(context, fields)}<button type="submit" class="${style}">${label}</button></form>`;
 }
 
 function hiddenFields(context: ConsolePageContext, fields: Record<string, string>): SafeHtml {
-  return html`<input type="hidden" name="${CSRF_FIELD}" value="${context.csrfToken}" />${Object.entries(fields)
-      .filter(([, value]) => value !== '')
-      .map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`)}`;
+  return html`<input type="hidden" name="${CSRF_FIELD}" value="${context.csrfToken}">${Object.entries(fields)
+    .filter(([, value]) => value !== '')
+    .map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}`;
 }
 
 function problemList(problems: readonly string[]): SafeHtml | null {
-  return problems.length === 0
-    ? null
-    : html`<ul class="problems">
-        ${problems.map((problem) => html`<li>${problem}</li>`)}
-      </ul>`;
+  return problems.length === 0 ? null : html`<ul class="problems">${problems.map((problem) => html`<li>${problem}</li>`)}</ul>`;
 }
 
 function withoutState(form: ConsoleSearchForm): Record<string, string> {
