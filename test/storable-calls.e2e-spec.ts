@@ -95,7 +95,7 @@ describe.each(adapters)('signed calls that cannot be stored get a final 400 on %
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) {
       expect(line).not.toMatch(/[\n\r\u001b]/);
-      expect(line).toContain('\\n[Nest] 1 - FORGED LOG LINE\\u001b[31m');
+      expect(line).toContain('\\n[Nest] 1 - FORGED LOG LINE\\x1b[31m');
     }
   });
 });

@@ -1,3 +1,5 @@
+import { printable } from './internal/printable';
+
 /**
  * Log lines, kept in one place so that they stay consistent and free of secrets. Every value that
  * came with a request (or an error's message) goes through {@link printable}, so that a signed
@@ -61,16 +63,4 @@ export const messages = {
 
 export function describeError(error: unknown): string {
   return printable(error instanceof Error ? error.message : String(error));
-}
-
-/** Control characters (C0, DEL, C1), line and paragraph separators. */
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
-/** `text` on one line: control characters written as JSON-style escapes (`\n`, `\u001b`). */
-export function printable(text: string): string {
-  return text.replace(
-    CONTROL_CHARACTERS,
-    (character) => SHORT_ESCAPES[character] ?? `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
 }

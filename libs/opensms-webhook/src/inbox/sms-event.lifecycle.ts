@@ -60,18 +60,17 @@ export class SmsEventLifecycle {
 
   /**
    * Shows events as `processing` at once, before the transaction that works on them commits. Only a
-   * marker for people and tools looking at the inbox: it skips rows another transaction holds
-   * instead of waiting, and its commit does not wait for the disk (losing it in a crash loses
-   * nothing). The claim under the message locks is what decides.
+   * marker for people and tools looking at the inbox, and its commit does not wait for the disk
+   * (losing it in a crash loses nothing). The claim under the message locks is what decides.
+   * NOTE: it waits for a row the relay still holds (its job can start before the relay commits);
+   * skipping such rows would leave a running event shown as `received`.
    */
   async markProcessing(ids: readonly string[], runner: QueryRunner): Promise<void> {
     await runner.query(
       `WITH "async_commit" AS (SELECT set_config('synchronous_commit', 'off', true))
        UPDATE ${this.tables.events} SET "state" = 'processing', "updated_at" = now()
          FROM "async_commit"
-        WHERE "id" IN (
-          SELECT "id" FROM ${this.tables.events} WHERE "id" = ANY($1) AND "state" = ANY($2) FOR UPDATE SKIP LOCKED
-        )`,
+        WHERE "id" = ANY($1) AND "state" = ANY($2)`,
       [ids, WAITING_SMS_EVENT_STATES],
     );
   }

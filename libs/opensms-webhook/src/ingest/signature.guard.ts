@@ -14,7 +14,8 @@ import { RawBodyMissingError } from '../errors/raw-body-missing.error';
 import { SecretResolverFailedError } from '../errors/secret-resolver-failed.error';
 import { FailureBurst } from '../internal/failure-burst';
 import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
-import { describeError, messages, printable } from '../opensms-webhook.messages';
+import { printable } from '../internal/printable';
+import { describeError, messages } from '../opensms-webhook.messages';
 import type {
   ResolvedOpenSmsWebhookOptions,
   WebhookSecretResolution,
