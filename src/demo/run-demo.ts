@@ -108,11 +108,14 @@ async function tellStory(run: DemoRun): Promise<void> {
     event('sms.failed', 'msg_demo_failed', '2024-01-13T12:00:00Z', { error: 'Invalid phone number' }),
     { status: 200, duplicate: false },
   );
-  await run.send(
+  // NOTE: OpenSMS reports a delivery seconds after its pending; sent within the same millisecond,
+  // either could take the message's lock first, and the pending would rightly be recorded as stale.
+  const pendingId = await run.send(
     'sms.pending     msg_demo_pending_then_delivered',
     event('sms.pending', 'msg_demo_pending_then_delivered', '2024-01-13T12:00:00Z'),
     { status: 200 },
   );
+  await waitUntilProcessed(run, 'waiting for the pending event to be processed', pendingId);
   await run.send(
     'sms.delivered   msg_demo_pending_then_delivered',
     event('sms.delivered', 'msg_demo_pending_then_delivered', '2024-01-13T12:00:30Z'),
@@ -128,10 +131,7 @@ async function tellStory(run: DemoRun): Promise<void> {
     event('sms.delivered', 'msg_demo_late_pending', '2024-01-13T12:01:00Z'),
     { status: 200 },
   );
-  await run.waitUntil('waiting for the delivery to be processed', async () => {
-    const state = deliveredId ? (await run.inbox.findById(deliveredId))?.state : 'missing';
-    return { finished: state === 'processed' || !deliveredId, progress: String(state) };
-  });
+  await waitUntilProcessed(run, 'waiting for the delivery to be processed', deliveredId);
   await run.send(
     'sms.pending     msg_demo_late_pending (arrives late)',
     event('sms.pending', 'msg_demo_late_pending', '2024-01-13T12:00:10Z'),
@@ -147,6 +147,14 @@ async function tellStory(run: DemoRun): Promise<void> {
     const counts = await run.inbox.countByState();
     const open = counts.received + counts.processing + counts.failed;
     return { finished: open === 0, progress: `${counts.processed}/${EXPECTED_PROCESSED} processed, ${open} still open` };
+  });
+}
+
+/** Waits until the event of a stored call is processed (at once when the call was not stored). */
+async function waitUntilProcessed(run: DemoRun, label: string, eventId: string | undefined): Promise<void> {
+  await run.waitUntil(label, async () => {
+    const state = eventId ? (await run.inbox.findById(eventId))?.state : 'missing';
+    return { finished: state === 'processed' || !eventId, progress: String(state) };
   });
 }
 
