@@ -179,7 +179,8 @@ describe.each(combinations)('ingest: the §3 status table on $adapter with $regi
     const [id] = ids;
     const queue = openTestQueue(QUEUE_NAME, host.schema);
     try {
-      expect(await queue.getJob(id)).toBeDefined();
+      // The relay queues the row after the answer, not before it.
+      await waitFor('the relay to queue the event', async () => (await queue.getJob(id)) !== undefined);
       const jobIds = (await queue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'])).map((job) => job.id);
       expect(jobIds.filter((jobId) => jobId === id)).toHaveLength(1);
     } finally {
