@@ -16,9 +16,17 @@ const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 /** Build, pack, install and compile: about two minutes on a quiet machine, far more on a shared one. */
 const SETUP_TIMEOUT_MS = 480_000;
 
-/** What a user installs next to the package: its peer dependencies and an HTTP platform, at the workspace's versions. */
+const LIBRARY_PACKAGE = JSON.parse(readFileSync(path.join(LIBRARY, 'package.json'), 'utf8')) as {
+  peerDependencies: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+};
+
+/**
+ * What a user installs next to the package: its required peer dependencies (none of the optional
+ * integrations) and an HTTP platform, at the workspace's versions.
+ */
 const HOST_DEPENDENCIES = [
-  ...Object.keys(JSON.parse(readFileSync(path.join(LIBRARY, 'package.json'), 'utf8')).peerDependencies),
+  ...Object.keys(LIBRARY_PACKAGE.peerDependencies).filter((name) => !LIBRARY_PACKAGE.peerDependenciesMeta?.[name]?.optional),
   '@nestjs/platform-express',
   'rxjs',
   '@types/node',

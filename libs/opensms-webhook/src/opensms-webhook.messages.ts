@@ -24,6 +24,7 @@ export const messages = {
   dead: (id: string, event: string, attempts: number, error: string | null) =>
     `Event ${printable(event)} (inbox ${id}) is dead after ${attempts} attempt(s): ${printable(error ?? 'unknown error')}. ` +
     'Replay it with OpenSmsWebhookService.replay() or the CLI once the cause is fixed.',
+  observerFailed: (report: string, error: unknown) => `A telemetry observer failed on ${report}; ignored: ${describeError(error)}`,
   reconcileFailed: (error: unknown) => `Reconciler sweep failed, will try again: ${describeError(error)}`,
   retentionFailed: (error: unknown) => `Retention failed, will try again: ${describeError(error)}`,
   workerStopped: (error: unknown) => `Worker stopped: ${describeError(error)}`,

@@ -27,6 +27,7 @@ import { SmsEventRelayNotifier } from './queue/sms-event-relay.notifier';
 import { SmsEventProducer } from './queue/sms-event.producer';
 import { SmsEventReconciler } from './queue/sms-event.reconciler';
 import { SmsEventRelay } from './queue/sms-event.relay';
+import { SmsWebhookTelemetry } from './telemetry/sms-webhook.telemetry';
 
 export const {
   ConfigurableModuleClass: ConfigurableOpenSmsWebhookModule,
@@ -70,6 +71,7 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
       SmsEventLifecycle,
       SmsEventOutbox,
       SmsEventRelayNotifier,
+      SmsWebhookTelemetry,
       OpenSmsWebhookService,
       ...(ingests
         ? [
@@ -77,7 +79,7 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
             SmsEventIngestService,
             SignatureGuard,
             InboxUnavailableFilter,
-            { provide: WebhookBodyLimiter, useFactory: WebhookBodyLimiter.install, inject: [HttpAdapterHost, OPENSMS_RESOLVED_OPTIONS] },
+            { provide: WebhookBodyLimiter, useFactory: WebhookBodyLimiter.install, inject: [HttpAdapterHost, OPENSMS_RESOLVED_OPTIONS, SmsWebhookTelemetry] },
           ]
         : []),
       ...(works
@@ -94,6 +96,6 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
           ]
         : []),
     ],
-    exports: [OpenSmsWebhookService, OPENSMS_RESOLVED_OPTIONS],
+    exports: [OpenSmsWebhookService, OPENSMS_RESOLVED_OPTIONS, SmsWebhookTelemetry],
   };
 }

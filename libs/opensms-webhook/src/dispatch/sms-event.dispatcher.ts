@@ -8,6 +8,7 @@ import { MicroBatcher } from '../internal/micro-batcher';
 import { OPENSMS_DATA_SOURCE, OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
 import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
+import { secondsSince, SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
 import { type BoundSmsEventHandler, SmsEventHandlerRegistry } from './sms-event-handler.registry';
 
 /** How one attempt at an event ended, when it did not throw. */
@@ -49,6 +50,7 @@ export class SmsEventDispatcher {
     @Inject(OPENSMS_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly lifecycle: SmsEventLifecycle,
     private readonly registry: SmsEventHandlerRegistry,
+    private readonly telemetry: SmsWebhookTelemetry,
     @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
   ) {
     // NOTE: enough batches in flight for all `concurrency` jobs (each holds one connection), so that
@@ -91,7 +93,7 @@ export class SmsEventDispatcher {
         await rollBack(runner);
         throw error;
       }
-      batch.logs.forEach((log) => log());
+      batch.afterCommit.forEach((report) => report());
       return requests.map((request) => batch.results.get(request.eventId) ?? { outcome: 'skipped' });
     } finally {
       await runner.release();
@@ -103,7 +105,7 @@ export class SmsEventDispatcher {
    * `dispatchBatchMaxMs`; the first event always runs, the ones not started are deferred.
    */
   private async runClaimed(runner: QueryRunner, rows: DispatchRow[], requests: Map<string, DispatchRequest>): Promise<BatchRecord> {
-    const batch: BatchRecord = { runs: [], ends: [], results: new Map(), logs: [] };
+    const batch: BatchRecord = { runs: [], ends: [], results: new Map(), afterCommit: [] };
     const startedAt = Date.now();
     for (const [index, row] of rows.entries()) {
       if (index > 0 && Date.now() - startedAt >= this.options.dispatchBatchMaxMs) {
@@ -117,24 +119,30 @@ export class SmsEventDispatcher {
 
   private async runEvent(runner: QueryRunner, row: DispatchRow, { attempt, isLast }: Attempt, batch: BatchRecord): Promise<void> {
     const handlers = this.registry.handlersFor(row.event);
+    const end = (state: DispatchEnd['state'], lastError: string | null, log?: () => void) => {
+      batch.ends.push({ eventId: row.id, state, attempt, lastError });
+      batch.afterCommit.push(() => {
+        log?.();
+        const { id: eventId, event, stale, occurredAt } = row;
+        this.telemetry.attemptEnded({ eventId, event, state, attempt, stale, occurredAt, lastError });
+      });
+    };
     if (handlers.length === 0) {
-      batch.ends.push({ eventId: row.id, state: 'ignored', attempt, lastError: null });
+      end('ignored', null, () => this.logger.log(messages.ignored(row.id, row.event)));
       batch.results.set(row.id, { outcome: 'ignored' });
-      batch.logs.push(() => this.logger.log(messages.ignored(row.id, row.event)));
       return;
     }
     const failures = await this.runPending(runner, row, handlers, attempt, batch.runs);
     if (failures.length === 0) {
-      batch.ends.push({ eventId: row.id, state: 'processed', attempt, lastError: null });
+      end('processed', null, () => this.logger.log(messages.processed(row.id, row.event, row.stale)));
       batch.results.set(row.id, { outcome: 'processed' });
-      batch.logs.push(() => this.logger.log(messages.processed(row.id, row.event, row.stale)));
       return;
     }
     const permanent = isLast || failures.some(({ error }) => error instanceof UnrecoverableError);
     const failure = new SmsEventDispatchError(failures, permanent);
-    batch.ends.push({ eventId: row.id, state: permanent ? 'dead' : 'failed', attempt, lastError: failure.message });
+    if (permanent) end('dead', failure.message, () => this.logger.error(messages.dead(row.id, row.event, attempt, failure.message)));
+    else end('failed', failure.message);
     batch.results.set(row.id, { failure });
-    if (permanent) batch.logs.push(() => this.logger.error(messages.dead(row.id, row.event, attempt, failure.message)));
   }
 
   /** Runs the handlers that have not committed yet, each after a savepoint; adds the successful ones to `runs`. */
@@ -152,6 +160,8 @@ export class SmsEventDispatcher {
       // NOTE: savepoints are not released: the commit keeps them all, and each handler costs one
       // round trip less. A newer savepoint of the same name hides the older ones until rolled back to.
       await runner.query(`SAVEPOINT ${HANDLER_SAVEPOINT}`);
+      const startedAt = performance.now();
+      const ran = { eventId: row.id, event: row.event, handler: handler.name };
       try {
         await handler.invoke(event, {
           manager: runner.manager,
@@ -162,7 +172,9 @@ export class SmsEventDispatcher {
           tenant: row.tenant,
         });
         runs.push({ eventId: row.id, handler: handler.name });
+        this.telemetry.handlerRan({ ...ran, seconds: secondsSince(startedAt) });
       } catch (error) {
+        this.telemetry.handlerRan({ ...ran, seconds: secondsSince(startedAt), error });
         await runner.query(`ROLLBACK TO SAVEPOINT ${HANDLER_SAVEPOINT}`);
         this.logger.warn(messages.handlerFailed(row.id, handler.name, attempt, error));
         failures.push({ handler: handler.name, error });
@@ -177,8 +189,8 @@ interface BatchRecord {
   runs: HandlerRun[];
   ends: DispatchEnd[];
   results: Map<string, DispatchResult>;
-  /** Log lines, written only once the batch has committed. */
-  logs: (() => void)[];
+  /** Log lines and telemetry reports, made only once the batch has committed. */
+  afterCommit: (() => void)[];
 }
 
 /** Rolls back the whole transaction, savepoints included; a connection that broke is left to the pool to discard. */

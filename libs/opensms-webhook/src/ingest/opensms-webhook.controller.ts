@@ -2,20 +2,33 @@ import { Controller, HttpCode, HttpStatus, mixin, Post, Req, type Type, UseFilte
 import { InboxUnavailableFilter } from './inbox-unavailable.filter';
 import { SignatureGuard, type WebhookHttpRequest } from './signature.guard';
 import { type SmsEventReceipt, SmsEventIngestService } from './sms-event-ingest.service';
+import { refusedCallOutcome } from './webhook-call-outcome';
+import { secondsSince, SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
 
 /** Builds the webhook controller for the configured route (`POST /<path>`). */
 export function createOpenSmsWebhookController(path: string): Type<unknown> {
   @Controller(path)
   @UseFilters(InboxUnavailableFilter)
   class OpenSmsWebhookController {
-    constructor(private readonly ingest: SmsEventIngestService) {}
+    constructor(
+      private readonly ingest: SmsEventIngestService,
+      private readonly telemetry: SmsWebhookTelemetry,
+    ) {}
 
     /** Receives one OpenSMS webhook call. See the README for every status code. */
     @Post()
     @HttpCode(HttpStatus.OK)
     @UseGuards(SignatureGuard)
-    receive(@Req() request: WebhookHttpRequest): Promise<SmsEventReceipt> {
-      return this.ingest.receive(request.rawBody ?? Buffer.alloc(0), request.headers, request.openSmsTenant ?? null);
+    async receive(@Req() request: WebhookHttpRequest): Promise<SmsEventReceipt> {
+      const seconds = () => secondsSince(request.openSmsStartedAt ?? performance.now());
+      try {
+        const receipt = await this.ingest.receive(request.rawBody ?? Buffer.alloc(0), request.headers, request.openSmsTenant ?? null);
+        this.telemetry.callAnswered({ outcome: receipt.duplicate ? 'duplicate' : 'accepted', seconds: seconds() });
+        return receipt;
+      } catch (error) {
+        this.telemetry.callAnswered({ outcome: refusedCallOutcome(error), seconds: seconds() });
+        throw error;
+      }
     }
   }
   return mixin(OpenSmsWebhookController);

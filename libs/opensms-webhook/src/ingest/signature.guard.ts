@@ -24,6 +24,8 @@ import type {
 } from '../opensms-webhook-options.interface';
 import type { SignatureVerification } from './verifiers/signature-verifier.interface';
 import { decodeWebhookSecrets } from './webhook-secret';
+import { refusedCallOutcome } from './webhook-call-outcome';
+import { secondsSince, SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
 import { headerValue, isJsonContentType, type WebhookRequestHeaders } from './webhook-request';
 
 /** The parts of an Express or Fastify request the webhook route reads. */
@@ -32,6 +34,8 @@ export interface WebhookHttpRequest {
   rawBody?: Buffer;
   /** Set by {@link SignatureGuard}: the tenant whose secret verified the call, else `null`. */
   openSmsTenant?: string | null;
+  /** Set by {@link SignatureGuard}: `performance.now()` when the check began. */
+  openSmsStartedAt?: number;
 }
 
 /** The 401 text of every call whose signature does not verify, whatever the reason inside. */
@@ -52,10 +56,23 @@ export class SignatureGuard implements CanActivate {
   /** Verifies calls of unknown tenants, so that they cost and answer what a wrong signature does. */
   private readonly decoyKey = randomBytes(32);
 
-  constructor(@Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions) {}
+  constructor(
+    @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
+    private readonly telemetry: SmsWebhookTelemetry,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<WebhookHttpRequest>();
+    request.openSmsStartedAt = performance.now();
+    try {
+      return await this.verify(request);
+    } catch (error) {
+      this.telemetry.callAnswered({ outcome: refusedCallOutcome(error), seconds: secondsSince(request.openSmsStartedAt) });
+      throw error;
+    }
+  }
+
+  private async verify(request: WebhookHttpRequest): Promise<true> {
     const { headers } = request;
     if (!isJsonContentType(headerValue(headers, 'content-type'))) {
       throw new UnsupportedMediaTypeException('Content-Type must be application/json');

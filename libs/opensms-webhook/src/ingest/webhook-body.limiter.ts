@@ -3,15 +3,20 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
+import { SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
+import type { WebhookHttpRequest } from './signature.guard';
 import { headerValue, isJsonContentType } from './webhook-request';
 
 type Next = (error?: unknown) => void;
 type Middleware = (request: IncomingMessage & { path?: string; rawBody?: Buffer }, response: ServerResponse, next: Next) => void;
 
+type FastifyHook = (request: WebhookHttpRequest, reply: { statusCode: number }, done: () => void) => void;
+
 interface FastifyRouteOptions {
   method: string | string[];
   url: string;
   bodyLimit?: number;
+  onResponse?: FastifyHook | FastifyHook[];
 }
 
 /**
@@ -31,13 +36,14 @@ export class WebhookBodyLimiter implements OnApplicationBootstrap {
   private constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly options: ResolvedOpenSmsWebhookOptions,
+    private readonly telemetry: SmsWebhookTelemetry,
   ) {
     this.routePath = `/${options.path.replace(/^\/+|\/+$/g, '')}`;
   }
 
   /** Factory of the provider: hooks the limit into the HTTP adapter before routes are registered. */
-  static install(adapterHost: HttpAdapterHost, options: ResolvedOpenSmsWebhookOptions): WebhookBodyLimiter {
-    const limiter = new WebhookBodyLimiter(adapterHost, options);
+  static install(adapterHost: HttpAdapterHost, options: ResolvedOpenSmsWebhookOptions, telemetry: SmsWebhookTelemetry): WebhookBodyLimiter {
+    const limiter = new WebhookBodyLimiter(adapterHost, options, telemetry);
     const adapter = adapterHost.httpAdapter;
     if (adapter?.getType() === 'fastify') limiter.limitFastifyRoute();
     if (adapter?.getType() === 'express') limiter.limitExpressRoute();
@@ -69,6 +75,13 @@ export class WebhookBodyLimiter implements OnApplicationBootstrap {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       if (!methods.includes('POST') || !this.matches(route.url)) return;
       route.bodyLimit = Math.min(route.bodyLimit ?? Infinity, this.options.bodyLimitBytes);
+      // NOTE: Fastify refuses the body before the guard runs; this is where that 413 can be seen.
+      // A 413 of the guard itself (it set the start time) was reported there.
+      const reportTooLarge: FastifyHook = (request, reply, done) => {
+        if (reply.statusCode === 413 && request.openSmsStartedAt === undefined) this.reportTooLarge();
+        done();
+      };
+      route.onResponse = [...[route.onResponse ?? []].flat(), reportTooLarge];
       this.limitedRoutes += 1;
     });
   }
@@ -94,6 +107,7 @@ export class WebhookBodyLimiter implements OnApplicationBootstrap {
   private readLimited(request: IncomingMessage & { body?: unknown; rawBody?: Buffer }, response: ServerResponse, next: Next): void {
     const limit = this.options.bodyLimitBytes;
     const tooLarge = () => {
+      this.reportTooLarge();
       request.pause();
       response.setHeader('Connection', 'close');
       response.once('finish', () => request.socket.destroy());
@@ -123,6 +137,10 @@ export class WebhookBodyLimiter implements OnApplicationBootstrap {
       next();
     };
     request.on('data', onData).on('end', onEnd).on('error', next);
+  }
+
+  private reportTooLarge(): void {
+    this.telemetry.callAnswered({ outcome: 'too_large', seconds: null });
   }
 
   /** Whether a JSON parser (the host's) runs before this module's limit on Express. */

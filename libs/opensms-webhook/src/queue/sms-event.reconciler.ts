@@ -5,6 +5,7 @@ import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.i
 import { SmsEventOutbox } from '../inbox/sms-event.outbox';
 import { SmsEventQueries } from '../inbox/sms-event.queries';
 import { SmsEventProducer } from './sms-event.producer';
+import { SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
 import { SmsEventRelay } from './sms-event.relay';
 
 /** Most events re-enqueued in one sweep. */
@@ -27,6 +28,7 @@ export class SmsEventReconciler implements OnApplicationBootstrap, OnApplication
     private readonly producer: SmsEventProducer,
     private readonly outbox: SmsEventOutbox,
     private readonly relay: SmsEventRelay,
+    private readonly telemetry: SmsWebhookTelemetry,
     @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
   ) {}
 
@@ -58,6 +60,7 @@ export class SmsEventReconciler implements OnApplicationBootstrap, OnApplication
         this.logger.warn(messages.reconciled(requeued.length));
         this.relay.wake();
       }
+      this.telemetry.reconcilerSwept({ at: new Date(), requeued: requeued.length });
       return requeued.length;
     } catch (error) {
       this.logger.warn(messages.reconcileFailed(error));
