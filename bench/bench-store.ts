@@ -39,17 +39,32 @@ export class BenchStoreAdmin {
     );
   }
 
-  async countStored(schema: string): Promise<number> {
-    const rows = await this.pg.query(`SELECT count(*)::int AS n FROM "${schema}"."opensms_webhook_events"`);
+  /** The database's clock, as `drainProgress` compares with it. */
+  async now(): Promise<Date> {
+    const rows = await this.pg.query('SELECT now() AS now');
+    return rows[0].now;
+  }
+
+  async countUnfinished(schema: string): Promise<number> {
+    const rows = await this.pg.query(
+      `SELECT count(*)::int AS n FROM "${schema}"."opensms_webhook_events" WHERE "state" IN ('received', 'processing')`,
+    );
     return rows[0].n;
   }
 
-  async drainProgress(schema: string): Promise<DrainProgress> {
+  /** Statistics of the inbox as they are now. */
+  async analyze(schema: string): Promise<void> {
+    await this.pg.query(`ANALYZE "${schema}"."opensms_webhook_events"`);
+  }
+
+  /** The events processed since `since`. */
+  async drainProgress(schema: string, since: Date): Promise<DrainProgress> {
     const rows = await this.pg.query(
       `SELECT count(*)::int AS n,
               coalesce(extract(epoch FROM min("processed_at")) * 1000, 0)::float8 AS first,
               coalesce(extract(epoch FROM max("processed_at")) * 1000, 0)::float8 AS last
-         FROM "${schema}"."opensms_webhook_events" WHERE "state" = 'processed'`,
+         FROM "${schema}"."opensms_webhook_events" WHERE "state" = 'processed' AND "processed_at" >= $1`,
+      [since],
     );
     return { processed: rows[0].n, firstAt: rows[0].first, lastAt: rows[0].last };
   }

@@ -31,8 +31,8 @@ export const BENCH = {
   drainEvents: numberFromEnv('BENCH_DRAIN_EVENTS', quick ? 1000 : 4000),
   /** Longest wait for a drain before it is cut short (its rate is still measured). */
   drainTimeoutSeconds: quick ? 10 : 25,
-  /** Worker concurrency of the library and of the no-op worker. */
-  concurrency: numberFromEnv('BENCH_CONCURRENCY', 8),
+  /** Worker concurrency of the library and of the no-op worker: the library's default. */
+  concurrency: numberFromEnv('BENCH_CONCURRENCY', 64),
   /** TypeORM pool size of the host app (`extra.max`). */
   poolSize: numberFromEnv('BENCH_POOL', 10),
   databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',

@@ -85,28 +85,39 @@ async function measureLoad(adapter: BenchAdapter, admin: BenchStoreAdmin, store:
   const peakRssMiB = { bare: await stop(bare.process), ingest: await stop(product.process) };
   await stop(handwritten.process);
 
-  // NOTE: one process ingesting and working (mode 'all', what `npm start` runs), measured last so
-  // that its worker drains its own events only after the split rounds' backlog was measured apart.
-  const all = await start({ role: 'product-all', adapter, store: { ...store, queuePrefix: `${store.queuePrefix}_all` } });
-  const allSource = new DeliverySource(admin, store, `${tag}_all`);
+  // NOTE: one process ingesting and working (mode 'all', what `npm start` runs), in an inbox of its
+  // own: its relay and worker must not take the split rounds' backlog, which the drain measures.
+  const allStore = allStoreOf(store);
+  await admin.createSchema(allStore.schema);
+  const all = await start({ role: 'product-all', adapter, store: allStore });
+  const allSource = new DeliverySource(admin, allStore, `${tag}_all`);
   log(`${adapter}: library ingest, mode 'all' (one process)`);
   rounds.ingestAll.push(await runLoad(all.url!, await allSource.forSeconds(BENCH.durationSeconds), BENCH.durationSeconds));
   await stop(all.process);
   return { rounds, peakRssMiB };
 }
 
-/** Starts the library's worker on the stored backlog and times it over the first `BENCH.drainEvents` events. */
+/** The inbox and queue of the mode 'all' app, apart from the split deployment's. */
+function allStoreOf(store: BenchStore): BenchStore {
+  return { ...store, schema: `${store.schema}_all`, queuePrefix: `${store.queuePrefix}_all` };
+}
+
+/**
+ * Starts the library's worker on the stored backlog and times it over the next `BENCH.drainEvents`
+ * events (those processed since it started), then stops it.
+ */
 async function measureDrain(admin: BenchStoreAdmin, store: BenchStore): Promise<{ drain: DrainResult; rss: number }> {
-  const target = Math.min(BENCH.drainEvents, await admin.countStored(store.schema));
+  const since = await admin.now();
+  const target = Math.min(BENCH.drainEvents, await admin.countUnfinished(store.schema));
   const worker = await start({ role: 'worker', store });
   const deadline = Date.now() + BENCH.drainTimeoutSeconds * 1000;
-  let progress = await admin.drainProgress(store.schema);
+  let progress = await admin.drainProgress(store.schema, since);
   while (progress.processed < target && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    progress = await admin.drainProgress(store.schema);
+    progress = await admin.drainProgress(store.schema, since);
   }
   const rss = await stop(worker.process);
-  progress = await admin.drainProgress(store.schema);
+  progress = await admin.drainProgress(store.schema, since);
   const seconds = (progress.lastAt - progress.firstAt) / 1000;
   return {
     drain: { events: progress.processed, eventsPerSecond: (progress.processed - 1) / seconds, cutShort: progress.processed < target },
@@ -142,13 +153,20 @@ async function benchAdapter(
     const load = await measureLoad(adapter, admin, store, tag);
     log(`${adapter}: library worker drain`);
     const { drain, rss } = await measureDrain(admin, store);
+    // NOTE: statistics taken now, with most rows still `received`, once made the claim's stale check
+    // scan every processed row; the drain after ANALYZE shows whether plans still depend on them.
+    await admin.analyze(store.schema);
+    log(`${adapter}: library worker drain after ANALYZE`);
+    const { drain: drainAnalyzed } = await measureDrain(admin, store);
     log(`${adapter}: no-op BullMQ worker`);
     const noop = await measureNoopWorker(noopStore);
-    return { adapter, queueBackend, ...load.rounds, drain, noop, peakRssMiB: { ...load.peakRssMiB, worker: rss } };
+    return { adapter, queueBackend, ...load.rounds, drain, drainAnalyzed, noop, peakRssMiB: { ...load.peakRssMiB, worker: rss } };
   } finally {
+    const allStore = allStoreOf(store);
     await admin.dropSchema(store.schema);
+    await admin.dropSchema(allStore.schema);
     if (queueBackend === 'postgres') {
-      for (const used of [store, noopStore]) await admin.dropSchema(queueSchemaOf(used));
+      for (const used of [store, noopStore, allStore]) await admin.dropSchema(queueSchemaOf(used));
     } else {
       await clearRedisPrefix(store.queuePrefix);
       await clearRedisPrefix(`${store.queuePrefix}_noop`);
