@@ -10,6 +10,8 @@ declare module 'autocannon' {
     interface Options {
       url: string;
       connections?: number;
+      /** Requests per second over all connections. */
+      overallRate?: number;
       duration?: number;
       requests?: { setupRequest?: (request: Request) => Request }[];
     }
@@ -25,6 +27,7 @@ declare module 'autocannon' {
       non2xx: number;
       errors: number;
       timeouts: number;
+      statusCodeStats?: Record<string, { count: number }>;
     }
   }
   function autocannon(options: autocannon.Options): Promise<autocannon.Result>;

@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import { BENCH, type BenchAdapter } from './bench.config';
-import type { LoadResult } from './load';
+import { type LoadResult, OVERLOAD_CONNECTIONS } from './load';
 
 /** A worker draining a known number of events or jobs. */
 export interface DrainResult {
@@ -8,6 +8,15 @@ export interface DrainResult {
   eventsPerSecond: number;
   /** The drain hit its time limit before `BENCH.drainEvents`. */
   cutShort: boolean;
+}
+
+/** One round offering twice the measured ingest rate to the split deployment's ingest app. */
+export interface OverloadResult {
+  offeredPerSecond: number;
+  connections: number;
+  load: LoadResult;
+  /** Inbox rows the round added: at least one per `200` if nothing acknowledged was lost (calls cut off at the end add more). */
+  stored: number;
 }
 
 /** Everything measured for one HTTP adapter. */
@@ -21,6 +30,7 @@ export interface AdapterResult {
   ingest: LoadResult[];
   /** The library in `all` mode (one process ingesting and working). */
   ingestAll: LoadResult[];
+  overload: OverloadResult;
   drain: DrainResult;
   /** The next events of the backlog, drained after `ANALYZE` of the inbox. */
   drainAnalyzed: DrainResult;
@@ -36,7 +46,7 @@ export interface RunEnvironment {
   redis: string;
 }
 
-function median(values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
@@ -66,6 +76,7 @@ export function summarise(result: AdapterResult) {
     drainOverIngest: result.drain.eventsPerSecond / ingest,
     workerOverNoop: result.drain.eventsPerSecond / result.noop.eventsPerSecond,
     rss: Math.max(result.peakRssMiB.ingest, result.peakRssMiB.worker),
+    overload: overloadAnswers(result.overload),
     failures: [...result.bare, ...result.handwritten, ...result.ingest, ...result.ingestAll].reduce(
       (sum, round) => sum + round.non2xx + round.errors,
       0,
@@ -86,7 +97,22 @@ const TARGETS = [
   { name: 'drain ≥ 1.0 × ingest', met: (s: Summary) => s.drainOverIngest >= 1, show: (s: Summary) => ratio(s.drainOverIngest) },
   { name: 'worker ≥ 0.3 × no-op worker', met: (s: Summary) => s.workerOverNoop >= 0.3, show: (s: Summary) => ratio(s.workerOverNoop) },
   { name: 'peak RSS < 250 MiB', met: (s: Summary) => s.rss < 250, show: (s: Summary) => `${s.rss.toFixed(0)} MiB` },
+  {
+    name: '2× overload: only 200 or 503, every 200 stored',
+    // NOTE: calls still in flight when the round ends are stored without their answer being counted.
+    met: (s: Summary) => s.overload.unexpected === 0 && s.overload.stored >= s.overload.ok,
+    show: (s: Summary) =>
+      `${int(s.overload.ok)} × 200, ${int(s.overload.unavailable)} × 503, ${int(s.overload.unexpected)} other; ${int(s.overload.stored)} stored`,
+  },
 ];
+
+/** The answers of the overload round, sorted into what the contract allows and what it does not. */
+function overloadAnswers({ load, stored }: OverloadResult) {
+  const ok = load.statuses['200'] ?? 0;
+  const unavailable = load.statuses['503'] ?? 0;
+  const answered = Object.values(load.statuses).reduce((sum, count) => sum + count, 0);
+  return { ok, unavailable, unexpected: answered - ok - unavailable + load.errors, stored };
+}
 
 type Summary = ReturnType<typeof summarise>;
 
@@ -151,7 +177,8 @@ export function renderResults(results: readonly AdapterResult[]): string {
             return `bare ${int(bare.requestsPerSecond)} (${bare.p99}), hand-written ${int(hand.requestsPerSecond)} (${hand.p99}), ingest ${int(ingest.requestsPerSecond)} (${ingest.p99})`;
           })
           .join('; ') +
-        `; non-2xx or errors: ${s.failures}; deliveries repeated: ${s.repeated}; drained ${s.result.drain.events} events, then ${s.result.drainAnalyzed.events} after ANALYZE, no-op ${s.result.noop.events} jobs`,
+        `; non-2xx or errors: ${s.failures}; deliveries repeated: ${s.repeated}; drained ${s.result.drain.events} events, then ${s.result.drainAnalyzed.events} after ANALYZE, no-op ${s.result.noop.events} jobs; ` +
+        `2× overload: ${int(s.result.overload.offeredPerSecond)} req/s offered over ${s.result.overload.connections} connections, ${int(s.result.overload.load.requestsPerSecond)} answered/s, p99 ${s.result.overload.load.p99} ms`,
     ),
   ];
   return lines.join('\n');
@@ -179,7 +206,8 @@ ${renderResults(results)}
 - **mode all**: the same host in \`all\` mode (one process ingesting and working, what \`npm start\` runs), one round.
 - **drain**: the same host module in \`worker\` mode (concurrency ${BENCH.concurrency}, pool ${BENCH.poolSize}) processing the first ${BENCH.drainEvents} stored events of the split deployment's backlog (its relay queues them): batches of events in one transaction each, with their messages' advisory locks, each handler in a savepoint with its completion mark, and a handler that updates the host's \`bench_sms_messages\` row through \`ctx.manager\`. Rate = events / time between the first and last \`processed_at\` of the events it processed. **drain after ANALYZE**: the same for the next ${BENCH.drainEvents} events, after \`ANALYZE\` of the inbox taken while most of it was still unprocessed (the plans must not depend on statistics). The mode 'all' app works on an inbox of its own.
 - **no-op worker**: \`new Worker(queue, async () => {})\` on the same Redis at the same concurrency over ${BENCH.drainEvents} pre-added jobs: the queue's own cost per event.
-- **peak RSS**: VmHWM of each app's process (the apps run as child processes of the bench).
+- **2× overload**: after its rounds, the ingest app is offered twice its measured rate for ${BENCH.durationSeconds} s (open loop, up to ${OVERLOAD_CONNECTIONS} connections, more than \`ingestQueueLimit\`): every answer must be 200 or 503 (\`Retry-After\`), and the inbox must hold a new row for every 200 (calls still in flight when the round ends add rows whose answers are not counted).
+- **peak RSS**: VmHWM of each app's process (the apps run as child processes of the bench); the ingest app's includes the overload round.
 - Apps log at \`warn\` and \`error\` only, as a production deployment would (the library logs every event at \`log\` level).
 
 ## Reproduce

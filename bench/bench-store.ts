@@ -45,6 +45,11 @@ export class BenchStoreAdmin {
     return rows[0].now;
   }
 
+  async countStored(schema: string): Promise<number> {
+    const rows = await this.pg.query(`SELECT count(*)::int AS n FROM "${schema}"."opensms_webhook_events"`);
+    return rows[0].n;
+  }
+
   async countUnfinished(schema: string): Promise<number> {
     const rows = await this.pg.query(
       `SELECT count(*)::int AS n FROM "${schema}"."opensms_webhook_events" WHERE "state" IN ('received', 'processing')`,

@@ -11,14 +11,34 @@ export interface LoadResult {
   errors: number;
   /** Deliveries sent more than once because the round outran the pre-signed pool. */
   repeated: number;
+  /** Answers by HTTP status. */
+  statuses: Record<string, number>;
 }
 
-/** Drives `url` with `connections` clients for `seconds`, each request the next pre-signed delivery. */
-export async function runLoad(url: string, deliveries: readonly SignedWebhook[], seconds: number): Promise<LoadResult> {
+/** Connections of the overload round: more than the library's `ingestQueueLimit` (1000) may wait. */
+export const OVERLOAD_CONNECTIONS = 1200;
+
+/** An open-loop round: `ratePerSecond` offered whatever the app answers, over up to `connections` connections. */
+export interface OfferedLoad {
+  ratePerSecond: number;
+  connections: number;
+}
+
+/**
+ * Drives `url` with `BENCH.connections` clients for `seconds` (or at an offered rate), each request
+ * the next pre-signed delivery.
+ */
+export async function runLoad(
+  url: string,
+  deliveries: readonly SignedWebhook[],
+  seconds: number,
+  offered?: OfferedLoad,
+): Promise<LoadResult> {
   let sent = 0;
   const result = await autocannon({
     url,
-    connections: BENCH.connections,
+    connections: offered?.connections ?? BENCH.connections,
+    ...(offered && { overallRate: Math.round(offered.ratePerSecond) }),
     duration: seconds,
     requests: [
       {
@@ -36,5 +56,6 @@ export async function runLoad(url: string, deliveries: readonly SignedWebhook[],
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     repeated: Math.max(0, sent - deliveries.length),
+    statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, count])),
   };
 }

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { BENCH, type BenchAdapter } from './bench.config';
 import { type BenchStore, queueSchemaOf } from './bench-apps';
 import { BenchProcess } from './bench-process';
-import { type AdapterResult, type DrainResult, renderBenchmarksFile, renderResults } from './bench-report';
+import { type AdapterResult, type DrainResult, median, type OverloadResult, renderBenchmarksFile, renderResults } from './bench-report';
 import { addNoopJobs, BenchStoreAdmin, clearRedisPrefix, redisVersion } from './bench-store';
 import { presignDeliveries } from './deliveries';
-import { type LoadResult, runLoad } from './load';
+import { type LoadResult, OVERLOAD_CONNECTIONS, runLoad } from './load';
 
 /** The whole run is stopped after this long, whatever happens. */
 const HARD_LIMIT_MS = 8 * 60_000;
@@ -82,6 +82,8 @@ async function measureLoad(adapter: BenchAdapter, admin: BenchStoreAdmin, store:
     log(`${adapter}: round ${round}/${BENCH.rounds}, library ingest (split deployment)`);
     rounds.ingest.push(await runLoad(product.url!, deliveries, BENCH.durationSeconds));
   }
+  log(`${adapter}: library ingest under 2× overload`);
+  const overload = await measureOverload(admin, store, product.url!, source, median(rounds.ingest.map((round) => round.requestsPerSecond)));
   const peakRssMiB = { bare: await stop(bare.process), ingest: await stop(product.process) };
   await stop(handwritten.process);
 
@@ -94,7 +96,23 @@ async function measureLoad(adapter: BenchAdapter, admin: BenchStoreAdmin, store:
   log(`${adapter}: library ingest, mode 'all' (one process)`);
   rounds.ingestAll.push(await runLoad(all.url!, await allSource.forSeconds(BENCH.durationSeconds), BENCH.durationSeconds));
   await stop(all.process);
-  return { rounds, peakRssMiB };
+  return { rounds, overload, peakRssMiB };
+}
+
+/** Offers twice `ingestRate` for one round; counts the answers and the inbox rows it added. */
+async function measureOverload(
+  admin: BenchStoreAdmin,
+  store: BenchStore,
+  url: string,
+  source: DeliverySource,
+  ingestRate: number,
+): Promise<OverloadResult> {
+  const offered = { ratePerSecond: 2 * ingestRate, connections: OVERLOAD_CONNECTIONS };
+  const deliveries = await source.forSeconds(BENCH.durationSeconds);
+  const before = await admin.countStored(store.schema);
+  const load = await runLoad(url, deliveries, BENCH.durationSeconds, offered);
+  const stored = (await admin.countStored(store.schema)) - before;
+  return { offeredPerSecond: offered.ratePerSecond, connections: offered.connections, load, stored };
 }
 
 /** The inbox and queue of the mode 'all' app, apart from the split deployment's. */
@@ -160,7 +178,16 @@ async function benchAdapter(
     const { drain: drainAnalyzed } = await measureDrain(admin, store);
     log(`${adapter}: no-op BullMQ worker`);
     const noop = await measureNoopWorker(noopStore);
-    return { adapter, queueBackend, ...load.rounds, drain, drainAnalyzed, noop, peakRssMiB: { ...load.peakRssMiB, worker: rss } };
+    return {
+      adapter,
+      queueBackend,
+      ...load.rounds,
+      overload: load.overload,
+      drain,
+      drainAnalyzed,
+      noop,
+      peakRssMiB: { ...load.peakRssMiB, worker: rss },
+    };
   } finally {
     const allStore = allStoreOf(store);
     await admin.dropSchema(store.schema);
