@@ -1,26 +1,11 @@
-import type { LoggerService } from '@nestjs/common';
 import { OpenSmsWebhookService } from '@opensms/nestjs-webhooks';
 import { request as httpRequest } from 'node:http';
 import { type HttpAdapterName, useTestApp } from './support/test-app';
 import { postSigned, smsPayload } from './support/webhook-client';
+import { LogCapture } from './support/log-capture';
 
 const adapters: HttpAdapterName[] = ['express', 'fastify'];
 const LIMIT = 64 * 1024;
-
-class LogCapture implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: unknown) {
-    this.lines.push(String(message));
-  }
-  error(message: unknown) {
-    this.lines.push(String(message));
-  }
-  warn(message: unknown) {
-    this.lines.push(String(message));
-  }
-  debug() {}
-  verbose() {}
-}
 
 /**
  * Starts an upload of which only `sent` bytes are ever written (the rest never comes) and resolves

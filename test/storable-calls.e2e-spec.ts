@@ -1,10 +1,11 @@
-import type { INestApplication, LoggerService } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { OpenSmsWebhookService } from '@opensms/nestjs-webhooks';
 import { signWebhook } from '@opensms/nestjs-webhooks/testing';
 import { DataSource } from 'typeorm';
 import { type HttpAdapterName, TEST_SECRET, useTestApp, waitFor } from './support/test-app';
 import { TEST_DATABASE_URL } from './support/test-database';
 import { postRaw, postSigned, smsPayload, type WebhookResponse } from './support/webhook-client';
+import { LogCapture } from './support/log-capture';
 
 const adapters: HttpAdapterName[] = ['express', 'fastify'];
 
@@ -19,21 +20,6 @@ async function rowsOf(app: INestApplication, state: 'invalid' | 'received' | 'pr
 }
 
 /** Collects every log line of an app. */
-class LogCapture implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: unknown) {
-    this.lines.push(String(message));
-  }
-  error(message: unknown) {
-    this.lines.push(String(message));
-  }
-  warn(message: unknown) {
-    this.lines.push(String(message));
-  }
-  debug() {}
-  verbose() {}
-}
-
 function expectInvalid(response: WebhookResponse, problem: RegExp): void {
   expect(response.status).toBe(400);
   expect(response.body).toMatchObject({

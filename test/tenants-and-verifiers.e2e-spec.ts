@@ -1,4 +1,4 @@
-import { Injectable, type LoggerService } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   OnSmsEvent,
   OpenSmsWebhookService,
@@ -11,6 +11,7 @@ import {
 import { signWebhook } from '@opensms/nestjs-webhooks/testing';
 import { type HttpAdapterName, useTestApp, waitFor } from './support/test-app';
 import { postRaw, smsPayload } from './support/webhook-client';
+import { LogCapture } from './support/log-capture';
 
 const adapters: HttpAdapterName[] = ['express', 'fastify'];
 const SECRET_A = 'whsec_dGVuYW50IGEgc2lnbmluZyBrZXkgMDEyMzQ1Njc4OQ==';
@@ -20,21 +21,6 @@ let serial = 0;
 function freshPayload(fields: Record<string, unknown> = {}): Record<string, unknown> {
   serial += 1;
   return smsPayload({ message_id: `msg_tenant_${serial}`, ...fields });
-}
-
-class LogCapture implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: unknown) {
-    this.lines.push(String(message));
-  }
-  error(message: unknown) {
-    this.lines.push(String(message));
-  }
-  warn(message: unknown) {
-    this.lines.push(String(message));
-  }
-  debug() {}
-  verbose() {}
 }
 
 /** Records the context each event was handled with. */
