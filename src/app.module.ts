@@ -6,6 +6,7 @@ import type { AppConfig } from './config/app.config';
 import { consoleOptions } from './config/opensms-console.config';
 import { openSmsWebhookOptionsFactory } from './config/opensms-webhook.config';
 import { SMS_MESSAGES_MIGRATIONS, SmsMessagesModule } from './messages/sms-messages.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 /** Database connections: the library's worker holds one per batch in flight (2 by default), requests need the rest. */
 const DATABASE_POOL_SIZE = 20;
@@ -39,6 +40,7 @@ export class AppModule {
           mode: config.OPENSMS_WEBHOOK_MODE,
         }),
         SmsMessagesModule,
+        MetricsModule,
         // The inbox console at /opensms, only when a token is configured.
         ...(config.OPENSMS_CONSOLE_TOKEN ? [OpenSmsWebhookConsoleModule.register(consoleOptions(config.OPENSMS_CONSOLE_TOKEN))] : []),
       ],

@@ -116,6 +116,13 @@ describe('example app: messages kept up to date by OpenSMS webhooks', () => {
     expect(response.status).toBe(200);
   });
 
+  it('serves the webhook metrics at GET /metrics', async () => {
+    const response = await fetch(`${url}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(await response.text()).toMatch(/^opensms_webhook_calls_total\{outcome="accepted"\} [1-9]/m);
+  });
+
   describe('opensms-webhook CLI', () => {
     it('send-test: 200 and exit code 0 with the right secret', async () => {
       const output = captureOutput();

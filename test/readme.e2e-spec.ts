@@ -53,11 +53,31 @@ describe('README', () => {
     expect(undocumented).toEqual([]);
   });
 
-  it('lists every export of the package and of its testing subpath, in backticks', () => {
-    const library = path.join(root, 'libs/opensms-webhook/src');
-    const names = [...exportedNames(path.join(library, 'index.ts')), ...exportedNames(path.join(library, 'testing/index.ts'))];
+  it('lists every export of the package and of each of its subpaths, in backticks', () => {
+    const library = path.join(root, 'libs/opensms-webhook');
+    const { exports } = JSON.parse(readFileSync(path.join(library, 'package.json'), 'utf8')) as {
+      exports: Record<string, string | { types: string }>;
+    };
+    // The source index of each published `dist/<folder>/index.d.ts`.
+    const indexes = Object.values(exports)
+      .filter((target) => typeof target === 'object')
+      .map(({ types }) => path.join(library, types.replace(/^\.\/dist\//, 'src/').replace(/\.d\.ts$/, '.ts')));
+    expect(indexes).toEqual(expect.arrayContaining([path.join(library, 'src/index.ts'), path.join(library, 'src/testing/index.ts')]));
+    const names = indexes.flatMap((index) => exportedNames(index));
     expect(names).toEqual(expect.arrayContaining(['OpenSmsWebhookModule', 'OpenSmsWebhookModuleAsyncOptions', 'signWebhook']));
     expect(names.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
+  });
+
+  it('describes every Prometheus metric and metrics option in its section', () => {
+    const section = readme.slice(readme.indexOf('### Metrics (Prometheus)'), readme.indexOf('## Console'));
+    const metrics = readFileSync(path.join(root, 'libs/opensms-webhook/src/metrics/sms-webhook.metrics.ts'), 'utf8');
+    const names = [...metrics.matchAll(/^ {2}\w+: '(opensms_webhook_\w+)',$/gm)].map(([, name]) => name);
+    expect(names).toHaveLength(10);
+    expect(names.filter((name) => !section.includes(`| \`${name}\` |`))).toEqual([]);
+    const options = readFileSync(path.join(root, 'libs/opensms-webhook/src/metrics/opensms-webhook-metrics-options.interface.ts'), 'utf8');
+    const optionNames = interfaceMembers(options, 'OpenSmsWebhookMetricsOptions');
+    expect(optionNames).toEqual(expect.arrayContaining(['registry', 'inboxCacheMs']));
+    expect(optionNames.filter((name) => !section.includes(`| \`${name}\` |`))).toEqual([]);
   });
 
   it('documents every console option', () => {

@@ -59,6 +59,8 @@ export const messages = {
     `Console: ${user} replayed inbox ${id}${replayed ? '' : ' (nothing to do: it was neither dead nor failed)'}`,
   consoleReplayedDead: (user: string, count: number, filter: string) =>
     `Console: ${user} replayed ${count} dead event(s) matching ${filter}`,
+  metricsInboxFailed: (error: unknown) =>
+    `Metrics: could not read the inbox figures; the backlog gauges keep their last values: ${describeError(error)}`,
   consolePaused: (user: string, paused: boolean) => `Console: ${user} ${paused ? 'paused' : 'resumed'} processing`,
 };
 

@@ -1,8 +1,9 @@
-/** The console was mounted in an application that does not register `OpenSmsWebhookModule`. */
+/** An integration (the console, the metrics) was added to an application that does not register `OpenSmsWebhookModule`. */
 export class WebhookModuleMissingError extends Error {
-  constructor() {
+  /** @param integration the module that needs the inbox */
+  constructor(integration = 'OpenSmsWebhookConsoleModule') {
     super(
-      'OpenSmsWebhookConsoleModule shows the inbox of OpenSmsWebhookModule, which this application does not ' +
+      `${integration} works on the inbox of OpenSmsWebhookModule, which this application does not ` +
         'register. Import OpenSmsWebhookModule.forRoot(...) (or forRootAsync) in the same application.',
     );
     this.name = 'WebhookModuleMissingError';

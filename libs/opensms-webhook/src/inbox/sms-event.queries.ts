@@ -28,6 +28,14 @@ export type SmsEventSummary = Pick<
   'id' | 'event' | 'messageId' | 'phone' | 'status' | 'state' | 'attempts' | 'lastError' | 'occurredAt' | 'receivedAt'
 >;
 
+/** Rows of one state, from {@link SmsEventQueries.countAndAgeByState}. */
+export interface SmsEventStateFigures {
+  state: SmsEventState;
+  count: number;
+  /** Seconds since the oldest row of the state was received; `null` when the state has no row. */
+  oldestAgeSeconds: number | null;
+}
+
 /** One page of a {@link SmsEventQueries.search}, newest first. */
 export interface SmsEventPage {
   events: SmsEventSummary[];
@@ -170,6 +178,24 @@ export class SmsEventQueries {
     const counts = zeroCountsByState();
     for (const row of rows) counts[row.state] = Number(row.count);
     return counts;
+  }
+
+  /**
+   * For each of `states`: how many rows are in it and how long ago (by the database's clock) its
+   * oldest row was received (`null` when it has none). One statement, one index-only count per
+   * state; meant for small states (unfinished, dead), not for `processed`.
+   */
+  async countAndAgeByState(states: readonly SmsEventState[]): Promise<SmsEventStateFigures[]> {
+    const rows: { state: SmsEventState; count: string; oldestAgeSeconds: number | null }[] = await this.tables.dataSource.query(
+      `SELECT s."state",
+              (SELECT count(*) FROM ${this.tables.events} e WHERE e."state" = s."state") AS "count",
+              extract(epoch FROM now() - (
+                SELECT e."received_at" FROM ${this.tables.events} e WHERE e."state" = s."state" ORDER BY e."received_at" LIMIT 1
+              ))::float8 AS "oldestAgeSeconds"
+         FROM unnest($1::text[]) AS s("state")`,
+      [states],
+    );
+    return rows.map(({ state, count, oldestAgeSeconds }) => ({ state, count: Number(count), oldestAgeSeconds }));
   }
 
   /** Ids of unfinished, already queued events untouched for at least `ageMs`, oldest first. */

@@ -1,0 +1,4 @@
+export { OpenSmsWebhookMetricsModule } from './opensms-webhook-metrics.module';
+export type { OpenSmsWebhookMetricsOptions } from './opensms-webhook-metrics-options.interface';
+export { OPENSMS_METRICS_REGISTRY } from './metrics.constants';
+export { OPENSMS_WEBHOOK_METRICS } from './sms-webhook.metrics';
