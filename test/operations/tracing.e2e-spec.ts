@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { type DynamicModule, Injectable, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -40,6 +40,27 @@ class TracedConsumer {
     throw new Error(`flaky failure of ${event.messageId}`);
   }
 }
+
+/**
+ * Stands in for the host's HTTP instrumentation: a call with `x-http-span` runs in a server span
+ * the host made, as `@opentelemetry/instrumentation-http` would.
+ */
+@Module({})
+class HostHttpSpanModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(
+        (request: { headers: Record<string, string> }, response: { on(event: 'finish', listener: () => void): void }, next: () => void) => {
+          if (!request.headers['x-http-span']) return next();
+          const span = trace.getTracer('host-http').startSpan('POST /webhooks/sms', { kind: SpanKind.SERVER });
+          response.on('finish', () => span.end());
+          context.with(trace.setSpan(context.active(), span), next);
+        },
+      )
+      .forRoutes('*');
+  }
+}
+const hostHttpSpans: DynamicModule = { module: HostHttpSpanModule };
 
 const exporter = new InMemorySpanExporter();
 const contextManager = new AsyncLocalStorageContextManager();
@@ -99,7 +120,7 @@ describe('traces (OpenTelemetry)', () => {
   });
 
   describe('with tracing on (the default)', () => {
-    const scope = useTestApp('tracing', { providers: [TracedConsumer], options: { attempts: 2 } });
+    const scope = useTestApp('tracing', { providers: [TracedConsumer], imports: [hostHttpSpans], options: { attempts: 2 } });
 
     it('makes the call, its dispatch and each handler one trace, continuing the caller’s traceparent', async () => {
       const { traceId, parentId, header } = newTraceparent();
@@ -179,6 +200,40 @@ describe('traces (OpenTelemetry)', () => {
       expect(parentOf(named(spans, 'opensms.event.dispatch')[0])).toBe(receive.spanContext().spanId);
     });
 
+    it('gives each event of a batch its own dispatch span, in its own call’s trace', async () => {
+      const calls = Array.from({ length: 8 }, (_, index) => ({ messageId: `trace_batch_${index}`, ...newTraceparent() }));
+      const responses = await Promise.all(calls.map((call) => postTraced(scope.endpoint, { message_id: call.messageId }, call.header)));
+      await Promise.all(responses.map((response) => waitForState(scope, response.body.id as string, 'processed')));
+      for (const call of calls) {
+        const spans = await waitForSpans(call.traceId, 'opensms.handler TracedConsumer.flaky', 1);
+        const [receive] = named(spans, 'opensms.webhook.receive');
+        const dispatches = named(spans, 'opensms.event.dispatch');
+        expect(dispatches).toHaveLength(1);
+        expect(dispatches[0].attributes['sms.message_id']).toBe(call.messageId);
+        expect(parentOf(dispatches[0])).toBe(receive.spanContext().spanId);
+        const handlers = spans.filter((span) => span.name.startsWith('opensms.handler '));
+        expect(handlers.map((span) => [parentOf(span), span.attributes['sms.message_id']])).toEqual([
+          [dispatches[0].spanContext().spanId, call.messageId],
+          [dispatches[0].spanContext().spanId, call.messageId],
+        ]);
+      }
+    });
+
+    it('nests the call under the host’s HTTP span when its instrumentation made one', async () => {
+      const signed = signWebhook(smsPayload({ message_id: 'trace_http' }), TEST_SECRET);
+      const response = await postRaw(scope.endpoint, signed.body, { ...signed.headers, 'x-http-span': '1' });
+      const id = response.body.id as string;
+      await waitForState(scope, id, 'processed');
+      const row = await scope.app.get(OpenSmsWebhookService).findById(id);
+      const traceId = row!.traceContext!.traceparent.split('-')[1];
+      const spans = await waitForSpans(traceId, 'opensms.event.dispatch', 1);
+      const [http] = named(spans, 'POST /webhooks/sms');
+      const [receive] = named(spans, 'opensms.webhook.receive');
+      expect(receive.kind).toBe(SpanKind.INTERNAL);
+      expect(parentOf(receive)).toBe(http.spanContext().spanId);
+      expect(parentOf(named(spans, 'opensms.event.dispatch')[0])).toBe(receive.spanContext().spanId);
+    });
+
     it('marks a failing handler’s span ERROR, and its retry is a second dispatch of the same trace', async () => {
       scope.app.get(TracedConsumer).failTimes('trace_retry', 1);
       const { traceId, header } = newTraceparent();
@@ -245,6 +300,23 @@ describe('traces (OpenTelemetry)', () => {
       expect(receive.status.code).toBe(SpanStatusCode.UNSET);
       expect(named(spans, 'opensms.webhook.verify')[0].status.code).toBe(SpanStatusCode.ERROR);
       expect(named(spans, 'opensms.webhook.store')).toHaveLength(0);
+    });
+  });
+
+  describe('on Fastify', () => {
+    const scope = useTestApp('tracing_fastify', { adapter: 'fastify', providers: [TracedConsumer] });
+
+    it('continues the caller’s traceparent through ingest, dispatch and handlers', async () => {
+      const { traceId, parentId, header } = newTraceparent();
+      const id = (await postTraced(scope.endpoint, { message_id: 'trace_fastify' }, header)).body.id as string;
+      await waitForState(scope, id, 'processed');
+      const spans = await waitForSpans(traceId, 'opensms.handler TracedConsumer.record', 1);
+      const [receive] = named(spans, 'opensms.webhook.receive');
+      const [dispatch] = named(spans, 'opensms.event.dispatch');
+      expect(parentOf(receive)).toBe(parentId);
+      expect(receive.attributes).toMatchObject({ 'opensms.outcome': 'accepted', 'sms.message_id': 'trace_fastify' });
+      expect(parentOf(dispatch)).toBe(receive.spanContext().spanId);
+      expect(parentOf(named(spans, 'opensms.handler TracedConsumer.record')[0])).toBe(dispatch.spanContext().spanId);
     });
   });
 
