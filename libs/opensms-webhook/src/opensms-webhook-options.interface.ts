@@ -212,6 +212,14 @@ export interface OpenSmsWebhookModuleOptions {
    * @default 10000
    */
   shutdownGraceMs?: number;
+  /**
+   * OpenTelemetry spans of each call (`opensms.webhook.receive`), each attempt at an event
+   * (`opensms.event.dispatch`) and each handler (`opensms.handler <name>`), through
+   * `@opentelemetry/api` (an optional peer; the host registers the SDK), with the call's trace
+   * context stored on its inbox row so that its processing continues the trace. `false` records none.
+   * @default true (when `@opentelemetry/api` is installed; without it nothing is traced)
+   */
+  tracing?: boolean;
 }
 
 /**

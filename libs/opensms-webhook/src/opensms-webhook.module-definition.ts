@@ -28,6 +28,7 @@ import { SmsEventProducer } from './queue/sms-event.producer';
 import { SmsEventReconciler } from './queue/sms-event.reconciler';
 import { SmsEventRelay } from './queue/sms-event.relay';
 import { SmsWebhookTelemetry } from './telemetry/sms-webhook.telemetry';
+import { SmsWebhookTracing } from './tracing/sms-webhook.tracing';
 
 export const {
   ConfigurableModuleClass: ConfigurableOpenSmsWebhookModule,
@@ -72,6 +73,7 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
       SmsEventOutbox,
       SmsEventRelayNotifier,
       SmsWebhookTelemetry,
+      SmsWebhookTracing,
       OpenSmsWebhookService,
       ...(ingests
         ? [

@@ -40,6 +40,12 @@ describe('resolveOpenSmsWebhookOptions', () => {
     expect(problemsOf({ secret: SECRET, dispatchBatchMaxMs: -1 })).toMatch(/dispatchBatchMaxMs must be a number ≥ 0 \(got -1\)/);
   });
 
+  it('traces by default and refuses a tracing switch that is not a boolean', () => {
+    expect(resolveOpenSmsWebhookOptions({ secret: SECRET }).tracing).toBe(true);
+    expect(resolveOpenSmsWebhookOptions({ secret: SECRET, tracing: false }).tracing).toBe(false);
+    expect(problemsOf({ secret: SECRET, tracing: 'yes' as never })).toMatch(/tracing must be true or false \(got yes\)/);
+  });
+
   it('builds the Stripe-style verifier on a lower-cased header', () => {
     const resolved = resolveOpenSmsWebhookOptions({ secret: SECRET, signatureScheme: 'stripe', signatureHeader: 'X-Sig' });
     expect(resolved.verifier).toBeInstanceOf(StripeStyleVerifier);

@@ -45,6 +45,7 @@ const DEFAULTS = {
   shutdownGraceMs: 10_000,
   lockDurationMs: 30_000,
   stalledIntervalMs: 30_000,
+  tracing: true,
 } satisfies Partial<ResolvedOpenSmsWebhookOptions>;
 
 const NON_NEGATIVE: (keyof typeof DEFAULTS)[] = [
@@ -104,6 +105,7 @@ export function resolveOpenSmsWebhookOptions(
   if (merged.queueBackend === 'postgres' && !options.postgresQueue?.connectionString) {
     problems.push("queueBackend 'postgres' needs postgresQueue: { connectionString: 'postgres://…' }");
   }
+  if (typeof merged.tracing !== 'boolean') problems.push(`tracing must be true or false (got ${String(merged.tracing)})`);
   if (!merged.path) problems.push('path must be a non-empty route, e.g. "webhooks/sms"');
 
   if (!merged.dataSource || !['string', 'object'].includes(typeof merged.dataSource)) {

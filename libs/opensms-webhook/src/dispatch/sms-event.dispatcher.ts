@@ -9,6 +9,8 @@ import { OPENSMS_DATA_SOURCE, OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhoo
 import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import { secondsSince, SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
+import type { DispatchTrace } from '../tracing/sms-webhook.traces';
+import { SmsWebhookTracing } from '../tracing/sms-webhook.tracing';
 import { type BoundSmsEventHandler, SmsEventHandlerRegistry } from './sms-event-handler.registry';
 
 /** How one attempt at an event ended, when it did not throw. */
@@ -51,6 +53,7 @@ export class SmsEventDispatcher {
     private readonly lifecycle: SmsEventLifecycle,
     private readonly registry: SmsEventHandlerRegistry,
     private readonly telemetry: SmsWebhookTelemetry,
+    private readonly tracing: SmsWebhookTracing,
     @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
   ) {
     // NOTE: enough batches in flight for all `concurrency` jobs (each holds one connection), so that
@@ -82,17 +85,19 @@ export class SmsEventDispatcher {
     try {
       await this.lifecycle.markProcessing(ids, runner);
       await runner.startTransaction();
-      let batch: BatchRecord;
+      const batch: BatchRecord = { runs: [], ends: [], results: new Map(), traces: [], afterCommit: [] };
       try {
         await this.lifecycle.lockMessages(ids, runner);
         const rows = await this.lifecycle.claim([...byId.values()], runner);
-        batch = await this.runClaimed(runner, rows, byId);
+        await this.runClaimed(runner, rows, byId, batch);
         await this.lifecycle.complete(batch.runs, batch.ends, runner);
         await runner.commitTransaction();
       } catch (error) {
         await rollBack(runner);
+        batch.traces.forEach((trace) => trace.rollBack(error));
         throw error;
       }
+      batch.traces.forEach((trace) => trace.end());
       batch.afterCommit.forEach((report) => report());
       return requests.map((request) => batch.results.get(request.eventId) ?? { outcome: 'skipped' });
     } finally {
@@ -104,8 +109,12 @@ export class SmsEventDispatcher {
    * Runs the claimed events in their order (by message, then time), until the batch has run for
    * `dispatchBatchMaxMs`; the first event always runs, the ones not started are deferred.
    */
-  private async runClaimed(runner: QueryRunner, rows: DispatchRow[], requests: Map<string, DispatchRequest>): Promise<BatchRecord> {
-    const batch: BatchRecord = { runs: [], ends: [], results: new Map(), afterCommit: [] };
+  private async runClaimed(
+    runner: QueryRunner,
+    rows: DispatchRow[],
+    requests: Map<string, DispatchRequest>,
+    batch: BatchRecord,
+  ): Promise<void> {
     const startedAt = Date.now();
     for (const [index, row] of rows.entries()) {
       if (index > 0 && Date.now() - startedAt >= this.options.dispatchBatchMaxMs) {
@@ -114,13 +123,16 @@ export class SmsEventDispatcher {
       }
       await this.runEvent(runner, row, requests.get(row.id)!, batch);
     }
-    return batch;
   }
 
   private async runEvent(runner: QueryRunner, row: DispatchRow, { attempt, isLast }: Attempt, batch: BatchRecord): Promise<void> {
     const handlers = this.registry.handlersFor(row.event);
-    const end = (state: DispatchEnd['state'], lastError: string | null, log?: () => void) => {
+    const trace = this.tracing.startDispatch(row, attempt);
+    batch.traces.push(trace);
+    const end = (state: DispatchEnd['state'], failure: SmsEventDispatchError | null, log?: () => void) => {
+      const lastError = failure?.message ?? null;
       batch.ends.push({ eventId: row.id, state, attempt, lastError });
+      trace.outcome(state, failure);
       batch.afterCommit.push(() => {
         log?.();
         const { id: eventId, event, stale, occurredAt } = row;
@@ -132,7 +144,7 @@ export class SmsEventDispatcher {
       batch.results.set(row.id, { outcome: 'ignored' });
       return;
     }
-    const failures = await this.runPending(runner, row, handlers, attempt, batch.runs);
+    const failures = await this.runPending(runner, row, handlers, attempt, batch.runs, trace);
     if (failures.length === 0) {
       end('processed', null, () => this.logger.log(messages.processed(row.id, row.event, row.stale)));
       batch.results.set(row.id, { outcome: 'processed' });
@@ -140,8 +152,8 @@ export class SmsEventDispatcher {
     }
     const permanent = isLast || failures.some(({ error }) => error instanceof UnrecoverableError);
     const failure = new SmsEventDispatchError(failures, permanent);
-    if (permanent) end('dead', failure.message, () => this.logger.error(messages.dead(row.id, row.event, attempt, failure.message)));
-    else end('failed', failure.message);
+    if (permanent) end('dead', failure, () => this.logger.error(messages.dead(row.id, row.event, attempt, failure.message)));
+    else end('failed', failure);
     batch.results.set(row.id, { failure });
   }
 
@@ -152,6 +164,7 @@ export class SmsEventDispatcher {
     handlers: readonly BoundSmsEventHandler[],
     attempt: number,
     runs: HandlerRun[],
+    trace: DispatchTrace,
   ): Promise<SmsEventHandlerFailure[]> {
     const done = new Set(row.completedHandlers);
     const event = toSmsEvent(row);
@@ -163,14 +176,16 @@ export class SmsEventDispatcher {
       const startedAt = performance.now();
       const ran = { eventId: row.id, event: row.event, handler: handler.name };
       try {
-        await handler.invoke(event, {
-          manager: runner.manager,
-          eventId: row.id,
-          attempt,
-          stale: row.stale,
-          receivedAt: row.receivedAt,
-          tenant: row.tenant,
-        });
+        await trace.handler(handler.name, () =>
+          handler.invoke(event, {
+            manager: runner.manager,
+            eventId: row.id,
+            attempt,
+            stale: row.stale,
+            receivedAt: row.receivedAt,
+            tenant: row.tenant,
+          }),
+        );
         runs.push({ eventId: row.id, handler: handler.name });
         this.telemetry.handlerRan({ ...ran, seconds: secondsSince(startedAt) });
       } catch (error) {
@@ -189,6 +204,8 @@ interface BatchRecord {
   runs: HandlerRun[];
   ends: DispatchEnd[];
   results: Map<string, DispatchResult>;
+  /** The spans of the batch's attempts, ended once the batch committed or rolled back. */
+  traces: DispatchTrace[];
   /** Log lines and telemetry reports, made only once the batch has committed. */
   afterCommit: (() => void)[];
 }

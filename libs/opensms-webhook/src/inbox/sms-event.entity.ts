@@ -86,4 +86,11 @@ export class SmsEventEntity {
 
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
   updatedAt: Date;
+
+  /**
+   * The W3C trace context (`traceparent`, `tracestate`) of the call that stored this event, so that
+   * its processing continues the call's trace (see `tracing`); `null` when the call was not traced.
+   */
+  @Column({ name: 'trace_context', type: 'jsonb', nullable: true })
+  traceContext: Record<string, string> | null;
 }

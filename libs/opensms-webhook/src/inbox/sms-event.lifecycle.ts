@@ -18,7 +18,18 @@ const WAITING_SMS_EVENT_STATES = UNFINISHED_SMS_EVENT_STATES.filter((state) => s
 /** An inbox row as the worker reads it when it claims it (see {@link SmsEventLifecycle.claim}). */
 export interface DispatchRow extends Pick<
   SmsEventEntity,
-  'id' | 'event' | 'messageId' | 'phone' | 'status' | 'error' | 'occurredAt' | 'receivedAt' | 'payload' | 'state' | 'tenant'
+  | 'id'
+  | 'event'
+  | 'messageId'
+  | 'phone'
+  | 'status'
+  | 'error'
+  | 'occurredAt'
+  | 'receivedAt'
+  | 'payload'
+  | 'state'
+  | 'tenant'
+  | 'traceContext'
 > {
   /** A later event of the same message was already processed. */
   stale: boolean;
@@ -108,10 +119,11 @@ export class SmsEventLifecycle {
            FROM unnest($1::uuid[], $2::int[]) AS a("id", "attempt")
           WHERE e."id" = a."id" AND e."state" = ANY($3)
           RETURNING e."id", e."event", e."message_id", e."phone", e."status", e."error", e."occurred_at", e."received_at",
-                    e."payload", e."state", e."tenant"
+                    e."payload", e."state", e."tenant", e."trace_context"
        )
        SELECT c."id", c."event", c."message_id" AS "messageId", c."phone", c."status", c."error",
               c."occurred_at" AS "occurredAt", c."received_at" AS "receivedAt", c."payload", c."state", c."tenant",
+              c."trace_context" AS "traceContext",
               (c."message_id" IS NOT NULL AND c."occurred_at" IS NOT NULL AND EXISTS (
                  SELECT 1 FROM ${this.tables.events} later
                   WHERE later."message_id" = c."message_id" AND later."id" <> c."id"

@@ -14,6 +14,8 @@ export interface InboxRecord extends SmsEventSource {
   headers: Record<string, string>;
   state: Extract<SmsEventState, 'received' | 'invalid'>;
   lastError: string | null;
+  /** The W3C trace context of the call, continued by its processing; `null` when not traced. */
+  traceContext: Record<string, string> | null;
 }
 
 /** Where a stored record landed: its row id, and whether an equal event was already there. */
@@ -42,6 +44,7 @@ const INSERT_COLUMNS = {
   headers: 'jsonb',
   state: 'text',
   last_error: 'text',
+  trace_context: 'jsonb',
 } as const;
 const COLUMN_NAMES = Object.keys(INSERT_COLUMNS);
 const COLUMN_LIST = COLUMN_NAMES.map((column) => `"${column}"`).join(', ');
@@ -62,6 +65,7 @@ function insertParams(record: InboxRecord): unknown[] {
     JSON.stringify(record.headers),
     record.state,
     record.lastError,
+    record.traceContext === null ? null : JSON.stringify(record.traceContext),
   ];
 }
 

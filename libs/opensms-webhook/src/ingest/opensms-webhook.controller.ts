@@ -4,6 +4,7 @@ import { SignatureGuard, type WebhookHttpRequest } from './signature.guard';
 import { type SmsEventReceipt, SmsEventIngestService } from './sms-event-ingest.service';
 import { refusedCallOutcome } from './webhook-call-outcome';
 import { secondsSince, SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
+import { UNTRACED_INGEST } from '../tracing/sms-webhook.traces';
 
 /** Builds the webhook controller for the configured route (`POST /<path>`). */
 export function createOpenSmsWebhookController(path: string): Type<unknown> {
@@ -21,12 +22,22 @@ export function createOpenSmsWebhookController(path: string): Type<unknown> {
     @UseGuards(SignatureGuard)
     async receive(@Req() request: WebhookHttpRequest): Promise<SmsEventReceipt> {
       const seconds = () => secondsSince(request.openSmsStartedAt ?? performance.now());
+      const trace = request.openSmsTrace ?? UNTRACED_INGEST;
       try {
-        const receipt = await this.ingest.receive(request.rawBody ?? Buffer.alloc(0), request.headers, request.openSmsTenant ?? null);
-        this.telemetry.callAnswered({ outcome: receipt.duplicate ? 'duplicate' : 'accepted', seconds: seconds() });
+        const receipt = await this.ingest.receive(
+          request.rawBody ?? Buffer.alloc(0),
+          request.headers,
+          request.openSmsTenant ?? null,
+          trace,
+        );
+        const outcome = receipt.duplicate ? 'duplicate' : 'accepted';
+        this.telemetry.callAnswered({ outcome, seconds: seconds() });
+        trace.end(outcome, { eventId: receipt.id });
         return receipt;
       } catch (error) {
-        this.telemetry.callAnswered({ outcome: refusedCallOutcome(error), seconds: seconds() });
+        const outcome = refusedCallOutcome(error);
+        this.telemetry.callAnswered({ outcome, seconds: seconds() });
+        trace.end(outcome, { error });
         throw error;
       }
     }

@@ -27,6 +27,8 @@ import { decodeWebhookSecrets } from './webhook-secret';
 import { refusedCallOutcome } from './webhook-call-outcome';
 import { secondsSince, SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
 import { headerValue, isJsonContentType, type WebhookRequestHeaders } from './webhook-request';
+import type { IngestTrace } from '../tracing/sms-webhook.traces';
+import { SmsWebhookTracing } from '../tracing/sms-webhook.tracing';
 
 /** The parts of an Express or Fastify request the webhook route reads. */
 export interface WebhookHttpRequest {
@@ -36,6 +38,8 @@ export interface WebhookHttpRequest {
   openSmsTenant?: string | null;
   /** Set by {@link SignatureGuard}: `performance.now()` when the check began. */
   openSmsStartedAt?: number;
+  /** Set by {@link SignatureGuard}: the call's span, ended with its answer. */
+  openSmsTrace?: IngestTrace;
 }
 
 /** The 401 text of every call whose signature does not verify, whatever the reason inside. */
@@ -59,15 +63,20 @@ export class SignatureGuard implements CanActivate {
   constructor(
     @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
     private readonly telemetry: SmsWebhookTelemetry,
+    private readonly tracing: SmsWebhookTracing,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<WebhookHttpRequest>();
     request.openSmsStartedAt = performance.now();
+    const trace = this.tracing.startIngest(request.headers);
+    request.openSmsTrace = trace;
     try {
-      return await this.verify(request);
+      return await trace.step('verify', () => this.verify(request));
     } catch (error) {
-      this.telemetry.callAnswered({ outcome: refusedCallOutcome(error), seconds: secondsSince(request.openSmsStartedAt) });
+      const outcome = refusedCallOutcome(error);
+      this.telemetry.callAnswered({ outcome, seconds: secondsSince(request.openSmsStartedAt) });
+      trace.end(outcome, { error });
       throw error;
     }
   }

@@ -15,6 +15,7 @@ import { headerValue, type WebhookRequestHeaders } from './webhook-request';
 import { deliveryKeyOf, tenantDedupeKey } from './dedupe-key';
 import { parseSmsEventPayload } from './sms-event-payload.parser';
 import { StandardWebhooksVerifier } from './verifiers/standard-webhooks.verifier';
+import { type IngestTrace, UNTRACED_INGEST } from '../tracing/sms-webhook.traces';
 
 /** The answer to an accepted call. */
 export interface SmsEventReceipt {
@@ -47,14 +48,22 @@ export class SmsEventIngestService {
   /**
    * Stores a verified call and answers it.
    * @param tenant the tenant whose secret verified the call, if the resolver named one
+   * @param trace the call's span: the store runs in a child of it, and its context is stored on the row
    */
-  async receive(rawBody: Buffer, headers: WebhookRequestHeaders, tenant: string | null = null): Promise<SmsEventReceipt> {
+  async receive(
+    rawBody: Buffer,
+    headers: WebhookRequestHeaders,
+    tenant: string | null = null,
+    trace: IngestTrace = UNTRACED_INGEST,
+  ): Promise<SmsEventReceipt> {
     const parsed = parseSmsEventPayload(rawBody);
     const keptHeaders = pickStoredHeaders(headers);
-    const refuse = (payload: unknown, problems: string[]) => this.storeInvalid(rawBody, headers, tenant, payload, keptHeaders, problems);
+    const refuse = (payload: unknown, problems: string[]) =>
+      this.storeInvalid(rawBody, headers, tenant, payload, keptHeaders, problems, trace);
     if (!parsed.valid) return refuse(parsed.payload, parsed.problems);
 
     const { dto, payload } = parsed;
+    trace.describe(dto.event, dto.message_id ?? null);
     const dedupeKey = this.dedupeKeyOf(payload);
     if (!dedupeKey.valid) return refuse(payload, [dedupeKey.problem]);
 
@@ -62,17 +71,17 @@ export class SmsEventIngestService {
       this.overload.warn(messages.overloaded(this.options.ingestQueueLimit));
       throw new IngestOverloadedError(this.options.ingestQueueLimit);
     }
-    const outcome = await this.durably(() =>
-      this.writer.add({
-        ...eventSourceOf(dto, payload),
-        dedupeKey: tenantDedupeKey(tenant, dedupeKey.key),
-        deliveryKey: null,
-        tenant,
-        headers: keptHeaders,
-        state: 'received',
-        lastError: null,
-      }),
-    );
+    const record: InboxRecord = {
+      ...eventSourceOf(dto, payload),
+      dedupeKey: tenantDedupeKey(tenant, dedupeKey.key),
+      deliveryKey: null,
+      tenant,
+      headers: keptHeaders,
+      state: 'received',
+      lastError: null,
+      traceContext: trace.carrier(),
+    };
+    const outcome = await trace.step('store', () => this.durably(() => this.writer.add(record)));
     if ('error' in outcome) {
       if (!isRowRefused(outcome.error)) this.unavailable(outcome.error);
       return refuse(storableText(rawBody), [`the database refused to store the call: ${describeError(outcome.error)}`]);
@@ -90,20 +99,21 @@ export class SmsEventIngestService {
     payload: unknown,
     keptHeaders: Record<string, string>,
     problems: string[],
+    trace: IngestTrace,
   ): Promise<never> {
     const signedId = this.options.verifier instanceof StandardWebhooksVerifier ? headerValue(headers, 'webhook-id') : undefined;
-    const id = await this.durably(() =>
-      this.inbox.storeInvalid({
-        ...emptyRecord(),
-        deliveryKey: deliveryKeyOf(tenant, signedId, rawBody),
-        tenant,
-        event: eventNameOf(payload),
-        payload,
-        headers: keptHeaders,
-        state: 'invalid',
-        lastError: problems.join('; '),
-      }),
-    );
+    const record: InboxRecord = {
+      ...emptyRecord(),
+      deliveryKey: deliveryKeyOf(tenant, signedId, rawBody),
+      tenant,
+      event: eventNameOf(payload),
+      payload,
+      headers: keptHeaders,
+      state: 'invalid',
+      lastError: problems.join('; '),
+      traceContext: trace.carrier(),
+    };
+    const id = await trace.step('store', () => this.durably(() => this.inbox.storeInvalid(record)));
     this.logger.warn(messages.invalid(id, problems));
     throw new BadRequestException({
       statusCode: 400,
@@ -172,6 +182,9 @@ function eventNameOf(payload: unknown): string {
   return typeof event === 'string' ? event.slice(0, 100) : '(unparsed)';
 }
 
-function emptyRecord(): Omit<InboxRecord, 'event' | 'payload' | 'headers' | 'state' | 'lastError' | 'deliveryKey' | 'tenant'> {
+function emptyRecord(): Omit<
+  InboxRecord,
+  'event' | 'payload' | 'headers' | 'state' | 'lastError' | 'deliveryKey' | 'tenant' | 'traceContext'
+> {
   return { dedupeKey: null, messageId: null, phone: null, status: null, error: null, occurredAt: null };
 }

@@ -3,6 +3,7 @@ import { IndexProcessedEventsByMessage1764500000000 } from './1764500000000-inde
 import { AddOpenSmsWebhookOutbox1764510000000 } from './1764510000000-add-opensms-webhook-outbox';
 import { AddOpenSmsWebhookTenant1764520000000 } from './1764520000000-add-opensms-webhook-tenant';
 import { AddOpenSmsWebhookConsoleIndexes1764530000000 } from './1764530000000-add-opensms-webhook-console-indexes';
+import { AddOpenSmsWebhookTraceContext1764540000000 } from './1764540000000-add-opensms-webhook-trace-context';
 
 /**
  * The library's TypeORM migrations, in order. Add them to your DataSource's `migrations`
@@ -14,4 +15,5 @@ export const OPENSMS_WEBHOOK_MIGRATIONS = [
   AddOpenSmsWebhookOutbox1764510000000,
   AddOpenSmsWebhookTenant1764520000000,
   AddOpenSmsWebhookConsoleIndexes1764530000000,
+  AddOpenSmsWebhookTraceContext1764540000000,
 ];
