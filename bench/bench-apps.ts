@@ -4,7 +4,9 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OPENSMS_WEBHOOK_MIGRATIONS, OpenSmsWebhookModule, type OpenSmsWebhookMode } from '@opensms/nestjs-webhooks';
+import { OpenSmsWebhookMetricsModule } from '@opensms/nestjs-webhooks/prometheus';
 import { createPostgresBackend } from 'bullmq';
+import { Registry } from 'prom-client';
 import { BENCH, type BenchAdapter } from './bench.config';
 import { BenchMessage } from './bench-message.entity';
 import { DeliveryStatusHandler } from './delivery-status.handler';
@@ -55,8 +57,11 @@ class BareWebhookController {
 @Module({ controllers: [BareWebhookController] })
 class BareAppModule {}
 
-/** A host application using the library, configured as a production user would. */
-function hostAppModule(store: BenchStore, mode: OpenSmsWebhookMode): Type<unknown> {
+/**
+ * A host application using the library, configured as a production user would; `instrumented`
+ * adds the Prometheus metrics (the process registers an OpenTelemetry SDK, see instrumentation.ts).
+ */
+function hostAppModule(store: BenchStore, mode: OpenSmsWebhookMode, instrumented = false): Type<unknown> {
   @Module({
     imports: [
       TypeOrmModule.forRoot({
@@ -79,6 +84,7 @@ function hostAppModule(store: BenchStore, mode: OpenSmsWebhookMode): Type<unknow
         concurrency: BENCH.concurrency,
         mode,
       }),
+      ...(instrumented ? [OpenSmsWebhookMetricsModule.forRoot({ registry: new Registry() })] : []),
     ],
     providers: [DeliveryStatusHandler],
   })
@@ -90,8 +96,11 @@ function httpAdapter(adapter: BenchAdapter): ExpressAdapter | FastifyAdapter {
   return adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
 }
 
-/** HTTP apps of the benchmark: bare Nest, the hand-written receiver, the library split (`ingest`) or in one process (`all`). */
-export type HttpAppKind = 'bare' | 'handwritten' | 'product' | 'product-all';
+/**
+ * HTTP apps of the benchmark: bare Nest, the hand-written receiver, the library split (`ingest`;
+ * also with metrics and tracing) or in one process (`all`).
+ */
+export type HttpAppKind = 'bare' | 'handwritten' | 'product' | 'product-instrumented' | 'product-all';
 
 /** Starts an HTTP app on a free port; returns it and its URL. */
 export async function startHttpApp(
@@ -103,6 +112,7 @@ export async function startHttpApp(
     bare: () => BareAppModule,
     handwritten: () => handwrittenAppModule(store),
     product: () => hostAppModule(store, 'ingest'),
+    'product-instrumented': () => hostAppModule(store, 'ingest', true),
     'product-all': () => hostAppModule(store, 'all'),
   };
   const module = modules[kind]();
@@ -112,8 +122,8 @@ export async function startHttpApp(
 }
 
 /** Starts the library's worker alone (`worker` mode), which begins draining the stored backlog at once. */
-export async function startWorkerApp(store: BenchStore): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(hostAppModule(store, 'worker'), { logger: BENCH.logLevels });
+export async function startWorkerApp(store: BenchStore, instrumented = false): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(hostAppModule(store, 'worker', instrumented), { logger: BENCH.logLevels });
   await app.init();
   return app;
 }

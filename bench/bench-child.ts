@@ -2,11 +2,12 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { Worker } from 'bullmq';
 import { bullOptionsOf, type HttpAppKind, startHttpApp, startWorkerApp, type BenchStore } from './bench-apps';
 import { BENCH, type BenchAdapter } from './bench.config';
+import { registerTracing } from './instrumentation';
 
 /** What the orchestrator asks a child process to run. */
 export type ChildRole =
   | { role: HttpAppKind; adapter: BenchAdapter; store: BenchStore }
-  | { role: 'worker'; store: BenchStore }
+  | { role: 'worker'; store: BenchStore; instrumented?: boolean }
   | { role: 'noop-worker'; store: BenchStore; queueName: string; jobs: number };
 
 /** Messages a child sends to the orchestrator. */
@@ -33,13 +34,14 @@ function startNoopWorker(role: Extract<ChildRole, { role: 'noop-worker' }>): Wor
 
 async function main(): Promise<void> {
   const role = JSON.parse(process.env.BENCH_CHILD ?? '{}') as ChildRole;
+  if (role.role === 'product-instrumented' || (role.role === 'worker' && role.instrumented)) registerTracing();
   let close: () => Promise<unknown>;
   if (role.role === 'noop-worker') {
     const worker = startNoopWorker(role);
     close = () => worker.close();
     send({ type: 'ready' });
   } else if (role.role === 'worker') {
-    const app: INestApplicationContext = await startWorkerApp(role.store);
+    const app: INestApplicationContext = await startWorkerApp(role.store, role.instrumented);
     close = () => app.close();
     send({ type: 'ready' });
   } else {

@@ -28,12 +28,16 @@ export interface AdapterResult {
   handwritten: LoadResult[];
   /** The library in `ingest` mode (split deployment). */
   ingest: LoadResult[];
+  /** The library in `ingest` mode with Prometheus metrics and OpenTelemetry tracing (an SDK registered). */
+  ingestInstrumented: LoadResult[];
   /** The library in `all` mode (one process ingesting and working). */
   ingestAll: LoadResult[];
   overload: OverloadResult;
   drain: DrainResult;
   /** The next events of the backlog, drained after `ANALYZE` of the inbox. */
   drainAnalyzed: DrainResult;
+  /** The next events, drained with metrics and tracing. */
+  drainInstrumented: DrainResult;
   noop: DrainResult;
   peakRssMiB: { bare: number; ingest: number; worker: number };
 }
@@ -58,6 +62,7 @@ export function summarise(result: AdapterResult) {
   const ingest = median(result.ingest.map((round) => round.requestsPerSecond));
   const handwritten = median(result.handwritten.map((round) => round.requestsPerSecond));
   const ingestAll = median(result.ingestAll.map((round) => round.requestsPerSecond));
+  const ingestInstrumented = median(result.ingestInstrumented.map((round) => round.requestsPerSecond));
   return {
     adapter: result.queueBackend === 'postgres' ? `${result.adapter}, PostgreSQL queue` : result.adapter,
     bare,
@@ -76,8 +81,11 @@ export function summarise(result: AdapterResult) {
     drainOverIngest: result.drain.eventsPerSecond / ingest,
     workerOverNoop: result.drain.eventsPerSecond / result.noop.eventsPerSecond,
     rss: Math.max(result.peakRssMiB.ingest, result.peakRssMiB.worker),
+    ingestInstrumented,
+    instrumentedIngestRatio: ingestInstrumented / ingest,
+    instrumentedDrainRatio: result.drainInstrumented.eventsPerSecond / result.drainAnalyzed.eventsPerSecond,
     overload: overloadAnswers(result.overload),
-    failures: [...result.bare, ...result.handwritten, ...result.ingest, ...result.ingestAll].reduce(
+    failures: [...result.bare, ...result.handwritten, ...result.ingest, ...result.ingestInstrumented, ...result.ingestAll].reduce(
       (sum, round) => sum + round.non2xx + round.errors,
       0,
     ),
@@ -97,6 +105,11 @@ const TARGETS = [
   { name: 'drain ≥ 1.0 × ingest', met: (s: Summary) => s.drainOverIngest >= 1, show: (s: Summary) => ratio(s.drainOverIngest) },
   { name: 'worker ≥ 0.3 × no-op worker', met: (s: Summary) => s.workerOverNoop >= 0.3, show: (s: Summary) => ratio(s.workerOverNoop) },
   { name: 'peak RSS < 250 MiB', met: (s: Summary) => s.rss < 250, show: (s: Summary) => `${s.rss.toFixed(0)} MiB` },
+  {
+    name: 'metrics + tracing cost ≤ 10 % (ingest, drain)',
+    met: (s: Summary) => s.instrumentedIngestRatio >= 0.9 && s.instrumentedDrainRatio >= 0.9,
+    show: (s: Summary) => `${ratio(s.instrumentedIngestRatio)}, ${ratio(s.instrumentedDrainRatio)}`,
+  },
   {
     name: '2× overload: only 200 or 503, every 200 stored',
     // NOTE: calls still in flight when the round ends are stored without their answer being counted.
@@ -174,10 +187,15 @@ export function renderResults(results: readonly AdapterResult[]): string {
           .map((bare, index) => {
             const ingest = s.result.ingest[index];
             const hand = s.result.handwritten[index];
-            return `bare ${int(bare.requestsPerSecond)} (${bare.p99}), hand-written ${int(hand.requestsPerSecond)} (${hand.p99}), ingest ${int(ingest.requestsPerSecond)} (${ingest.p99})`;
+            const instrumented = s.result.ingestInstrumented[index];
+            return (
+              `bare ${int(bare.requestsPerSecond)} (${bare.p99}), hand-written ${int(hand.requestsPerSecond)} (${hand.p99}), ` +
+              `ingest ${int(ingest.requestsPerSecond)} (${ingest.p99}), with metrics and tracing ${int(instrumented.requestsPerSecond)} (${instrumented.p99})`
+            );
           })
           .join('; ') +
-        `; non-2xx or errors: ${s.failures}; deliveries repeated: ${s.repeated}; drained ${s.result.drain.events} events, then ${s.result.drainAnalyzed.events} after ANALYZE, no-op ${s.result.noop.events} jobs; ` +
+        `; non-2xx or errors: ${s.failures}; deliveries repeated: ${s.repeated}; drained ${s.result.drain.events} events, then ${s.result.drainAnalyzed.events} after ANALYZE ` +
+        `(${drainRate(s.result.drainAnalyzed)} events/s), then ${s.result.drainInstrumented.events} with metrics and tracing (${drainRate(s.result.drainInstrumented)} events/s), no-op ${s.result.noop.events} jobs; ` +
         `2× overload: ${int(s.result.overload.offeredPerSecond)} req/s offered over ${s.result.overload.connections} connections, ${int(s.result.overload.load.requestsPerSecond)} answered/s, p99 ${s.result.overload.load.p99} ms`,
     ),
   ];
@@ -205,6 +223,7 @@ ${renderResults(results)}
 - **ingest**: a host app importing \`OpenSmsWebhookModule\` in \`ingest\` mode (the worker runs in its own process, as in a scaled deployment): every request carries a distinct, signed OpenSMS delivery (\`signWebhook\`), is verified, committed to the Postgres inbox, then answered 200 (the relay of a worker process queues it). p50 / p99 are its latencies.
 - **mode all**: the same host in \`all\` mode (one process ingesting and working, what \`npm start\` runs), one round.
 - **drain**: the same host module in \`worker\` mode (concurrency ${BENCH.concurrency}, pool ${BENCH.poolSize}) processing the first ${BENCH.drainEvents} stored events of the split deployment's backlog (its relay queues them): batches of events in one transaction each, with their messages' advisory locks, each handler in a savepoint with its completion mark, and a handler that updates the host's \`bench_sms_messages\` row through \`ctx.manager\`. Rate = events / time between the first and last \`processed_at\` of the events it processed. **drain after ANALYZE**: the same for the next ${BENCH.drainEvents} events, after \`ANALYZE\` of the inbox taken while most of it was still unprocessed (the plans must not depend on statistics). The mode 'all' app works on an inbox of its own.
+- **metrics and tracing**: the ingest app once more with \`OpenSmsWebhookMetricsModule\` (its own registry) and an OpenTelemetry SDK registered in its process (\`BasicTracerProvider\`, a \`BatchSpanProcessor\` whose exporter drops the spans, async-hooks context, W3C propagation), measured in the same rounds; and a third drain with the same instrumentation, compared with the drain after ANALYZE before it.
 - **no-op worker**: \`new Worker(queue, async () => {})\` on the same Redis at the same concurrency over ${BENCH.drainEvents} pre-added jobs: the queue's own cost per event.
 - **2× overload**: after its rounds, the ingest app is offered twice its measured rate for ${BENCH.durationSeconds} s (open loop, up to ${OVERLOAD_CONNECTIONS} connections, more than \`ingestQueueLimit\`): every answer must be 200 or 503 (\`Retry-After\`), and the inbox must hold a new row for every 200 (calls still in flight when the round ends add rows whose answers are not counted).
 - **peak RSS**: VmHWM of each app's process (the apps run as child processes of the bench); the ingest app's includes the overload round.

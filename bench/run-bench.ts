@@ -56,6 +56,7 @@ async function measureLoad(adapter: BenchAdapter, admin: BenchStoreAdmin, store:
   const bare = await start({ role: 'bare', adapter, store });
   const handwritten = await start({ role: 'handwritten', adapter, store });
   const product = await start({ role: 'product', adapter, store });
+  const instrumented = await start({ role: 'product-instrumented', adapter, store });
   const source = new DeliverySource(admin, store, tag);
   const bareDeliveries = presignDeliveries(`${tag}_bare`, 0, DELIVERIES_PER_SECOND * 2);
   const handwrittenSource = new DeliverySource(admin, store, `${tag}_hand`);
@@ -64,11 +65,13 @@ async function measureLoad(adapter: BenchAdapter, admin: BenchStoreAdmin, store:
   await runLoad(bare.url!, bareDeliveries, BENCH.warmupSeconds);
   await runLoad(handwritten.url!, await handwrittenSource.forSeconds(BENCH.warmupSeconds), BENCH.warmupSeconds);
   await runLoad(product.url!, await source.forSeconds(BENCH.warmupSeconds), BENCH.warmupSeconds);
+  await runLoad(instrumented.url!, await source.forSeconds(BENCH.warmupSeconds), BENCH.warmupSeconds);
 
-  const rounds: { bare: LoadResult[]; handwritten: LoadResult[]; ingest: LoadResult[]; ingestAll: LoadResult[] } = {
+  const rounds: Record<'bare' | 'handwritten' | 'ingest' | 'ingestInstrumented' | 'ingestAll', LoadResult[]> = {
     bare: [],
     handwritten: [],
     ingest: [],
+    ingestInstrumented: [],
     ingestAll: [],
   };
   for (let round = 1; round <= BENCH.rounds; round++) {
@@ -81,11 +84,14 @@ async function measureLoad(adapter: BenchAdapter, admin: BenchStoreAdmin, store:
     const deliveries = await source.forSeconds(BENCH.durationSeconds);
     log(`${adapter}: round ${round}/${BENCH.rounds}, library ingest (split deployment)`);
     rounds.ingest.push(await runLoad(product.url!, deliveries, BENCH.durationSeconds));
+    log(`${adapter}: round ${round}/${BENCH.rounds}, library ingest with metrics and tracing`);
+    rounds.ingestInstrumented.push(await runLoad(instrumented.url!, await source.forSeconds(BENCH.durationSeconds), BENCH.durationSeconds));
   }
   log(`${adapter}: library ingest under 2× overload`);
   const overload = await measureOverload(admin, store, product.url!, source, median(rounds.ingest.map((round) => round.requestsPerSecond)));
   const peakRssMiB = { bare: await stop(bare.process), ingest: await stop(product.process) };
   await stop(handwritten.process);
+  await stop(instrumented.process);
 
   // NOTE: one process ingesting and working (mode 'all', what `npm start` runs), in an inbox of its
   // own: its relay and worker must not take the split rounds' backlog, which the drain measures.
@@ -124,10 +130,10 @@ function allStoreOf(store: BenchStore): BenchStore {
  * Starts the library's worker on the stored backlog and times it over the next `BENCH.drainEvents`
  * events (those processed since it started), then stops it.
  */
-async function measureDrain(admin: BenchStoreAdmin, store: BenchStore): Promise<{ drain: DrainResult; rss: number }> {
+async function measureDrain(admin: BenchStoreAdmin, store: BenchStore, instrumented = false): Promise<{ drain: DrainResult; rss: number }> {
   const since = await admin.now();
   const target = Math.min(BENCH.drainEvents, await admin.countUnfinished(store.schema));
-  const worker = await start({ role: 'worker', store });
+  const worker = await start({ role: 'worker', store, instrumented });
   const deadline = Date.now() + BENCH.drainTimeoutSeconds * 1000;
   let progress = await admin.drainProgress(store.schema, since);
   while (progress.processed < target && Date.now() < deadline) {
@@ -176,6 +182,8 @@ async function benchAdapter(
     await admin.analyze(store.schema);
     log(`${adapter}: library worker drain after ANALYZE`);
     const { drain: drainAnalyzed } = await measureDrain(admin, store);
+    log(`${adapter}: library worker drain with metrics and tracing`);
+    const { drain: drainInstrumented } = await measureDrain(admin, store, true);
     log(`${adapter}: no-op BullMQ worker`);
     const noop = await measureNoopWorker(noopStore);
     return {
@@ -185,6 +193,7 @@ async function benchAdapter(
       overload: load.overload,
       drain,
       drainAnalyzed,
+      drainInstrumented,
       noop,
       peakRssMiB: { ...load.peakRssMiB, worker: rss },
     };
