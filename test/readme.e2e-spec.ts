@@ -53,9 +53,17 @@ describe('README', () => {
     expect(undocumented).toEqual([]);
   });
 
-  it('lists every export of the package and of its testing subpath, in backticks', () => {
-    const library = path.join(root, 'libs/opensms-webhook/src');
-    const names = [...exportedNames(path.join(library, 'index.ts')), ...exportedNames(path.join(library, 'testing/index.ts'))];
+  it('lists every export of the package and of each of its subpaths, in backticks', () => {
+    const library = path.join(root, 'libs/opensms-webhook');
+    const { exports: entries }: { exports: Record<string, string | { types: string }> } = JSON.parse(
+      readFileSync(path.join(library, 'package.json'), 'utf8'),
+    );
+    // NOTE: each entry's types file (`./dist/<folder>/index.d.ts`) tells the source folder of the subpath.
+    const indexFiles = Object.values(entries)
+      .filter((entry) => typeof entry === 'object')
+      .map((entry) => path.join(library, (entry as { types: string }).types.replace(/^\.\/dist\//, 'src/').replace(/\.d\.ts$/, '.ts')));
+    expect(indexFiles.length).toBeGreaterThanOrEqual(2);
+    const names = indexFiles.flatMap((file) => exportedNames(file));
     expect(names).toEqual(expect.arrayContaining(['OpenSmsWebhookModule', 'OpenSmsWebhookModuleAsyncOptions', 'signWebhook']));
     expect(names.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
   });

@@ -35,6 +35,8 @@ module.exports = {
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
   moduleNameMapper: {
     '^@opensms/nestjs-webhooks$': '<rootDir>/libs/opensms-webhook/src',
+    // NOTE: the published subpath `swagger` is the folder `openapi` (see the package's `exports`).
+    '^@opensms/nestjs-webhooks/swagger$': '<rootDir>/libs/opensms-webhook/src/openapi',
     '^@opensms/nestjs-webhooks/(.*)$': '<rootDir>/libs/opensms-webhook/src/$1',
   },
 };

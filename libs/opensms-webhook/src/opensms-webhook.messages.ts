@@ -60,6 +60,8 @@ export const messages = {
   consoleReplayedDead: (user: string, count: number, filter: string) =>
     `Console: ${user} replayed ${count} dead event(s) matching ${filter}`,
   consolePaused: (user: string, paused: boolean) => `Console: ${user} ${paused ? 'paused' : 'resumed'} processing`,
+  backlogCheckFailed: (error: unknown) => `Backlog alert check failed, will try again: ${describeError(error)}`,
+  alertListenerFailed: (alert: string, error: unknown) => `A listener of ${alert} threw; ignored: ${describeError(error)}`,
 };
 
 export function describeError(error: unknown): string {

@@ -1,8 +1,8 @@
-/** The console was mounted in an application that does not register `OpenSmsWebhookModule`. */
+/** An integration (the console, the alerts) was mounted in an application that does not register `OpenSmsWebhookModule`. */
 export class WebhookModuleMissingError extends Error {
-  constructor() {
+  constructor(integration = 'OpenSmsWebhookConsoleModule') {
     super(
-      'OpenSmsWebhookConsoleModule shows the inbox of OpenSmsWebhookModule, which this application does not ' +
+      `${integration} works on the inbox of OpenSmsWebhookModule, which this application does not ` +
         'register. Import OpenSmsWebhookModule.forRoot(...) (or forRootAsync) in the same application.',
     );
     this.name = 'WebhookModuleMissingError';
