@@ -79,7 +79,11 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
             SmsEventIngestService,
             SignatureGuard,
             InboxUnavailableFilter,
-            { provide: WebhookBodyLimiter, useFactory: WebhookBodyLimiter.install, inject: [HttpAdapterHost, OPENSMS_RESOLVED_OPTIONS, SmsWebhookTelemetry] },
+            {
+              provide: WebhookBodyLimiter,
+              useFactory: WebhookBodyLimiter.install,
+              inject: [HttpAdapterHost, OPENSMS_RESOLVED_OPTIONS, SmsWebhookTelemetry],
+            },
           ]
         : []),
       ...(works
