@@ -1,7 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OPENSMS_WEBHOOK_MIGRATIONS, OpenSmsWebhookConsoleModule, OpenSmsWebhookModule } from '@opensms/nestjs-webhooks';
+import { OpenSmsWebhookAlertsModule } from '@opensms/nestjs-webhooks/alerts';
+import { OpsAlertsListener } from './alerts/ops-alerts.listener';
 import type { AppConfig } from './config/app.config';
 import { consoleOptions } from './config/opensms-console.config';
 import { openSmsWebhookOptionsFactory } from './config/opensms-webhook.config';
@@ -41,9 +44,13 @@ export class AppModule {
         }),
         SmsMessagesModule,
         MetricsModule,
+        // Dead events, bursts of bad signatures and a growing backlog as log lines (OpsAlertsListener).
+        EventEmitterModule.forRoot(),
+        OpenSmsWebhookAlertsModule.forRoot(),
         // The inbox console at /opensms, only when a token is configured.
         ...(config.OPENSMS_CONSOLE_TOKEN ? [OpenSmsWebhookConsoleModule.register(consoleOptions(config.OPENSMS_CONSOLE_TOKEN))] : []),
       ],
+      providers: [OpsAlertsListener],
     };
   }
 }

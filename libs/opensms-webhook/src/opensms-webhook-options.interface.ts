@@ -121,6 +121,13 @@ export interface OpenSmsWebhookModuleOptions {
    */
   concurrency?: number;
   /**
+   * Most events the workers start per second, all processes of the queue together (BullMQ's
+   * limiter, shared through the queue), to spare a database or an API your handlers call. Ingest is
+   * not limited: calls are still answered at once and stored; the backlog drains at this pace.
+   * @default undefined (no limit)
+   */
+  maxEventsPerSecond?: number;
+  /**
    * Largest number of events processed in one transaction (one claim, one commit). Events that
    * are ready together share a batch; an event that is ready alone is processed at once. Up to
    * `concurrency / dispatchBatchSize` batches (rounded up) run at once, each on one connection;
@@ -266,8 +273,14 @@ export interface OpenSmsWebhookModuleAsyncOptions
 /** Options after defaults were merged and checked. */
 export interface ResolvedOpenSmsWebhookOptions
   extends
-    Required<Omit<OpenSmsWebhookModuleOptions, 'secret' | 'secretResolver' | 'signatureScheme' | 'dedupeKey' | 'postgresQueue'>>,
+    Required<
+      Omit<
+        OpenSmsWebhookModuleOptions,
+        'secret' | 'secretResolver' | 'signatureScheme' | 'dedupeKey' | 'postgresQueue' | 'maxEventsPerSecond'
+      >
+    >,
     OpenSmsWebhookModuleExtras {
+  maxEventsPerSecond?: number;
   secretResolver: WebhookSecretResolver;
   verifier: SignatureVerifier;
   dedupeKey: DedupeKeyFunction;

@@ -30,6 +30,16 @@ describe('resolveOpenSmsWebhookOptions', () => {
     expect(resolved.verifier).toBeInstanceOf(StandardWebhooksVerifier);
   });
 
+  it('limits the event rate only when asked, to a whole number of events per second', () => {
+    expect(resolveOpenSmsWebhookOptions({ secret: SECRET }).maxEventsPerSecond).toBeUndefined();
+    expect(resolveOpenSmsWebhookOptions({ secret: SECRET, maxEventsPerSecond: 5 }).maxEventsPerSecond).toBe(5);
+    for (const wrong of [0, -1, 2.5, Number.NaN, '5' as unknown as number]) {
+      expect(problemsOf({ secret: SECRET, maxEventsPerSecond: wrong })).toMatch(
+        /maxEventsPerSecond must be a whole number ≥ 1, or left out for no limit/,
+      );
+    }
+  });
+
   it('batches dispatch by default and refuses a batch size below one', () => {
     expect(resolveOpenSmsWebhookOptions({ secret: SECRET })).toMatchObject({
       concurrency: 64,

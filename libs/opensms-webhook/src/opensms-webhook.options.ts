@@ -92,6 +92,9 @@ export function resolveOpenSmsWebhookOptions(
       problems.push(`${key} must be a whole number ≥ 1 (got ${String(merged[key])})`);
     }
   }
+  if (merged.maxEventsPerSecond !== undefined && !(Number.isInteger(merged.maxEventsPerSecond) && merged.maxEventsPerSecond >= 1)) {
+    problems.push(`maxEventsPerSecond must be a whole number ≥ 1, or left out for no limit (got ${String(merged.maxEventsPerSecond)})`);
+  }
   if (!isNumberAtLeast(merged.backoff?.delay, 0) || !['exponential', 'fixed'].includes(merged.backoff?.type)) {
     problems.push(`backoff must be { type: 'exponential' | 'fixed', delay: number ≥ 0 }`);
   }

@@ -25,7 +25,7 @@ export interface CliInbox {
 }
 
 /** How long the command line waits for a server before it gives up. */
-const CONNECT_TIMEOUT_MS = 5000;
+export const CONNECT_TIMEOUT_MS = 5000;
 
 /**
  * Runs `work` on the inbox over a DataSource of its own, without the module: no HTTP route, no
@@ -65,7 +65,7 @@ async function connectToDatabase(connection: InboxConnection): Promise<DataSourc
 }
 
 /** `scheme://host:port/path` of a URL, without its user name and password. */
-function describeUrl(url: string): string {
+export function describeUrl(url: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
@@ -74,7 +74,7 @@ function describeUrl(url: string): string {
   }
 }
 
-function reason(error: unknown): string {
+export function reason(error: unknown): string {
   const { message, code } = error as { message?: string; code?: string };
   return (message || code || String(error)).replace(/\.$/, '');
 }

@@ -2,7 +2,10 @@
 import { parseArgs } from 'node:util';
 import { printable } from '../internal/printable';
 import type { SignatureScheme } from '../opensms-webhook-options.interface';
+import { formatAge } from '../internal/age';
+import { UNFINISHED_SMS_EVENT_STATES } from '../inbox/sms-event-state';
 import { type InboxConnection, withInbox } from './inbox.command';
+import { type QueueLocation, withQueue } from './queue.command';
 import { sendTestEvent } from './send-test.command';
 
 /** Where the CLI writes; replaceable in tests. */
@@ -15,7 +18,14 @@ export interface CliOutput {
 export const CLI_ENVIRONMENT = {
   secret: 'OPENSMS_WEBHOOK_SECRET',
   'database-url': 'DATABASE_URL',
+  'redis-url': 'REDIS_URL',
+  'queue-backend': 'OPENSMS_QUEUE_BACKEND',
+  'queue-prefix': 'OPENSMS_QUEUE_PREFIX',
+  'queue-schema': 'OPENSMS_QUEUE_SCHEMA',
 } as const;
+
+/** The Redis of the queue when neither `--redis-url` nor `REDIS_URL` is given (the module's default). */
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 const USAGE = `Usage: opensms-webhook <command> [options]
 
@@ -29,10 +39,27 @@ Commands:
   replay      Run dead events again (the application's workers process them)
               [--database-url <url>] [--schema <schema>] (--id <inbox id> | --all-dead)
               Needs only the database: the workers' relays queue the reopened events.
+  pause       Stop the workers of every process from taking events (ingest still stores them)
+              [queue options]
+  resume      Let the workers take events again
+              [queue options]
+  status      Counts by state, age of the oldest unfinished event, whether processing is paused
+              [--database-url <url>] [--schema <schema>] [queue options]
+
+Queue options (as the application's module options):
+  --queue-backend redis|postgres   default redis
+  --redis-url <url>                redis backend, default ${DEFAULT_REDIS_URL}
+  --queue-prefix <prefix>          redis backend (queuePrefix), default bull
+  --queue-schema <schema>          postgres backend (postgresQueue.schema, jobs in --database-url), default bullmq
+  --queue-name <name>              queueName, default opensms-webhooks
 
 Environment (used when the option is not given; prefer it for secrets, argv is visible in ps):
   OPENSMS_WEBHOOK_SECRET  --secret         (the first one of a comma-separated list)
   DATABASE_URL            --database-url   postgres://user:password@host:5432/database
+  REDIS_URL               --redis-url
+  OPENSMS_QUEUE_BACKEND   --queue-backend
+  OPENSMS_QUEUE_PREFIX    --queue-prefix
+  OPENSMS_QUEUE_SCHEMA    --queue-schema
 `;
 
 const OPTIONS = {
@@ -50,6 +77,11 @@ const OPTIONS = {
   limit: { type: 'string' },
   id: { type: 'string' },
   'all-dead': { type: 'boolean' },
+  'redis-url': { type: 'string' },
+  'queue-backend': { type: 'string' },
+  'queue-prefix': { type: 'string' },
+  'queue-schema': { type: 'string' },
+  'queue-name': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -84,6 +116,20 @@ export async function runCli(
         return await listDead(values, out);
       case 'replay':
         return await replay(values, out);
+      case 'pause':
+        return await withQueue(queueLocation(values), async (queue) => {
+          await queue.pause();
+          out.log('Processing paused: workers take no new events; events are still received and stored.');
+          return 0;
+        });
+      case 'resume':
+        return await withQueue(queueLocation(values), async (queue) => {
+          await queue.resume();
+          out.log('Processing resumed.');
+          return 0;
+        });
+      case 'status':
+        return await status(values, out);
       default:
         throw new UsageError(`Unknown command "${command}"`);
     }
@@ -166,6 +212,30 @@ async function replay(values: CliValues, output: CliOutput): Promise<number> {
   }
   output.log(`Replayed ${replayed.length} event(s)${replayed.length > 0 ? `: ${replayed.join(', ')}` : ''}`);
   return 0;
+}
+
+async function status(values: CliValues, output: CliOutput): Promise<number> {
+  const [counts, oldest] = await withInbox(inboxConnection(values), ({ queries }) =>
+    Promise.all([queries.countByState(), queries.oldestUnfinishedReceivedAt()]),
+  );
+  const paused = await withQueue(queueLocation(values), (queue) => queue.isPaused());
+  for (const [state, count] of Object.entries(counts)) output.log(`${state.padEnd(10)} ${count}`);
+  const backlog = UNFINISHED_SMS_EVENT_STATES.reduce((sum, state) => sum + counts[state], 0);
+  output.log(`backlog    ${backlog}${oldest ? `, oldest unfinished ${formatAge(Date.now() - oldest.getTime())} old` : ''}`);
+  output.log(paused ? 'processing paused (resume with: opensms-webhook resume)' : 'processing running');
+  return 0;
+}
+
+function queueLocation(values: CliValues): QueueLocation {
+  const backend = values['queue-backend'] ?? 'redis';
+  const queueName = values['queue-name'];
+  if (backend === 'redis') {
+    return { backend, redisUrl: values['redis-url'] ?? DEFAULT_REDIS_URL, prefix: values['queue-prefix'], queueName };
+  }
+  if (backend === 'postgres') {
+    return { backend, databaseUrl: required(values['database-url'], '--database-url'), schema: values['queue-schema'], queueName };
+  }
+  throw new UsageError(`--queue-backend must be redis or postgres (got "${backend}")`);
 }
 
 function inboxConnection(values: CliValues): InboxConnection {

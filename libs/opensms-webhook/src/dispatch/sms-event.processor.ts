@@ -43,7 +43,7 @@ export class SmsEventProcessor implements OnApplicationBootstrap, BeforeApplicat
   }
 
   onApplicationBootstrap(): void {
-    const { queueName, queuePrefix, concurrency, lockDurationMs, stalledIntervalMs } = this.options;
+    const { queueName, queuePrefix, concurrency, lockDurationMs, stalledIntervalMs, maxEventsPerSecond } = this.options;
     const connection = new OwnedQueueConnection(this.options, 'worker');
     this.connection = connection;
     this.worker = new Worker<SmsEventJobData, DispatchOutcome, string, IQueueBackend>(
@@ -55,6 +55,7 @@ export class SmsEventProcessor implements OnApplicationBootstrap, BeforeApplicat
         concurrency,
         lockDuration: lockDurationMs,
         stalledInterval: stalledIntervalMs,
+        ...(maxEventsPerSecond === undefined ? {} : { limiter: { max: maxEventsPerSecond, duration: 1000 } }),
       },
       connection.backend,
     );

@@ -1,6 +1,8 @@
 export { DuplicateHandlerNameError } from './duplicate-handler-name.error';
+export { EventEmitterMissingError } from './event-emitter-missing.error';
 export { InboxUnavailableError } from './inbox-unavailable.error';
 export { IngestOverloadedError } from './ingest-overloaded.error';
+export { InvalidAlertsOptionsError } from './invalid-alerts-options.error';
 export { InvalidConsoleOptionsError } from './invalid-console-options.error';
 export { InvalidMetricsOptionsError } from './invalid-metrics-options.error';
 export { InvalidModuleOptionsError } from './invalid-module-options.error';

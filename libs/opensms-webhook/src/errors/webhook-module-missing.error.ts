@@ -1,4 +1,7 @@
-/** An integration (the console, the metrics) was added to an application that does not register `OpenSmsWebhookModule`. */
+/**
+ * An integration (the console, the metrics, the alerts) was added to an application that does not
+ * register `OpenSmsWebhookModule`.
+ */
 export class WebhookModuleMissingError extends Error {
   /** @param integration the module that needs the inbox */
   constructor(integration = 'OpenSmsWebhookConsoleModule') {

@@ -167,6 +167,15 @@ export class SmsEventQueries {
     return row?.oldest ?? null;
   }
 
+  /** Rows in any of `states`, counted no further than `limit`: a bounded scan of the state index, however long the table. */
+  async countInStates(states: readonly SmsEventState[], limit: number): Promise<number> {
+    const [row]: { count: string }[] = await this.tables.dataSource.query(
+      `SELECT count(*) AS "count" FROM (SELECT 1 FROM ${this.tables.events} WHERE "state" = ANY($1::text[]) LIMIT $2) capped`,
+      [states, limit],
+    );
+    return Number(row?.count ?? 0);
+  }
+
   /** Row counts per state (every state present, zero when none). */
   async countByState(): Promise<Record<SmsEventState, number>> {
     // NOTE: one index-only count per state reads the state index instead of every row of the table.

@@ -2,10 +2,13 @@ import { IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, 
 import { isKnownSmsEvent, SMS_STATUSES } from '../events/sms-event-types';
 
 /** E.164: a plus sign, then 8 to 15 digits, the first not 0. */
-const E164 = /^\+[1-9]\d{7,14}$/;
+export const E164 = /^\+[1-9]\d{7,14}$/;
 
 /** Event names: letters, digits and `.`, `_`, `:`, `-` (safe in logs, URLs and metric labels). */
-const EVENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+export const EVENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+
+/** Longest accepted text of the payload's fields. */
+export const PAYLOAD_MAX_LENGTHS = { event: 100, message_id: 255, error: 2000 } as const;
 
 /**
  * The ISO 8601 forms `Date` reads the same everywhere: a calendar date, optionally with a time and
@@ -35,14 +38,14 @@ const isKnown = (payload: SmsEventPayloadDto) => isKnownSmsEvent(payload.event);
 export class SmsEventPayloadDto {
   @IsString()
   @IsNotEmpty()
-  @MaxLength(100)
+  @MaxLength(PAYLOAD_MAX_LENGTHS.event)
   @Matches(EVENT_NAME, { message: 'event may hold only letters, digits, ".", "_", ":" and "-"' })
   event: string;
 
   @ValidateIf((payload: SmsEventPayloadDto) => isKnown(payload) || payload.message_id !== undefined)
   @IsString()
   @IsNotEmpty()
-  @MaxLength(255)
+  @MaxLength(PAYLOAD_MAX_LENGTHS.message_id)
   message_id?: string;
 
   @ValidateIf((payload: SmsEventPayloadDto) => isKnown(payload) || payload.phone !== undefined)
@@ -56,7 +59,7 @@ export class SmsEventPayloadDto {
 
   @IsOptional()
   @IsString()
-  @MaxLength(2000)
+  @MaxLength(PAYLOAD_MAX_LENGTHS.error)
   error?: string;
 
   @ValidateIf((payload: SmsEventPayloadDto) => isKnown(payload) || payload.timestamp !== undefined)

@@ -1,0 +1,130 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EventEmitterMissingError } from '../errors/event-emitter-missing.error';
+import { WebhookModuleMissingError } from '../errors/webhook-module-missing.error';
+import { SmsEventQueries } from '../inbox/sms-event.queries';
+import type { SmsEventState } from '../inbox/sms-event-state';
+import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
+import { messages } from '../opensms-webhook.messages';
+import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
+import { type SmsEventAttemptEnded, type WebhookCallAnswered, SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
+import { BacklogAlert, SignatureFailuresAlert, SmsEventDeadAlert } from './opensms-alerts.events';
+import { OPENSMS_ALERTS_OPTIONS } from './opensms-webhook-alerts.constants';
+import type { ResolvedOpenSmsWebhookAlertsOptions } from './opensms-webhook-alerts-options.interface';
+
+/** The states counted as backlog: waiting for a first or a next attempt. */
+const BACKLOG_STATES: readonly SmsEventState[] = ['received', 'failed'];
+/** The backlog is counted up to this many times the threshold, so a check stays a bounded scan. */
+const BACKLOG_COUNT_FACTOR = 10;
+
+/** What the alerts need of the application: the webhook module's parts and the host's emitter. */
+interface AlertsContext {
+  telemetry: SmsWebhookTelemetry;
+  queries: SmsEventQueries;
+  webhookOptions: ResolvedOpenSmsWebhookOptions;
+  emitter: EventEmitter2;
+}
+
+/**
+ * Turns the pipeline's telemetry into alerts emitted through the host's `EventEmitter2`: a dead
+ * event, a burst of unauthorized calls (per process, once per window), and, in worker processes,
+ * a backlog above the threshold (checked every `backlogCheckIntervalMs`). A listener that throws is
+ * logged, never allowed to fail a call or an event.
+ */
+@Injectable()
+export class SmsWebhookAlerts implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('OpenSmsWebhookAlerts');
+  private context?: AlertsContext;
+  private unsubscribe?: () => void;
+  private timer?: NodeJS.Timeout;
+  private checking = false;
+  private window = { start: 0, failures: 0 };
+
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    @Inject(OPENSMS_ALERTS_OPTIONS) private readonly options: ResolvedOpenSmsWebhookAlertsOptions,
+  ) {}
+
+  onModuleInit(): void {
+    const context = { emitter: this.find(EventEmitter2, () => new EventEmitterMissingError()) };
+    this.context = {
+      ...context,
+      telemetry: this.find(SmsWebhookTelemetry, () => new WebhookModuleMissingError('OpenSmsWebhookAlertsModule')),
+      queries: this.find(SmsEventQueries, () => new WebhookModuleMissingError('OpenSmsWebhookAlertsModule')),
+      webhookOptions: this.find<ResolvedOpenSmsWebhookOptions>(
+        OPENSMS_RESOLVED_OPTIONS,
+        () => new WebhookModuleMissingError('OpenSmsWebhookAlertsModule'),
+      ),
+    };
+    this.unsubscribe = this.context.telemetry.observe({
+      attemptEnded: (end) => this.onAttemptEnded(end),
+      callAnswered: (call) => this.onCallAnswered(call),
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    const interval = this.options.backlogCheckIntervalMs;
+    if (interval === 0 || this.context?.webhookOptions.mode === 'ingest') return;
+    this.timer = setInterval(() => void this.checkBacklog(), interval);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+    this.unsubscribe?.();
+  }
+
+  /** Counts the backlog now and emits a {@link BacklogAlert} when it is above the threshold; resolves the alert, if any. */
+  async checkBacklog(): Promise<BacklogAlert | undefined> {
+    if (!this.context || this.checking) return undefined;
+    this.checking = true;
+    try {
+      const { backlogThreshold } = this.options;
+      const backlog = await this.context.queries.countInStates(BACKLOG_STATES, backlogThreshold * BACKLOG_COUNT_FACTOR);
+      if (backlog <= backlogThreshold) return undefined;
+      const alert = new BacklogAlert(backlog, backlogThreshold, await this.context.queries.oldestUnfinishedReceivedAt());
+      this.emit(alert);
+      return alert;
+    } catch (error) {
+      this.logger.warn(messages.backlogCheckFailed(error));
+      return undefined;
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private onAttemptEnded(end: SmsEventAttemptEnded): void {
+    if (end.state !== 'dead') return;
+    this.emit(new SmsEventDeadAlert(end.eventId, end.event, end.attempt, end.lastError, end.occurredAt));
+  }
+
+  private onCallAnswered(call: WebhookCallAnswered): void {
+    if (call.outcome !== 'unauthorized') return;
+    const { signatureFailureThreshold, signatureFailureWindowMs } = this.options;
+    const now = Date.now();
+    if (now - this.window.start >= signatureFailureWindowMs) this.window = { start: now, failures: 0 };
+    this.window.failures += 1;
+    if (this.window.failures === signatureFailureThreshold) {
+      this.emit(
+        new SignatureFailuresAlert(this.window.failures, signatureFailureThreshold, signatureFailureWindowMs, new Date(this.window.start)),
+      );
+    }
+  }
+
+  private emit(alert: SmsEventDeadAlert | SignatureFailuresAlert | BacklogAlert): void {
+    try {
+      this.context?.emitter.emit(alert.name, alert);
+    } catch (error) {
+      this.logger.warn(messages.alertListenerFailed(alert.name, error));
+    }
+  }
+
+  private find<T>(token: string | symbol | (abstract new (...args: never[]) => T), missing: () => Error): T {
+    try {
+      return this.moduleRef.get<T>(token as string, { strict: false });
+    } catch {
+      throw missing();
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { ServerUnreachableError } from '../errors/server-unreachable.error';
+import { withTimeout } from '../internal/with-timeout';
+import { DEFAULT_MODULE_EXTRAS, resolveOpenSmsWebhookOptions } from '../opensms-webhook.options';
+import { redisOptionsFromUrl } from '../queue/redis-url';
+import { SmsEventProducer } from '../queue/sms-event.producer';
+import { CONNECT_TIMEOUT_MS, describeUrl, reason } from './inbox.command';
+
+/** Where the application's queue lives: the same backend, prefix and name as its module options. */
+export type QueueLocation =
+  | {
+      backend: 'redis';
+      /** `redis://[user:password@]host[:port][/db]` (`rediss://` for TLS). */
+      redisUrl: string;
+      /** BullMQ key prefix (`queuePrefix`). @default 'bull' */
+      prefix?: string;
+      /** @default 'opensms-webhooks' */
+      queueName?: string;
+    }
+  | {
+      backend: 'postgres';
+      /** PostgreSQL URL of the jobs (`postgresQueue.connectionString`). */
+      databaseUrl: string;
+      /** Schema of the jobs (`postgresQueue.schema`). @default 'bullmq' */
+      schema?: string;
+      /** @default 'opensms-webhooks' */
+      queueName?: string;
+    };
+
+/** The queue as the command line sees it: pausing and resuming every worker on it. */
+export interface CliQueue {
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  isPaused(): Promise<boolean>;
+}
+
+/**
+ * Runs `work` on the application's queue through a client of its own (the module's producer,
+ * without the module). Pausing is stored in the queue, so every worker of every process sees it. A
+ * server that does not answer fails within {@link CONNECT_TIMEOUT_MS}, naming it (never its password).
+ */
+export async function withQueue<T>(location: QueueLocation, work: (queue: CliQueue) => Promise<T>): Promise<T> {
+  const producer = new SmsEventProducer(
+    resolveOpenSmsWebhookOptions(
+      location.backend === 'redis'
+        ? { redis: redisOptionsFromUrl(location.redisUrl), queuePrefix: location.prefix }
+        : { queueBackend: 'postgres', postgresQueue: { connectionString: location.databaseUrl, schema: location.schema, max: 2 } },
+      { mode: 'worker', queueName: location.queueName ?? DEFAULT_MODULE_EXTRAS.queueName },
+    ),
+  );
+  // NOTE: the calls that meet a connection error throw it; the queue's 'error' events say it again.
+  producer.onError(() => undefined);
+  const server = location.backend === 'redis' ? 'Redis' : 'PostgreSQL';
+  const where = describeUrl(location.backend === 'redis' ? location.redisUrl : location.databaseUrl);
+  try {
+    try {
+      await withTimeout(producer.isPaused(), CONNECT_TIMEOUT_MS, `no answer within ${CONNECT_TIMEOUT_MS} ms`);
+    } catch (error) {
+      throw new ServerUnreachableError(server, where, reason(error));
+    }
+    return await work(producer);
+  } finally {
+    await producer.onApplicationShutdown();
+  }
+}

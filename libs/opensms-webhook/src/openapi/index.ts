@@ -1,0 +1,1 @@
+export { addOpenSmsWebhookToDocument, OPENSMS_OPENAPI_SCHEMAS, type OpenSmsWebhookDocumentOptions } from './sms-webhook.openapi';

@@ -1,0 +1,24 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { type BacklogAlert, OPENSMS_ALERTS, type SignatureFailuresAlert, type SmsEventDeadAlert } from '@opensms/nestjs-webhooks/alerts';
+
+/** The library's alerts as log lines; a real service would page someone here. */
+@Injectable()
+export class OpsAlertsListener {
+  private readonly logger = new Logger('Alerts');
+
+  @OnEvent(OPENSMS_ALERTS.eventDead)
+  onDead(alert: SmsEventDeadAlert): void {
+    this.logger.error(`${alert.event} (inbox ${alert.eventId}) is dead after ${alert.attempts} attempt(s): ${alert.lastError}`);
+  }
+
+  @OnEvent(OPENSMS_ALERTS.signatureFailures)
+  onSignatureFailures(alert: SignatureFailuresAlert): void {
+    this.logger.warn(`${alert.failures} webhook calls with a bad signature within ${alert.windowMs / 1000} s`);
+  }
+
+  @OnEvent(OPENSMS_ALERTS.backlog)
+  onBacklog(alert: BacklogAlert): void {
+    this.logger.warn(`${alert.backlog} webhook events wait to be processed (threshold ${alert.threshold})`);
+  }
+}
