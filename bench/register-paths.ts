@@ -1,11 +1,29 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { register } from 'tsconfig-paths';
 
-/** Resolves the library's `@opensms/nestjs-webhooks` alias to its compiled output next to the bench's. */
+/** `dist-bench/`, where the library is compiled next to the bench. */
+const root = join(__dirname, '..');
+const library = JSON.parse(readFileSync(join(root, '../libs/opensms-webhook/package.json'), 'utf8')) as {
+  exports: Record<string, string | { types: string }>;
+};
+
+/**
+ * Resolves `@opensms/nestjs-webhooks` and each of its subpaths to the compiled output next to the
+ * bench's: the package's `exports` name each subpath's folder (`./prometheus` is `dist/metrics`).
+ */
+const subpaths = Object.entries(library.exports).flatMap(([subpath, target]) =>
+  typeof target === 'object' && subpath !== '.'
+    ? [
+        [
+          `@opensms/nestjs-webhooks/${subpath.slice(2)}`,
+          [target.types.replace(/^\.\/dist\//, 'libs/opensms-webhook/src/').replace(/\/index\.d\.ts$/, '')],
+        ],
+      ]
+    : [],
+);
+
 register({
-  baseUrl: join(__dirname, '..'),
-  paths: {
-    '@opensms/nestjs-webhooks': ['libs/opensms-webhook/src'],
-    '@opensms/nestjs-webhooks/*': ['libs/opensms-webhook/src/*'],
-  },
+  baseUrl: root,
+  paths: { '@opensms/nestjs-webhooks': ['libs/opensms-webhook/src'], ...Object.fromEntries(subpaths) },
 });
