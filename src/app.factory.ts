@@ -2,6 +2,8 @@ import type { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { addOpenSmsWebhookToDocument } from '@opensms/nestjs-webhooks/swagger';
 import { AppModule } from './app.module';
 import { type AppConfig, type RawEnvironment, validateAppConfig } from './config/app.config';
 
@@ -29,5 +31,13 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   if (options.shutdownHooks ?? true) app.enableShutdownHooks();
+  describeApi(app);
   return { app, config };
+}
+
+/** Serves the app's OpenAPI 3.1 document, the OpenSMS webhook included, at `GET /docs/json`. */
+function describeApi(app: INestApplication): void {
+  const base = new DocumentBuilder().setTitle('Example SMS service').setOpenAPIVersion('3.1.0').build();
+  const document = addOpenSmsWebhookToDocument(SwaggerModule.createDocument(app, base));
+  SwaggerModule.setup('docs', app, document, { ui: false, raw: ['json'], jsonDocumentUrl: 'docs/json' });
 }

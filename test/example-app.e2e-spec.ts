@@ -123,6 +123,21 @@ describe('example app: messages kept up to date by OpenSMS webhooks', () => {
     expect(await response.text()).toMatch(/^opensms_webhook_calls_total\{outcome="accepted"\} [1-9]/m);
   });
 
+  it('describes the webhook, its signature headers and every answer in its OpenAPI document at GET /docs/json', async () => {
+    const response = await fetch(`${url}/docs/json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as {
+      openapi: string;
+      webhooks: Record<string, { post: { parameters: { name: string; in: string }[]; responses: Record<string, unknown> } }>;
+    };
+    expect(document.openapi).toBe('3.1.0');
+    const { post } = document.webhooks.opensmsSmsEvent;
+    expect(post.parameters.filter((parameter) => parameter.in === 'header').map((parameter) => parameter.name)).toEqual(
+      expect.arrayContaining(['webhook-id', 'webhook-timestamp', 'webhook-signature']),
+    );
+    expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '413', '415', '503']));
+  });
+
   describe('opensms-webhook CLI', () => {
     it('send-test: 200 and exit code 0 with the right secret', async () => {
       const output = captureOutput();
