@@ -35,6 +35,7 @@ module.exports = {
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
   moduleNameMapper: {
     '^@opensms/nestjs-webhooks$': '<rootDir>/libs/opensms-webhook/src',
+    '^@opensms/nestjs-webhooks/terminus$': '<rootDir>/libs/opensms-webhook/src/health',
     '^@opensms/nestjs-webhooks/(.*)$': '<rootDir>/libs/opensms-webhook/src/$1',
   },
 };

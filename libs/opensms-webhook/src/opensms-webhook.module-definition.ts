@@ -79,7 +79,11 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
             SmsEventIngestService,
             SignatureGuard,
             InboxUnavailableFilter,
-            { provide: WebhookBodyLimiter, useFactory: WebhookBodyLimiter.install, inject: [HttpAdapterHost, OPENSMS_RESOLVED_OPTIONS, SmsWebhookTelemetry] },
+            {
+              provide: WebhookBodyLimiter,
+              useFactory: WebhookBodyLimiter.install,
+              inject: [HttpAdapterHost, OPENSMS_RESOLVED_OPTIONS, SmsWebhookTelemetry],
+            },
           ]
         : []),
       ...(works
@@ -96,6 +100,7 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
           ]
         : []),
     ],
-    exports: [OpenSmsWebhookService, OPENSMS_RESOLVED_OPTIONS, SmsWebhookTelemetry],
+    // NOTE: the inbox queries and (worker processes) the producer serve the health indicator of the host.
+    exports: [OpenSmsWebhookService, OPENSMS_RESOLVED_OPTIONS, SmsWebhookTelemetry, SmsEventQueries, ...(works ? [SmsEventProducer] : [])],
   };
 }

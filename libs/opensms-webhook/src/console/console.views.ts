@@ -1,6 +1,7 @@
 import type { SmsEventHandlerRun, SmsEventPage, SmsEventSummary, SmsEventTimelineEntry } from '../inbox/sms-event.queries';
 import { REPLAYABLE_SMS_EVENT_STATES, SMS_EVENT_STATES } from '../inbox/sms-event-state';
 import { KNOWN_SMS_EVENTS } from '../events/sms-event-types';
+import { readableDuration } from '../internal/duration';
 import type { ConsoleEventDetail, ConsoleOverview } from './console-inbox.service';
 import { type ConsoleSearch, type ConsoleSearchForm, isFiltered, SEARCH_FIELDS, searchQueryString } from './console-search.params';
 import { CSRF_FIELD } from './console.constants';
@@ -54,7 +55,7 @@ export function overviewPage(context: ConsolePageContext, overview: ConsoleOverv
   <div class="card">
     <div class="label">Backlog (received, processing, failed)</div>
     <div class="figure" data-testid="backlog">${overview.backlog}</div>
-    <div class="hint">${oldest ? html`oldest unfinished: ${age(now.getTime() - oldest.getTime())} old` : 'nothing waiting'}</div>
+    <div class="hint">${oldest ? html`oldest unfinished: ${readableDuration(now.getTime() - oldest.getTime())} old` : 'nothing waiting'}</div>
   </div>
   <div class="card${overview.counts.dead > 0 ? ' alert' : ''}">
     <div class="label">Dead letters</div>
@@ -294,15 +295,4 @@ function time(date: Date | null): SafeHtml | string {
   if (date === null) return '—';
   const iso = date.toISOString();
   return html`<time datetime="${iso}">${iso.replace('T', ' ').replace('Z', '')}</time>`;
-}
-
-/** A duration as people say it: `42 s`, `5 min`, `3 h 20 min`, `2 d 4 h`. */
-function age(ms: number): string {
-  const seconds = Math.max(0, Math.floor(ms / 1000));
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 24) return `${hours} h ${minutes % 60} min`;
-  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
