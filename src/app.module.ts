@@ -1,9 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OPENSMS_WEBHOOK_MIGRATIONS, OpenSmsWebhookConsoleModule, OpenSmsWebhookModule } from '@opensms/nestjs-webhooks';
+import { OpenSmsWebhookHealthIndicator } from '@opensms/nestjs-webhooks/terminus';
 import type { AppConfig } from './config/app.config';
 import { consoleOptions } from './config/opensms-console.config';
+import { HealthController } from './health/health.controller';
 import { openSmsWebhookOptionsFactory } from './config/opensms-webhook.config';
 import { SMS_MESSAGES_MIGRATIONS, SmsMessagesModule } from './messages/sms-messages.module';
 
@@ -41,7 +44,11 @@ export class AppModule {
         SmsMessagesModule,
         // The inbox console at /opensms, only when a token is configured.
         ...(config.OPENSMS_CONSOLE_TOKEN ? [OpenSmsWebhookConsoleModule.register(consoleOptions(config.OPENSMS_CONSOLE_TOKEN))] : []),
+        TerminusModule,
       ],
+      // GET /health and /health/ready (next to the webhook module, whose inbox and queue they check).
+      controllers: [HealthController],
+      providers: [OpenSmsWebhookHealthIndicator],
     };
   }
 }
