@@ -53,10 +53,22 @@ describe('README', () => {
     expect(undocumented).toEqual([]);
   });
 
-  it('lists every export of the package and of its testing subpath, in backticks', () => {
-    const library = path.join(root, 'libs/opensms-webhook/src');
-    const names = [...exportedNames(path.join(library, 'index.ts')), ...exportedNames(path.join(library, 'testing/index.ts'))];
-    expect(names).toEqual(expect.arrayContaining(['OpenSmsWebhookModule', 'OpenSmsWebhookModuleAsyncOptions', 'signWebhook']));
+  it('lists every export of the package and of its subpaths, in backticks', () => {
+    const library = path.join(root, 'libs/opensms-webhook');
+    const { exports } = JSON.parse(readFileSync(path.join(library, 'package.json'), 'utf8')) as {
+      exports: Record<string, string | { default: string }>;
+    };
+    // NOTE: each entry's source is its compiled file's, `./dist/<x>.js` built from `src/<x>.ts`.
+    const entries = Object.values(exports).flatMap((target) =>
+      typeof target === 'string' ? [] : [path.join(library, target.default.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts'))],
+    );
+    expect(entries.map((entry) => path.relative(library, entry))).toEqual(
+      expect.arrayContaining(['src/index.ts', 'src/testing/index.ts', 'src/health/index.ts']),
+    );
+    const names = entries.flatMap(exportedNames);
+    expect(names).toEqual(
+      expect.arrayContaining(['OpenSmsWebhookModule', 'OpenSmsWebhookModuleAsyncOptions', 'signWebhook', 'OpenSmsWebhookHealthIndicator']),
+    );
     expect(names.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
   });
 
