@@ -19,4 +19,5 @@ export const skippedReasons = {
   queueInIngestMode: "mode 'ingest': this process never connects to the queue",
   reconcilerInIngestMode: "mode 'ingest': the reconciler runs in the worker processes",
   reconcilerOff: 'reconcileIntervalMs is 0: the reconciler is off',
+  backlogWithoutInbox: 'the inbox database does not answer',
 };

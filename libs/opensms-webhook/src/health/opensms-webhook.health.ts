@@ -92,10 +92,12 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
     thresholds: OpenSmsWebhookHealthThresholds = {},
   ): Promise<HealthIndicatorResult<Key>> {
     const limits = resolveHealthThresholds(thresholds, this.options);
+    const inbox = this.checkInbox(limits);
     return this.report(key, {
-      inbox: this.checkInbox(limits),
+      inbox,
       queue: this.checkQueue(limits),
-      backlog: this.checkBacklog(limits),
+      // NOTE: counted only once the database answered, so that probes of an unreachable one add one waiting query each, not three.
+      backlog: inbox.then(({ part }) => (part.status === 'up' ? this.checkBacklog(limits) : skipped(skippedReasons.backlogWithoutInbox))),
       reconciler: Promise.resolve(this.checkReconciler(limits)),
     });
   }
@@ -115,8 +117,9 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
 
   private async checkInbox(limits: ResolvedHealthThresholds): Promise<CheckedPart> {
     const trip = await roundTrip(() => this.queries.ping(), limits.timeoutMs);
-    if ('error' in trip)
+    if ('error' in trip) {
       return down({ responseTimeMs: trip.responseTimeMs, error: trip.error }, healthProblems.inboxUnreachable(trip.error));
+    }
     return up({ responseTimeMs: trip.responseTimeMs });
   }
 
