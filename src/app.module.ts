@@ -1,13 +1,16 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OPENSMS_WEBHOOK_MIGRATIONS, OpenSmsWebhookConsoleModule, OpenSmsWebhookModule } from '@opensms/nestjs-webhooks';
 import { OpenSmsWebhookAlertsModule } from '@opensms/nestjs-webhooks/alerts';
+import { OpenSmsWebhookHealthIndicator } from '@opensms/nestjs-webhooks/terminus';
 import { OpsAlertsListener } from './alerts/ops-alerts.listener';
 import type { AppConfig } from './config/app.config';
 import { consoleOptions } from './config/opensms-console.config';
 import { openSmsWebhookOptionsFactory } from './config/opensms-webhook.config';
+import { HealthController } from './health/health.controller';
 import { SMS_MESSAGES_MIGRATIONS, SmsMessagesModule } from './messages/sms-messages.module';
 import { MetricsModule } from './metrics/metrics.module';
 
@@ -49,8 +52,11 @@ export class AppModule {
         OpenSmsWebhookAlertsModule.forRoot(),
         // The inbox console at /opensms, only when a token is configured.
         ...(config.OPENSMS_CONSOLE_TOKEN ? [OpenSmsWebhookConsoleModule.register(consoleOptions(config.OPENSMS_CONSOLE_TOKEN))] : []),
+        TerminusModule,
       ],
-      providers: [OpsAlertsListener],
+      // GET /health and /health/ready (next to the webhook module, whose inbox and queue they check).
+      controllers: [HealthController],
+      providers: [OpsAlertsListener, OpenSmsWebhookHealthIndicator],
     };
   }
 }

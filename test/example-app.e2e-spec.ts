@@ -109,6 +109,18 @@ describe('example app: messages kept up to date by OpenSMS webhooks', () => {
     expect((await getMessage('msg_unknown')).status).toBe(404);
   });
 
+  it('answers GET /health and GET /health/ready with the webhook pipeline up', async () => {
+    for (const route of ['health', 'health/ready']) {
+      const response = await fetch(`${url}/${route}`);
+      expect(response.status).toBe(200);
+      const body = await response.json();
+      expect(body).toMatchObject({
+        status: 'ok',
+        details: { opensms: { status: 'up', mode: 'all', inbox: { status: 'up' }, queue: { status: 'up' } } },
+      });
+    }
+  });
+
   it('accepts events signed with any configured secret (rotation)', async () => {
     const response = await postSigned(`${url}/webhooks/sms`, smsPayload({ message_id: 'msg_old_secret' }), {
       secret: 'whsec_b2xkLXNlY3JldC1iZWluZy1yb3RhdGVkLW91dA==',

@@ -102,6 +102,7 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
           ]
         : []),
     ],
-    exports: [OpenSmsWebhookService, OPENSMS_RESOLVED_OPTIONS, SmsWebhookTelemetry],
+    // NOTE: the inbox queries and (worker processes) the producer serve the health indicator of the host.
+    exports: [OpenSmsWebhookService, OPENSMS_RESOLVED_OPTIONS, SmsWebhookTelemetry, SmsEventQueries, ...(works ? [SmsEventProducer] : [])],
   };
 }

@@ -1,7 +1,7 @@
 import type { SmsEventHandlerRun, SmsEventPage, SmsEventSummary, SmsEventTimelineEntry } from '../inbox/sms-event.queries';
 import { REPLAYABLE_SMS_EVENT_STATES, SMS_EVENT_STATES } from '../inbox/sms-event-state';
 import { KNOWN_SMS_EVENTS } from '../events/sms-event-types';
-import { formatAge } from '../internal/age';
+import { readableDuration } from '../internal/duration';
 import type { ConsoleEventDetail, ConsoleOverview } from './console-inbox.service';
 import { type ConsoleSearch, type ConsoleSearchForm, isFiltered, SEARCH_FIELDS, searchQueryString } from './console-search.params';
 import { CSRF_FIELD } from './console.constants';
@@ -55,7 +55,7 @@ export function overviewPage(context: ConsolePageContext, overview: ConsoleOverv
   <div class="card">
     <div class="label">Backlog (received, processing, failed)</div>
     <div class="figure" data-testid="backlog">${overview.backlog}</div>
-    <div class="hint">${oldest ? html`oldest unfinished: ${formatAge(now.getTime() - oldest.getTime())} old` : 'nothing waiting'}</div>
+    <div class="hint">${oldest ? html`oldest unfinished: ${readableDuration(now.getTime() - oldest.getTime())} old` : 'nothing waiting'}</div>
   </div>
   <div class="card${overview.counts.dead > 0 ? ' alert' : ''}">
     <div class="label">Dead letters</div>

@@ -154,6 +154,11 @@ export class SmsEventQueries {
     );
   }
 
+  /** One round trip to the inbox database (`SELECT 1`). */
+  async ping(): Promise<void> {
+    await this.tables.dataSource.query('SELECT 1');
+  }
+
   /** When the oldest event that still has work ahead of it was received; `null` when there is none. */
   async oldestUnfinishedReceivedAt(): Promise<Date | null> {
     const [row]: { oldest: Date | null }[] = await this.tables.dataSource.query(

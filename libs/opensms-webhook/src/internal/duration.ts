@@ -1,5 +1,5 @@
-/** A duration as an operator reads it: `42 s`, `7 min`, `3 h 5 min`, `2 d 4 h`. */
-export function formatAge(ms: number): string {
+/** A duration as people say it: `42 s`, `5 min`, `3 h 20 min`, `2 d 4 h`. */
+export function readableDuration(ms: number): string {
   const seconds = Math.max(0, Math.floor(ms / 1000));
   if (seconds < 60) return `${seconds} s`;
   const minutes = Math.floor(seconds / 60);

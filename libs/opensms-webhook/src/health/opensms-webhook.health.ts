@@ -1,0 +1,216 @@
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit, Optional } from '@nestjs/common';
+import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { SmsEventQueries } from '../inbox/sms-event.queries';
+import { readableDuration } from '../internal/duration';
+import { withTimeout } from '../internal/with-timeout';
+import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
+import { describeError } from '../opensms-webhook.messages';
+import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
+import { SmsEventProducer } from '../queue/sms-event.producer';
+import { type ReconcilerSwept, SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
+import { healthProblems, skippedReasons } from './opensms-webhook-health.messages';
+import {
+  type OpenSmsWebhookHealthThresholds,
+  type ResolvedHealthThresholds,
+  resolveHealthThresholds,
+} from './opensms-webhook-health.thresholds';
+
+/** Where one part of the pipeline stands; `skipped` when this process does not run it. */
+export type OpenSmsWebhookHealthPartStatus = 'up' | 'degraded' | 'down' | 'skipped';
+
+/** One part of a report (`inbox`, `queue`, `backlog`, `reconciler`): its status and readable figures. */
+export interface OpenSmsWebhookHealthPart {
+  status: OpenSmsWebhookHealthPartStatus;
+  [figure: string]: unknown;
+}
+
+interface CheckedPart {
+  part: OpenSmsWebhookHealthPart;
+  problems: string[];
+}
+
+/**
+ * Health checks of the webhook pipeline for `@nestjs/terminus`, in the shape of its other
+ * indicators (`{ [key]: { status, ... } }`). Add it to the providers of the module that imports
+ * `TerminusModule` and `OpenSmsWebhookModule`, and call it from your health route:
+ *
+ * ```ts
+ * @Get('health')
+ * @HealthCheck()
+ * check() {
+ *   return this.health.check([() => this.opensms.isHealthy('opensms', { maxBacklog: 5000 })]);
+ * }
+ * ```
+ * {@link isReady} answers whether this process can do its work now (its database and, where the
+ * worker runs, its queue); {@link isHealthy} adds whether the work keeps up (backlog, dead
+ * letters, reconciler). Neither belongs in a liveness probe: restarting the process does not
+ * bring a database back.
+ */
+@Injectable()
+export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDestroy {
+  private readonly startedAt = Date.now();
+  private lastSweep?: ReconcilerSwept;
+  private stopObserving?: () => void;
+
+  constructor(
+    private readonly health: HealthIndicatorService,
+    private readonly queries: SmsEventQueries,
+    private readonly telemetry: SmsWebhookTelemetry,
+    @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
+    @Optional() private readonly producer?: SmsEventProducer,
+  ) {}
+
+  onModuleInit(): void {
+    this.stopObserving = this.telemetry.observe({ reconcilerSwept: (sweep) => (this.lastSweep = sweep) });
+  }
+
+  onModuleDestroy(): void {
+    this.stopObserving?.();
+  }
+
+  /**
+   * Whether this process can do its work now: the inbox database answers `SELECT 1` and, in a
+   * process that runs the worker (`mode` `'all'` or `'worker'`), the queue answers. Down otherwise;
+   * an ingest-only process is down exactly when its inbox database is.
+   */
+  isReady<const Key extends string = 'opensms'>(
+    key: Key = 'opensms' as Key,
+    thresholds: Pick<OpenSmsWebhookHealthThresholds, 'timeoutMs'> = {},
+  ): Promise<HealthIndicatorResult<Key>> {
+    const limits = resolveHealthThresholds(thresholds, this.options);
+    return this.report(key, { inbox: this.checkInbox(limits), queue: this.checkQueue(limits) });
+  }
+
+  /**
+   * {@link isReady}, and whether the work keeps up: the backlog (`received` + `failed`) and the
+   * age of the oldest unfinished event within their thresholds, the `dead` count (degraded above
+   * `maxDead`), and a reconciler sweep completed recently (processes that run it). Down when any
+   * part is, with `problems` naming each.
+   */
+  isHealthy<const Key extends string = 'opensms'>(
+    key: Key = 'opensms' as Key,
+    thresholds: OpenSmsWebhookHealthThresholds = {},
+  ): Promise<HealthIndicatorResult<Key>> {
+    const limits = resolveHealthThresholds(thresholds, this.options);
+    const inbox = this.checkInbox(limits);
+    return this.report(key, {
+      inbox,
+      queue: this.checkQueue(limits),
+      // NOTE: counted only once the database answered, so that probes of an unreachable one add one waiting query each, not three.
+      backlog: inbox.then(({ part }) => (part.status === 'up' ? this.checkBacklog(limits) : skipped(skippedReasons.backlogWithoutInbox))),
+      reconciler: Promise.resolve(this.checkReconciler(limits)),
+    });
+  }
+
+  private async report<Key extends string>(key: Key, checks: Record<string, Promise<CheckedPart>>): Promise<HealthIndicatorResult<Key>> {
+    const names = Object.keys(checks);
+    const checked = await Promise.all(Object.values(checks));
+    const parts = Object.fromEntries(names.map((name, index) => [name, checked[index].part]));
+    const problems = checked.flatMap((part) => part.problems);
+    const statuses = checked.map((part) => part.part.status);
+    const session = this.health.check(key);
+    const details = { mode: this.options.mode, ...parts };
+    if (statuses.includes('down')) return session.down({ problems, ...details });
+    if (statuses.includes('degraded')) return session.degraded({ problems, ...details });
+    return session.up(details);
+  }
+
+  private async checkInbox(limits: ResolvedHealthThresholds): Promise<CheckedPart> {
+    const trip = await roundTrip(() => this.queries.ping(), limits.timeoutMs);
+    if ('error' in trip) {
+      return down({ responseTimeMs: trip.responseTimeMs, error: trip.error }, healthProblems.inboxUnreachable(trip.error));
+    }
+    return up({ responseTimeMs: trip.responseTimeMs });
+  }
+
+  private async checkQueue(limits: ResolvedHealthThresholds): Promise<CheckedPart> {
+    const producer = this.producer;
+    if (!producer) return skipped(skippedReasons.queueInIngestMode);
+    const backend = this.options.queueBackend;
+    const trip = await roundTrip(() => producer.isPaused(), limits.timeoutMs);
+    if ('error' in trip) {
+      return down(
+        { backend, responseTimeMs: trip.responseTimeMs, error: trip.error },
+        healthProblems.queueUnreachable(backend, trip.error),
+      );
+    }
+    return up({ backend, paused: trip.value, responseTimeMs: trip.responseTimeMs });
+  }
+
+  private async checkBacklog(limits: ResolvedHealthThresholds): Promise<CheckedPart> {
+    const trip = await roundTrip(
+      () => Promise.all([this.queries.countByState(), this.queries.oldestUnfinishedReceivedAt()]),
+      limits.timeoutMs,
+    );
+    if ('error' in trip) return down({ error: trip.error }, healthProblems.backlogUnreadable(trip.error));
+    const [counts, oldest] = trip.value;
+    const waiting = counts.received + counts.failed;
+    const oldestAgeMs = oldest ? Math.max(0, Date.now() - oldest.getTime()) : null;
+    const figures = {
+      waiting,
+      received: counts.received,
+      failed: counts.failed,
+      processing: counts.processing,
+      dead: counts.dead,
+      oldestUnfinishedAge: oldestAgeMs === null ? null : readableDuration(oldestAgeMs),
+      oldestUnfinishedAgeSeconds: oldestAgeMs === null ? null : Math.floor(oldestAgeMs / 1000),
+      oldestUnfinishedReceivedAt: oldest?.toISOString() ?? null,
+      maxBacklog: limits.maxBacklog,
+      maxOldestUnfinishedAge: readableDuration(limits.maxOldestUnfinishedMs),
+      maxDead: limits.maxDead ?? null,
+    };
+    const problems = [
+      ...(waiting > limits.maxBacklog ? [healthProblems.backlogTooLarge(waiting, limits.maxBacklog)] : []),
+      ...(oldestAgeMs !== null && oldestAgeMs > limits.maxOldestUnfinishedMs
+        ? [healthProblems.backlogTooOld(oldestAgeMs, limits.maxOldestUnfinishedMs)]
+        : []),
+    ];
+    if (problems.length > 0) return { part: { status: 'down', ...figures }, problems };
+    if (limits.maxDead !== undefined && counts.dead > limits.maxDead) {
+      return { part: { status: 'degraded', ...figures }, problems: [healthProblems.tooManyDead(counts.dead, limits.maxDead)] };
+    }
+    return up(figures);
+  }
+
+  private checkReconciler(limits: ResolvedHealthThresholds): CheckedPart {
+    if (!this.producer) return skipped(skippedReasons.reconcilerInIngestMode);
+    if (this.options.reconcileIntervalMs === 0) return skipped(skippedReasons.reconcilerOff);
+    const silentMs = Date.now() - (this.lastSweep?.at.getTime() ?? this.startedAt);
+    const figures = {
+      lastSweepAt: this.lastSweep?.at.toISOString() ?? null,
+      lastSweepAgo: this.lastSweep ? readableDuration(silentMs) : null,
+      lastSweepRequeued: this.lastSweep?.requeued ?? null,
+      maxSilence: readableDuration(limits.maxReconcilerSilenceMs),
+    };
+    if (silentMs > limits.maxReconcilerSilenceMs) {
+      return down(figures, healthProblems.reconcilerSilent(silentMs, limits.maxReconcilerSilenceMs));
+    }
+    return up(figures);
+  }
+}
+
+/** What a bounded round trip gave: its value or its error, and how long it took. */
+type RoundTrip<T> = ({ value: T } | { error: string }) & { responseTimeMs: number };
+
+async function roundTrip<T>(work: () => Promise<T>, timeoutMs: number): Promise<RoundTrip<T>> {
+  const started = performance.now();
+  const took = () => Math.round(performance.now() - started);
+  try {
+    const value = await withTimeout(work(), timeoutMs, healthProblems.timedOut(timeoutMs));
+    return { value, responseTimeMs: took() };
+  } catch (error) {
+    return { error: describeError(error), responseTimeMs: took() };
+  }
+}
+
+function up(figures: Record<string, unknown>): CheckedPart {
+  return { part: { status: 'up', ...figures }, problems: [] };
+}
+
+function down(figures: Record<string, unknown>, problem: string): CheckedPart {
+  return { part: { status: 'down', ...figures }, problems: [problem] };
+}
+
+function skipped(reason: string): CheckedPart {
+  return { part: { status: 'skipped', reason }, problems: [] };
+}
