@@ -233,7 +233,7 @@ ${renderResults(results)}
 
 \`\`\`sh
 npm ci
-npm run bench                 # about two minutes; prints this table
+npm run bench                 # about ten minutes; prints this table
 npm run bench -- --write      # also rewrites BENCHMARKS.md
 BENCH_QUICK=1 npm run bench   # a short smoke run
 \`\`\`
