@@ -106,7 +106,9 @@ describe('the outbox relay', () => {
       await redis?.stop();
     });
 
-    it('queues and processes every acknowledged event within 10 s of Redis answering again', async () => {
+    // NOTE: about 2 s on a quiet machine; beside the other suites of a CI run it has taken more than
+    // 10 s about one run in eight, so the bound here is 20 s.
+    it('queues and processes every acknowledged event within 20 s of Redis answering again', async () => {
       const queuePrefix = `${schema}_down`;
       const options = { redis: { host: '127.0.0.1', port: redis.port }, relayIntervalMs: 500 };
       const ingest = await start({ queuePrefix, options, extras: { mode: 'ingest' } });
@@ -127,7 +129,7 @@ describe('the outbox relay', () => {
       await waitFor(
         'every acknowledged event processed',
         async () => (await Promise.all(ids.map((id) => service.findById(id)))).every((row) => row?.state === 'processed'),
-        10_000,
+        20_000,
       );
       const handled = worker.app
         .get(RecordingConsumer)
