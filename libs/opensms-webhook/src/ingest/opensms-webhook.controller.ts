@@ -2,9 +2,8 @@ import { Controller, HttpCode, HttpStatus, mixin, Post, Req, type Type, UseFilte
 import { InboxUnavailableFilter } from './inbox-unavailable.filter';
 import { SignatureGuard, type WebhookHttpRequest } from './signature.guard';
 import { type SmsEventReceipt, SmsEventIngestService } from './sms-event-ingest.service';
-import { refusedCallOutcome } from './webhook-call-outcome';
-import { secondsSince, SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
-import { UNTRACED_INGEST } from '../tracing/sms-webhook.traces';
+import { refusedCallOutcome, reportAnswer } from './webhook-call-outcome';
+import { SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
 
 /** Builds the webhook controller for the configured route (`POST /<path>`). */
 export function createOpenSmsWebhookController(path: string): Type<unknown> {
@@ -21,23 +20,17 @@ export function createOpenSmsWebhookController(path: string): Type<unknown> {
     @HttpCode(HttpStatus.OK)
     @UseGuards(SignatureGuard)
     async receive(@Req() request: WebhookHttpRequest): Promise<SmsEventReceipt> {
-      const seconds = () => secondsSince(request.openSmsStartedAt ?? performance.now());
-      const trace = request.openSmsTrace ?? UNTRACED_INGEST;
       try {
         const receipt = await this.ingest.receive(
           request.rawBody ?? Buffer.alloc(0),
           request.headers,
           request.openSmsTenant ?? null,
-          trace,
+          request.openSmsTrace,
         );
-        const outcome = receipt.duplicate ? 'duplicate' : 'accepted';
-        this.telemetry.callAnswered({ outcome, seconds: seconds() });
-        trace.end(outcome, { eventId: receipt.id });
+        reportAnswer(this.telemetry, request, receipt.duplicate ? 'duplicate' : 'accepted', { eventId: receipt.id });
         return receipt;
       } catch (error) {
-        const outcome = refusedCallOutcome(error);
-        this.telemetry.callAnswered({ outcome, seconds: seconds() });
-        trace.end(outcome, { error });
+        reportAnswer(this.telemetry, request, refusedCallOutcome(error), { error });
         throw error;
       }
     }

@@ -24,8 +24,8 @@ import type {
 } from '../opensms-webhook-options.interface';
 import type { SignatureVerification } from './verifiers/signature-verifier.interface';
 import { decodeWebhookSecrets } from './webhook-secret';
-import { refusedCallOutcome } from './webhook-call-outcome';
-import { secondsSince, SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
+import { refusedCallOutcome, reportAnswer } from './webhook-call-outcome';
+import { SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
 import { headerValue, isJsonContentType, type WebhookRequestHeaders } from './webhook-request';
 import type { IngestTrace } from '../tracing/sms-webhook.traces';
 import { SmsWebhookTracing } from '../tracing/sms-webhook.tracing';
@@ -74,9 +74,7 @@ export class SignatureGuard implements CanActivate {
     try {
       return await trace.step('verify', () => this.verify(request));
     } catch (error) {
-      const outcome = refusedCallOutcome(error);
-      this.telemetry.callAnswered({ outcome, seconds: secondsSince(request.openSmsStartedAt) });
-      trace.end(outcome, { error });
+      reportAnswer(this.telemetry, request, refusedCallOutcome(error), { error });
       throw error;
     }
   }
