@@ -94,13 +94,15 @@ describe.each(['forRoot', 'forRootAsync'] as const)('dataSource option: the inbo
     const service = app.get(OpenSmsWebhookService);
     await waitFor('processed', async () => (await service.findById(response.body.id))?.state === 'processed');
 
-    const rows = await inboxTables.query(`SELECT "message_id", "state" FROM "${inboxSchema}"."opensms_webhook_events" WHERE "id" = $1`, [
-      response.body.id,
-    ]);
+    const rows = await inboxTables.query(
+      `SELECT e."message_id", s."state" FROM "${inboxSchema}"."opensms_webhook_events" e
+         JOIN "${inboxSchema}"."opensms_webhook_event_states" s ON s."event_id" = e."id" WHERE e."id" = $1`,
+      [response.body.id],
+    );
     expect(rows).toEqual([{ message_id: `msg_named_${registration}`, state: 'processed' }]);
     expect(app.get(SchemaRecordingHandler).schemas).toEqual([inboxSchema]);
     expect(await tablesIn(inboxTables, inboxSchema)).toEqual(
-      expect.arrayContaining(['opensms_webhook_events', 'opensms_webhook_handler_runs']),
+      expect.arrayContaining(['opensms_webhook_events', 'opensms_webhook_event_states', 'opensms_webhook_outbox']),
     );
     expect(await tablesIn(appTables, appSchema)).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import { OpenSmsWebhookService, type SmsEventEntity } from '@opensms/nestjs-webhooks';
+import { OpenSmsWebhookService, type SmsEventRecord } from '@opensms/nestjs-webhooks';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { SmsEventDispatcher } from '../libs/opensms-webhook/src/dispatch/sms-event.dispatcher';
 import { SmsEventLifecycle } from '../libs/opensms-webhook/src/inbox/sms-event.lifecycle';
@@ -43,8 +43,8 @@ describe('dispatch in batches', () => {
     return response.body.id as string;
   }
 
-  async function waitUntilFinished(ids: readonly string[]): Promise<SmsEventEntity[]> {
-    const rows = new Map<string, SmsEventEntity | null>();
+  async function waitUntilFinished(ids: readonly string[]): Promise<SmsEventRecord[]> {
+    const rows = new Map<string, SmsEventRecord | null>();
     await waitFor(
       `${ids.length} event(s) processed`,
       async () => {
@@ -164,13 +164,18 @@ describe('dispatch in batches', () => {
     );
   });
 
-  it("plans the claim's stale check as a lookup in the processed-events index, before and after ANALYZE", async () => {
+  it("plans the claim's stale check as a lookup in the message index, before and after ANALYZE", async () => {
     const events = `"${scope.schema}"."opensms_webhook_events"`;
     await db.query(
-      `INSERT INTO ${events} ("dedupe_key", "event", "message_id", "occurred_at", "payload", "state")
-       SELECT 'plan:' || n, 'sms.delivered', 'plan_' || (n % 500), timestamptz '2024-01-13T12:00:00Z' + n * interval '1 second',
-              '{}'::jsonb, 'received'
-         FROM generate_series(1, 20000) AS n`,
+      `WITH stored AS (
+         INSERT INTO ${events} ("dedupe_key", "event", "message_id", "occurred_at", "payload")
+         SELECT 'plan:' || n, 'sms.delivered', 'plan_' || (n % 500), timestamptz '2024-01-13T12:00:00Z' + n * interval '1 second',
+                '{}'::jsonb
+           FROM generate_series(1, 20000) AS n
+         RETURNING "id", "received_at"
+       )
+       INSERT INTO "${scope.schema}"."opensms_webhook_event_states" ("event_id", "state", "received_at")
+       SELECT "id", 'received', "received_at" FROM stored`,
     );
     const [{ id }]: { id: string }[] = await db.query(`SELECT "id" FROM ${events} WHERE "dedupe_key" = 'plan:1'`);
     const lifecycle = scope.app.get(SmsEventLifecycle);
@@ -182,16 +187,16 @@ describe('dispatch in batches', () => {
         {
           'QUERY PLAN': [plan],
         },
-      ] = (await lifecycle.claim([{ eventId: id, attempt: 1 }], explaining as unknown as QueryRunner)) as unknown as {
+      ] = (await lifecycle.claim([id], explaining as unknown as QueryRunner)) as unknown as {
         'QUERY PLAN': [{ Plan: PlanNode }];
       }[];
-      // The scan of "later" (the stale check) reads only the partial index: directly, or through a bitmap of it.
+      // The scan of "later" (the stale check) reads only the message index: directly, or through a bitmap of it.
       const staleCheck = nodesOf(plan.Plan).filter((node) => node.Alias === 'later');
-      const indexesRead = staleCheck.flatMap((node) => nodesOf(node).flatMap((scan) => scan['Index Name'] ?? []));
+      const indexesRead = [...new Set(staleCheck.flatMap((node) => nodesOf(node).flatMap((scan) => scan['Index Name'] ?? [])))];
       expect({ statistics, scans: staleCheck.length, indexesRead }).toEqual({
         statistics,
         scans: 1,
-        indexesRead: ['opensms_webhook_events_processed_message_idx'],
+        indexesRead: ['opensms_webhook_events_message_idx'],
       });
     }
   });

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import {
   OpenSmsWebhookService,
   SMS_EVENT_STATES,
-  type SmsEventEntity,
+  type SmsEventRecord,
   type SmsEventState,
   UnknownSmsEvent,
 } from '@opensms/nestjs-webhooks';
@@ -52,10 +52,10 @@ describe('processing', () => {
     return response.body.id as string;
   }
 
-  async function waitForState(service: OpenSmsWebhookService, id: string, state: SmsEventState): Promise<SmsEventEntity> {
-    let row: SmsEventEntity | null = null;
+  async function waitForState(service: OpenSmsWebhookService, id: string, state: SmsEventState): Promise<SmsEventRecord> {
+    let row: SmsEventRecord | null = null;
     await waitFor(`inbox ${id} to be ${state}`, async () => (row = await service.findById(id))?.state === state, 30_000);
-    return row as unknown as SmsEventEntity;
+    return row as unknown as SmsEventRecord;
   }
 
   /** Handlers whose write for an inbox event is in the host table, one entry per row. */
@@ -68,15 +68,22 @@ describe('processing', () => {
   }
 
   /**
-   * Stores a `received` row straight into the inbox, as ingest would: not yet queued, or (with
-   * `queued`) marked as queued by the relay. Returns its id.
+   * Stores a `received` event straight into the inbox, as ingest would: not yet queued (in the
+   * outbox), or (with `queued`) as the relay leaves it once queued. Returns its id.
    */
   async function insertReceived(messageId: string, { queued = false } = {}): Promise<string> {
     const [{ id }]: { id: string }[] = await db.query(
-      `INSERT INTO "opensms_webhook_events" ("dedupe_key", "event", "message_id", "phone", "status", "occurred_at", "payload", "state", "job_pending")
-       VALUES ('sms.delivered:' || $1 || ':2024-01-13T12:00:00Z', 'sms.delivered', $1, '+254712345678', 'delivered',
-               '2024-01-13T12:00:00Z', $2, 'received', CASE WHEN $3::boolean THEN NULL ELSE 'add' END)
-       RETURNING "id"`,
+      `WITH stored AS (
+         INSERT INTO "opensms_webhook_events" ("dedupe_key", "event", "message_id", "phone", "status", "occurred_at", "payload")
+         VALUES ('sms.delivered:' || $1 || ':2024-01-13T12:00:00Z', 'sms.delivered', $1, '+254712345678', 'delivered',
+                 '2024-01-13T12:00:00Z', $2)
+         RETURNING "id", "received_at"
+       ), state AS (
+         INSERT INTO "opensms_webhook_event_states" ("event_id", "state", "received_at") SELECT "id", 'received', "received_at" FROM stored
+       ), outbox AS (
+         INSERT INTO "opensms_webhook_outbox" ("event_id") SELECT "id" FROM stored WHERE NOT $3::boolean
+       )
+       SELECT "id" FROM stored`,
       [messageId, JSON.stringify(smsPayload({ message_id: messageId })), queued],
     );
     return id;
@@ -241,7 +248,7 @@ describe('processing', () => {
       await waitForState(service, id, 'dead');
       // The job failed for good, but the row says the event still has work ahead (as when the
       // database was down while the last attempt failed): no job would ever run it again.
-      await db.query(`UPDATE "opensms_webhook_events" SET "state" = 'failed' WHERE "id" = $1`, [id]);
+      await db.query(`UPDATE "opensms_webhook_event_states" SET "state" = 'failed' WHERE "event_id" = $1`, [id]);
 
       script.fix('ledger', 'msg_stuck');
       expect(await service.reconcile(0)).toBe(1);
@@ -343,7 +350,7 @@ describe('processing', () => {
         await app.close();
       }
 
-      const [row]: { state: string }[] = await db.query('SELECT "state" FROM "opensms_webhook_events" WHERE "id" = $1', [id]);
+      const [row]: { state: string }[] = await db.query('SELECT "state" FROM "opensms_webhook_event_states" WHERE "event_id" = $1', [id]);
       expect(row.state).toBe('processed');
       expect(await writesOf(id)).toEqual(['slow']);
     });

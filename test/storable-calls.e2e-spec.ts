@@ -143,10 +143,10 @@ describe.each(adapters)('an insert batch with one row PostgreSQL refuses, on %s'
     await direct.query(`
       CREATE FUNCTION "${host.schema}".refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        IF NEW.state = 'received' AND NEW.message_id LIKE 'poison%' THEN
+        IF NEW.dedupe_key IS NOT NULL AND NEW.message_id LIKE 'poison%' THEN
           RAISE EXCEPTION 'refused by a check' USING ERRCODE = '22023';
         END IF;
-        IF NEW.state = 'received' AND NEW.message_id LIKE 'slow%' THEN
+        IF NEW.dedupe_key IS NOT NULL AND NEW.message_id LIKE 'slow%' THEN
           PERFORM pg_advisory_xact_lock_shared(424242);
         END IF;
         RETURN NEW;

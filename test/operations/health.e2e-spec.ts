@@ -169,7 +169,7 @@ describe('health: an ingest-only process with no worker behind it', () => {
   });
 
   it('reports dead letters over maxDead as degraded, still 200', async () => {
-    await inbox.query(`UPDATE "opensms_webhook_events" SET "state" = 'dead'`);
+    await inbox.query(`UPDATE "opensms_webhook_event_states" SET "state" = 'dead'`);
 
     const health = await getHealth(`${scope.url}/health`);
 

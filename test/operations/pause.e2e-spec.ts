@@ -1,4 +1,5 @@
 import { OpenSmsWebhookService } from '@opensms/nestjs-webhooks';
+import { DataSource } from 'typeorm';
 import { type CliOutput, runCli } from '@opensms/nestjs-webhooks/cli/opensms-webhook.cli';
 import { RecordingConsumer } from '../fixtures/recording.consumer';
 import { useTestApp, waitFor } from '../support/test-app';
@@ -44,8 +45,10 @@ describe('pause / resume / status from the command line', () => {
 
     // NOTE: longer than the relay's round: the events are queued, and no paused worker takes them.
     await waitFor('the relay to queue the events', async () => {
-      const rows = await Promise.all(ids.map((id) => service().findById(id)));
-      return rows.every((row) => row?.jobPending === null);
+      const [{ unqueued }]: { unqueued: number }[] = await host.app
+        .get(DataSource)
+        .query(`SELECT count(*)::int AS "unqueued" FROM "${host.schema}"."opensms_webhook_outbox" WHERE "event_id" = ANY($1)`, [ids]);
+      return unqueued === 0;
     });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const states = await Promise.all(ids.map(async (id) => (await service().findById(id))?.state));

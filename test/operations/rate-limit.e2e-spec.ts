@@ -30,7 +30,7 @@ describe('maxEventsPerSecond', () => {
           `SELECT count(*)::int AS "processed",
                   extract(epoch FROM max("received_at") - min("received_at")) * 1000 AS "receivedSpreadMs",
                   extract(epoch FROM max("processed_at") - min("processed_at")) * 1000 AS "processedSpreadMs"
-             FROM opensms_webhook_events WHERE "state" = 'processed'`,
+             FROM opensms_webhook_event_states WHERE "state" = 'processed'`,
         )
       )[0] as { processed: number; receivedSpreadMs: number; processedSpreadMs: number };
     await waitFor('every event to be processed', async () => (await counts()).processed === EVENTS);

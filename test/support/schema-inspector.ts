@@ -38,6 +38,10 @@ export class SchemaInspector {
     return `"${this.schema}"."opensms_webhook_events"`;
   }
 
+  private get stateTable(): string {
+    return `"${this.schema}"."opensms_webhook_event_states"`;
+  }
+
   private get effects(): string {
     return effectsTable(this.schema);
   }
@@ -45,18 +49,18 @@ export class SchemaInspector {
   /** How many of `ids` (all inbox rows when omitted) are in `state`. */
   async countInState(state: string, ids?: readonly string[]): Promise<number> {
     const [{ count }]: { count: number }[] = ids
-      ? await this.dataSource.query(`SELECT count(*)::int AS "count" FROM ${this.events} WHERE "state" = $1 AND "id" = ANY($2::uuid[])`, [
-          state,
-          ids,
-        ])
-      : await this.dataSource.query(`SELECT count(*)::int AS "count" FROM ${this.events} WHERE "state" = $1`, [state]);
+      ? await this.dataSource.query(
+          `SELECT count(*)::int AS "count" FROM ${this.stateTable} WHERE "state" = $1 AND "event_id" = ANY($2::uuid[])`,
+          [state, ids],
+        )
+      : await this.dataSource.query(`SELECT count(*)::int AS "count" FROM ${this.stateTable} WHERE "state" = $1`, [state]);
     return count;
   }
 
   /** Inbox rows by state. */
   async states(): Promise<Record<string, number>> {
     const rows: { state: string; count: number }[] = await this.dataSource.query(
-      `SELECT "state", count(*)::int AS "count" FROM ${this.events} GROUP BY "state"`,
+      `SELECT "state", count(*)::int AS "count" FROM ${this.stateTable} GROUP BY "state"`,
     );
     return Object.fromEntries(rows.map(({ state, count }) => [state, count]));
   }

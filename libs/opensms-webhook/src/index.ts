@@ -29,9 +29,17 @@ export {
 export { KNOWN_SMS_EVENTS, type KnownSmsEventName, type SmsEventType } from './events/sms-event-types';
 
 export { SmsEventEntity } from './inbox/sms-event.entity';
-export { SmsEventHandlerRunEntity } from './inbox/sms-event-handler-run.entity';
+export { type CompletedHandlers, SmsEventStateEntity } from './inbox/sms-event-state.entity';
+export { SmsEventOutboxEntity } from './inbox/sms-event-outbox.entity';
 export { type SmsEventState, SMS_EVENT_STATES } from './inbox/sms-event-state';
-export type { SmsEventFilter, SmsEventHandlerRun, SmsEventPage, SmsEventSummary, SmsEventTimelineEntry } from './inbox/sms-event.queries';
+export type {
+  SmsEventFilter,
+  SmsEventHandlerRun,
+  SmsEventPage,
+  SmsEventRecord,
+  SmsEventSummary,
+  SmsEventTimelineEntry,
+} from './inbox/sms-event.queries';
 export { OPENSMS_WEBHOOK_MIGRATIONS } from './inbox/migrations';
 
 export { defaultDedupeKey } from './ingest/dedupe-key';

@@ -6,13 +6,11 @@ import { SmsEventHandlerRegistry } from './dispatch/sms-event-handler.registry';
 import { SmsEventMetadataAccessor } from './dispatch/sms-event-metadata.accessor';
 import { SmsEventProcessor } from './dispatch/sms-event.processor';
 import { SmsEventDispatcher } from './dispatch/sms-event.dispatcher';
-import { SmsEventHandlerRunEntity } from './inbox/sms-event-handler-run.entity';
-import { SmsEventEntity } from './inbox/sms-event.entity';
 import { SmsEventLifecycle } from './inbox/sms-event.lifecycle';
 import { SmsEventOutbox } from './inbox/sms-event.outbox';
 import { SmsEventQueries } from './inbox/sms-event.queries';
 import { SmsEventRetention } from './inbox/sms-event.retention';
-import { SmsEventTables } from './inbox/sms-event.tables';
+import { SMS_EVENT_ENTITIES, SmsEventTables } from './inbox/sms-event.tables';
 import { SmsEventWriter } from './inbox/sms-event.writer';
 import { InboxUnavailableFilter } from './ingest/inbox-unavailable.filter';
 import { createOpenSmsWebhookController } from './ingest/opensms-webhook.controller';
@@ -57,11 +55,7 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
   return {
     ...definition,
     global: extras.isGlobal,
-    imports: [
-      ...(definition.imports ?? []),
-      DiscoveryModule,
-      TypeOrmModule.forFeature([SmsEventEntity, SmsEventHandlerRunEntity], extras.dataSource),
-    ],
+    imports: [...(definition.imports ?? []), DiscoveryModule, TypeOrmModule.forFeature(SMS_EVENT_ENTITIES, extras.dataSource)],
     controllers: ingests ? [createOpenSmsWebhookController(extras.path)] : [],
     providers: [
       ...(definition.providers ?? []),

@@ -1,9 +1,8 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { WorkerModeRequiredError } from './errors/worker-mode-required.error';
-import type { SmsEventEntity } from './inbox/sms-event.entity';
 import type { SmsEventState } from './inbox/sms-event-state';
 import { SmsEventLifecycle } from './inbox/sms-event.lifecycle';
-import { type SmsEventFilter, SmsEventQueries } from './inbox/sms-event.queries';
+import { type SmsEventFilter, SmsEventQueries, type SmsEventRecord } from './inbox/sms-event.queries';
 import { SmsEventRetention } from './inbox/sms-event.retention';
 import { SmsEventRelayNotifier } from './queue/sms-event-relay.notifier';
 import { SmsEventProducer } from './queue/sms-event.producer';
@@ -22,12 +21,12 @@ export class OpenSmsWebhookService {
   ) {}
 
   /** One inbox row by id. */
-  findById(id: string): Promise<SmsEventEntity | null> {
+  findById(id: string): Promise<SmsEventRecord | null> {
     return this.queries.findById(id);
   }
 
   /** Inbox rows matching a filter, newest first (100 by default). */
-  find(filter?: SmsEventFilter): Promise<SmsEventEntity[]> {
+  find(filter?: SmsEventFilter): Promise<SmsEventRecord[]> {
     return this.queries.find(filter);
   }
 

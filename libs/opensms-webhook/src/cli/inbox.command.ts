@@ -1,7 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ServerUnreachableError } from '../errors/server-unreachable.error';
-import { SmsEventHandlerRunEntity } from '../inbox/sms-event-handler-run.entity';
-import { SmsEventEntity } from '../inbox/sms-event.entity';
+import { SMS_EVENT_ENTITIES } from '../inbox/sms-event.tables';
 import { SmsEventLifecycle } from '../inbox/sms-event.lifecycle';
 import { SmsEventQueries } from '../inbox/sms-event.queries';
 import { SmsEventTables } from '../inbox/sms-event.tables';
@@ -53,7 +52,7 @@ async function connectToDatabase(connection: InboxConnection): Promise<DataSourc
     type: 'postgres',
     url: connection.databaseUrl,
     schema: connection.schema,
-    entities: [SmsEventEntity, SmsEventHandlerRunEntity],
+    entities: SMS_EVENT_ENTITIES,
     connectTimeoutMS: CONNECT_TIMEOUT_MS,
     extra: { max: 2 },
   });

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { WebhookModuleMissingError } from '../errors/webhook-module-missing.error';
-import type { SmsEventEntity } from '../inbox/sms-event.entity';
 import {
   type SmsEventFilter,
   type SmsEventHandlerRun,
   type SmsEventPage,
   SmsEventQueries,
+  type SmsEventRecord,
   type SmsEventSummary,
   type SmsEventTimelineEntry,
 } from '../inbox/sms-event.queries';
@@ -29,7 +29,7 @@ export interface ConsoleOverview {
 
 /** Everything the event page shows. */
 export interface ConsoleEventDetail {
-  event: SmsEventEntity;
+  event: SmsEventRecord;
   handlerRuns: SmsEventHandlerRun[];
   /** The events of the same message, in the order received (this one included). */
   timeline: SmsEventTimelineEntry[];

@@ -3,7 +3,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { SmsEventDispatchError, type SmsEventHandlerFailure } from '../errors/sms-event-dispatch.error';
 import { toSmsEvent } from '../events/sms-events';
-import { type DispatchEnd, type DispatchRow, type HandlerRun, SmsEventLifecycle } from '../inbox/sms-event.lifecycle';
+import { type DispatchEnd, type DispatchRow, SmsEventLifecycle } from '../inbox/sms-event.lifecycle';
 import { MicroBatcher } from '../internal/micro-batcher';
 import { OPENSMS_DATA_SOURCE, OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
 import { messages } from '../opensms-webhook.messages';
@@ -33,15 +33,18 @@ type DispatchResult = { outcome: DispatchOutcome } | { failure: SmsEventDispatch
 /** The savepoint each handler runs after, so that a failure undoes only that handler's writes. */
 const HANDLER_SAVEPOINT = 'opensms_webhook_handler';
 
+/** How long a batch runs before its events are shown as `processing` (see {@link SmsEventLifecycle.markProcessing}). */
+const PROCESSING_MARK_AFTER_MS = 500;
+
 /** Inbox ids are UUIDs; any other job id cannot name a row. */
 const INBOX_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Runs stored events through their handlers. Events whose jobs run at the same time are processed
- * together, up to `dispatchBatchSize`, in one transaction: their messages' locks, one claim, each
- * handler inside a savepoint of its own (so a failing handler undoes only its own writes), then
- * the completion marks and states in one statement and one commit. Handlers that committed in an
- * earlier attempt are skipped.
+ * together, up to `dispatchBatchSize`, in one transaction: their messages' locks, one claim (a
+ * read), each handler inside a savepoint of its own (so a failing handler undoes only its own
+ * writes), then the states and completed handlers in one statement and one commit. Handlers that
+ * committed in an earlier attempt are skipped.
  */
 @Injectable()
 export class SmsEventDispatcher {
@@ -81,16 +84,16 @@ export class SmsEventDispatcher {
     const byId = new Map(requests.map((request) => [request.eventId, request]));
     const ids = [...byId.keys()];
     const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    const marker = setTimeout(() => void this.lifecycle.markProcessing(ids).catch(() => undefined), PROCESSING_MARK_AFTER_MS);
     try {
-      await this.lifecycle.markProcessing(ids, runner);
+      await runner.connect();
       await runner.startTransaction();
-      const batch: BatchRecord = { runs: [], ends: [], results: new Map(), traces: [], afterCommit: [] };
+      const batch: BatchRecord = { ends: [], results: new Map(), traces: [], afterCommit: [] };
       try {
         await this.lifecycle.lockMessages(ids, runner);
-        const rows = await this.lifecycle.claim([...byId.values()], runner);
+        const rows = await this.lifecycle.claim(ids, runner);
         await this.runClaimed(runner, rows, byId, batch);
-        await this.lifecycle.complete(batch.runs, batch.ends, runner);
+        await this.lifecycle.complete(batch.ends, runner);
         await runner.commitTransaction();
       } catch (error) {
         await rollBack(runner);
@@ -101,6 +104,7 @@ export class SmsEventDispatcher {
       batch.afterCommit.forEach((report) => report());
       return requests.map((request) => batch.results.get(request.eventId) ?? { outcome: 'skipped' });
     } finally {
+      clearTimeout(marker);
       await runner.release();
     }
   }
@@ -129,9 +133,10 @@ export class SmsEventDispatcher {
     const handlers = this.registry.handlersFor(row.event);
     const trace = this.tracing.startDispatch(row, attempt);
     batch.traces.push(trace);
+    const committed: string[] = [];
     const end = (state: DispatchEnd['state'], failure: SmsEventDispatchError | null, log?: () => void) => {
       const lastError = failure?.message ?? null;
-      batch.ends.push({ eventId: row.id, state, attempt, lastError });
+      batch.ends.push({ eventId: row.id, state, attempt, lastError, handlers: committed });
       trace.outcome(state, failure);
       batch.afterCommit.push(() => {
         log?.();
@@ -144,7 +149,7 @@ export class SmsEventDispatcher {
       batch.results.set(row.id, { outcome: 'ignored' });
       return;
     }
-    const failures = await this.runPending(runner, row, handlers, attempt, batch.runs, trace);
+    const failures = await this.runPending(runner, row, handlers, attempt, committed, trace);
     if (failures.length === 0) {
       end('processed', null, () => this.logger.log(messages.processed(row.id, row.event, row.stale)));
       batch.results.set(row.id, { outcome: 'processed' });
@@ -157,13 +162,13 @@ export class SmsEventDispatcher {
     batch.results.set(row.id, { failure });
   }
 
-  /** Runs the handlers that have not committed yet, each after a savepoint; adds the successful ones to `runs`. */
+  /** Runs the handlers that have not committed yet, each after a savepoint; adds the successful ones to `committed`. */
   private async runPending(
     runner: QueryRunner,
     row: DispatchRow,
     handlers: readonly BoundSmsEventHandler[],
     attempt: number,
-    runs: HandlerRun[],
+    committed: string[],
     trace: DispatchTrace,
   ): Promise<SmsEventHandlerFailure[]> {
     const done = new Set(row.completedHandlers);
@@ -186,7 +191,7 @@ export class SmsEventDispatcher {
             tenant: row.tenant,
           }),
         );
-        runs.push({ eventId: row.id, handler: handler.name });
+        committed.push(handler.name);
         this.telemetry.handlerRan({ ...ran, seconds: secondsSince(startedAt) });
       } catch (error) {
         this.telemetry.handlerRan({ ...ran, seconds: secondsSince(startedAt), error });
@@ -201,7 +206,6 @@ export class SmsEventDispatcher {
 
 /** What a batch's events did, written and reported once the batch commits. */
 interface BatchRecord {
-  runs: HandlerRun[];
   ends: DispatchEnd[];
   results: Map<string, DispatchResult>;
   /** The spans of the batch's attempts, ended once the batch committed or rolled back. */

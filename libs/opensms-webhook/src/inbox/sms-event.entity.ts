@@ -1,15 +1,14 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { SmsEventState } from './sms-event-state';
 
-/** One webhook call as received: the durable record every later step works from. */
+/**
+ * One webhook call as received: the durable record every later step works from. Written once by
+ * ingest and never updated; where the event stands is kept apart, in {@link SmsEventStateEntity},
+ * so that a state change rewrites a narrow row instead of the payload and every index of this table.
+ */
 @Entity({ name: 'opensms_webhook_events' })
-@Index('opensms_webhook_events_unfinished_idx', ['state', 'updatedAt'])
 @Index('opensms_webhook_events_message_idx', ['messageId', 'occurredAt'])
-@Index('opensms_webhook_events_processed_message_idx', ['messageId', 'occurredAt'], { where: `"state" = 'processed'` })
-@Index('opensms_webhook_events_job_pending_idx', ['receivedAt'], { where: '"job_pending" IS NOT NULL' })
 @Index('opensms_webhook_events_delivery_key_uq', ['deliveryKey'], { unique: true })
 @Index('opensms_webhook_events_received_idx', ['receivedAt', 'id'])
-@Index('opensms_webhook_events_state_received_idx', ['state', 'receivedAt', 'id'])
 @Index('opensms_webhook_events_event_received_idx', ['event', 'receivedAt', 'id'])
 @Index('opensms_webhook_events_phone_received_idx', ['phone', 'receivedAt', 'id'])
 export class SmsEventEntity {
@@ -63,29 +62,6 @@ export class SmsEventEntity {
   /** Selected request headers (never the signature). */
   @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
   headers: Record<string, string>;
-
-  @Column({ type: 'text' })
-  state: SmsEventState;
-
-  @Column({ type: 'integer', default: 0 })
-  attempts: number;
-
-  /** Last handler error, or the validation problems of an `invalid` row. */
-  @Column({ name: 'last_error', type: 'text', nullable: true })
-  lastError: string | null;
-
-  @Column({ name: 'processed_at', type: 'timestamptz', nullable: true })
-  processedAt: Date | null;
-
-  /**
-   * Whether the relay still has to put this event's job on the queue: `'add'` (stored, not queued
-   * yet), `'replace'` (replayed, or its job was lost: an earlier job is removed first), `null` (queued).
-   */
-  @Column({ name: 'job_pending', type: 'text', nullable: true, default: 'add' })
-  jobPending: 'add' | 'replace' | null;
-
-  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
-  updatedAt: Date;
 
   /**
    * The W3C trace context (`traceparent`, `tracestate`) of the call that stored this event, so that

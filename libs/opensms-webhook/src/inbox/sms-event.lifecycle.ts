@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { QueryRunner } from 'typeorm';
 import type { SmsEventEntity } from './sms-event.entity';
+import type { SmsEventStateEntity } from './sms-event-state.entity';
 import {
   COMPLETED_SMS_EVENT_STATES,
   REPLAYABLE_SMS_EVENT_STATES,
@@ -16,32 +17,17 @@ const LOCK_NAMESPACE = 0x6f70736d; // 'opsm'
 const WAITING_SMS_EVENT_STATES = UNFINISHED_SMS_EVENT_STATES.filter((state) => state !== 'processing');
 
 /** An inbox row as the worker reads it when it claims it (see {@link SmsEventLifecycle.claim}). */
-export interface DispatchRow extends Pick<
-  SmsEventEntity,
-  | 'id'
-  | 'event'
-  | 'messageId'
-  | 'phone'
-  | 'status'
-  | 'error'
-  | 'occurredAt'
-  | 'receivedAt'
-  | 'payload'
-  | 'state'
-  | 'tenant'
-  | 'traceContext'
-> {
+export interface DispatchRow
+  extends
+    Pick<
+      SmsEventEntity,
+      'id' | 'event' | 'messageId' | 'phone' | 'status' | 'error' | 'occurredAt' | 'receivedAt' | 'payload' | 'tenant' | 'traceContext'
+    >,
+    Pick<SmsEventStateEntity, 'state'> {
   /** A later event of the same message was already processed. */
   stale: boolean;
   /** Handlers whose transaction already committed for this event. */
   completedHandlers: string[];
-}
-
-/** An event's claim for one attempt (see {@link SmsEventLifecycle.claim}). */
-export interface DispatchClaim {
-  eventId: string;
-  /** 1-based number of this attempt. */
-  attempt: number;
 }
 
 /** Where an attempt left an event (see {@link SmsEventLifecycle.complete}). */
@@ -51,37 +37,49 @@ export interface DispatchEnd {
   attempt: number;
   /** The failure of a `failed` or `dead` event; `null` otherwise. */
   lastError: string | null;
-}
-
-/** A handler that committed its work for an event. */
-export interface HandlerRun {
-  eventId: string;
-  handler: string;
+  /** The handlers that committed their work in this attempt. */
+  handlers: string[];
 }
 
 /**
- * The worker's state changes of an inbox row (see {@link SMS_EVENT_STATES} for the state machine):
- * the message locks, the claim, handler completion marks, final states and replay. The batch
- * methods take the transaction's runner and several events, so that a batch of events costs the
- * same few round trips as one.
+ * Whether a later event of the same message was processed before the event `e` (with its state row
+ * `s`) was: a later `timestamp`, or at the same timestamp a final event over a `pending`. The one
+ * definition of `ctx.stale`, used by the claim and by the message timeline.
+ */
+export function staleCondition(tables: Pick<SmsEventTables, 'events' | 'states'>, e: string, s: string): string {
+  return `(${e}."message_id" IS NOT NULL AND ${e}."occurred_at" IS NOT NULL AND EXISTS (
+     SELECT 1 FROM ${tables.events} later JOIN ${tables.states} later_state ON later_state."event_id" = later."id"
+      WHERE later."message_id" = ${e}."message_id" AND later."id" <> ${e}."id" AND later_state."state" = 'processed'
+        AND (later."occurred_at" > ${e}."occurred_at"
+             OR (later."occurred_at" = ${e}."occurred_at" AND ${e}."event" = 'sms.pending'
+                 AND later."event" IN ('sms.delivered', 'sms.failed')))
+        AND (${s}."processed_at" IS NULL OR later_state."processed_at" < ${s}."processed_at")
+   ))`;
+}
+
+/**
+ * The worker's state changes of an inbox event (see {@link SMS_EVENT_STATES} for the state machine):
+ * the message locks, the claim, the end of an attempt with its handlers' completion, and replay.
+ * The batch methods take the transaction's runner and several events, so that a batch of events
+ * costs the same few round trips as one; only the end of an attempt writes, one narrow state row
+ * per event.
  */
 @Injectable()
 export class SmsEventLifecycle {
   constructor(private readonly tables: SmsEventTables) {}
 
   /**
-   * Shows events as `processing` at once, before the transaction that works on them commits. Only a
-   * marker for people and tools looking at the inbox, and its commit does not wait for the disk
-   * (losing it in a crash loses nothing). The claim under the message locks is what decides.
-   * NOTE: it waits for a row the relay still holds (its job can start before the relay commits);
-   * skipping such rows would leave a running event shown as `received`.
+   * Shows events as `processing` while a batch works on them for longer than a glance (the
+   * dispatcher calls it only for slow batches), on a connection of its own. Only a marker for people
+   * and tools looking at the inbox, and its commit does not wait for the disk (losing it in a crash
+   * loses nothing): the claim under the message locks is what decides.
    */
-  async markProcessing(ids: readonly string[], runner: QueryRunner): Promise<void> {
-    await runner.query(
+  async markProcessing(ids: readonly string[]): Promise<void> {
+    await this.tables.dataSource.query(
       `WITH "async_commit" AS (SELECT set_config('synchronous_commit', 'off', true))
-       UPDATE ${this.tables.events} SET "state" = 'processing', "updated_at" = now()
+       UPDATE ${this.tables.states} SET "state" = 'processing', "updated_at" = now()
          FROM "async_commit"
-        WHERE "id" = ANY($1) AND "state" = ANY($2)`,
+        WHERE "event_id" = ANY($1) AND "state" = ANY($2)`,
       [ids, WAITING_SMS_EVENT_STATES],
     );
   }
@@ -106,84 +104,58 @@ export class SmsEventLifecycle {
   }
 
   /**
-   * Claims events for their attempts in one statement (call it under {@link lockMessages}): marks
-   * them `processing` and returns those that are not finished, as the worker needs them, with
-   * whether a later event of the same message was already processed (`stale`: a later timestamp, or
-   * at the same timestamp a final event over a `pending`) and the handlers
-   * that already committed. The rows come ordered by message, then by time within a message.
+   * Reads, under {@link lockMessages}, the events that are not finished, as the worker needs them,
+   * with whether each is {@link staleCondition stale} and the handlers that already committed. A
+   * read, not a write: the message locks keep every other worker away until this transaction ends,
+   * and {@link complete} records the attempt. The rows come ordered by message, then by time within
+   * a message.
    */
-  async claim(claims: readonly DispatchClaim[], runner: QueryRunner): Promise<DispatchRow[]> {
+  async claim(ids: readonly string[], runner: QueryRunner): Promise<DispatchRow[]> {
     return runner.query(
-      `WITH claimed AS (
-         UPDATE ${this.tables.events} e SET "state" = 'processing', "attempts" = a."attempt", "updated_at" = now()
-           FROM unnest($1::uuid[], $2::int[]) AS a("id", "attempt")
-          WHERE e."id" = a."id" AND e."state" = ANY($3)
-          RETURNING e."id", e."event", e."message_id", e."phone", e."status", e."error", e."occurred_at", e."received_at",
-                    e."payload", e."state", e."tenant", e."trace_context"
-       )
-       SELECT c."id", c."event", c."message_id" AS "messageId", c."phone", c."status", c."error",
-              c."occurred_at" AS "occurredAt", c."received_at" AS "receivedAt", c."payload", c."state", c."tenant",
-              c."trace_context" AS "traceContext",
-              (c."message_id" IS NOT NULL AND c."occurred_at" IS NOT NULL AND EXISTS (
-                 SELECT 1 FROM ${this.tables.events} later
-                  WHERE later."message_id" = c."message_id" AND later."id" <> c."id"
-                    AND later."state" = 'processed'
-                    AND (later."occurred_at" > c."occurred_at"
-                         OR (later."occurred_at" = c."occurred_at" AND c."event" = 'sms.pending'
-                             AND later."event" IN ('sms.delivered', 'sms.failed')))
-              )) AS "stale",
-              ARRAY(SELECT r."handler" FROM ${this.tables.handlerRuns} r WHERE r."event_id" = c."id") AS "completedHandlers"
-         FROM claimed c
-        ORDER BY coalesce(c."message_id", c."id"::text), c."occurred_at" NULLS FIRST, (c."event" <> 'sms.pending'), c."received_at", c."id"`,
-      [claims.map((claim) => claim.eventId), claims.map((claim) => claim.attempt), UNFINISHED_SMS_EVENT_STATES],
+      `SELECT e."id", e."event", e."message_id" AS "messageId", e."phone", e."status", e."error",
+              e."occurred_at" AS "occurredAt", e."received_at" AS "receivedAt", e."payload", s."state", e."tenant",
+              e."trace_context" AS "traceContext", ${staleCondition(this.tables, 'e', 's')} AS "stale",
+              ARRAY(SELECT jsonb_object_keys(s."completed_handlers")) AS "completedHandlers"
+         FROM ${this.tables.states} s JOIN ${this.tables.events} e ON e."id" = s."event_id"
+        WHERE s."event_id" = ANY($1) AND s."state" = ANY($2)
+        ORDER BY coalesce(e."message_id", e."id"::text), e."occurred_at" NULLS FIRST, (e."event" <> 'sms.pending'), e."received_at", e."id"`,
+      [ids, UNFINISHED_SMS_EVENT_STATES],
     );
   }
 
   /**
-   * Records, in the runner's transaction and one statement, the handlers that committed their work
-   * and where each event's attempt left it.
+   * Records, in the runner's transaction and one statement, where each event's attempt left it and
+   * the handlers that committed their work in it.
    */
-  async complete(runs: readonly HandlerRun[], ends: readonly DispatchEnd[], runner: QueryRunner): Promise<void> {
+  async complete(ends: readonly DispatchEnd[], runner: QueryRunner): Promise<void> {
+    if (ends.length === 0) return;
     await runner.query(
-      `WITH "runs" AS (
-         INSERT INTO ${this.tables.handlerRuns} ("event_id", "handler", "attempt")
-         SELECT r."event_id", r."handler", e."attempts"
-           FROM unnest($1::uuid[], $2::text[]) AS r("event_id", "handler")
-           JOIN ${this.tables.events} e ON e."id" = r."event_id"
-       ), "ended" AS (
-         UPDATE ${this.tables.events} e
-            SET "state" = x."state", "attempts" = x."attempt", "last_error" = x."last_error", "updated_at" = now(),
-                "processed_at" = CASE WHEN x."state" = ANY($7) THEN now() ELSE e."processed_at" END
-           FROM unnest($3::uuid[], $4::text[], $5::int[], $6::text[]) AS x("id", "state", "attempt", "last_error")
-          WHERE e."id" = x."id"
-       )
-       SELECT 1`,
-      [
-        runs.map((run) => run.eventId),
-        runs.map((run) => run.handler),
-        ends.map((end) => end.eventId),
-        ends.map((end) => end.state),
-        ends.map((end) => end.attempt),
-        ends.map((end) => end.lastError),
-        COMPLETED_SMS_EVENT_STATES,
-      ],
+      `UPDATE ${this.tables.states} s
+          SET "state" = x."state", "attempts" = x."attempt", "last_error" = x."lastError", "updated_at" = now(),
+              "processed_at" = CASE WHEN x."state" = ANY($2) THEN now() ELSE s."processed_at" END,
+              "completed_handlers" = s."completed_handlers" || coalesce(
+                (SELECT jsonb_object_agg(h, jsonb_build_object('attempt', x."attempt", 'at', now())) FROM unnest(x."handlers") h),
+                '{}'::jsonb)
+         FROM jsonb_to_recordset($1::jsonb) AS x("eventId" uuid, "state" text, "attempt" int, "lastError" text, "handlers" text[])
+        WHERE s."event_id" = x."eventId"`,
+      [JSON.stringify(ends), COMPLETED_SMS_EVENT_STATES],
     );
   }
 
   /**
-   * Puts `dead` (or `failed`) events back to `received` with a fresh attempt count, for the relay
-   * to replace their ended job with a new one; returns their ids.
+   * Puts `dead` (or `failed`) events back to `received` with a fresh attempt count, and hands them
+   * to the relay to replace their ended job with a new one; returns their ids.
    */
   async reopen(ids: readonly string[]): Promise<string[]> {
-    // NOTE: TypeORM answers a top-level UPDATE or DELETE with [rows, rowCount]; wrapped in a CTE it
-    // is a SELECT, answered with the rows.
     const rows: { id: string }[] = await this.tables.dataSource.query(
       `WITH reopened AS (
-         UPDATE ${this.tables.events}
-            SET "state" = 'received', "attempts" = 0, "last_error" = NULL, "job_pending" = 'replace', "updated_at" = now()
-          WHERE "id" = ANY($1) AND "state" = ANY($2) RETURNING "id"
+         UPDATE ${this.tables.states}
+            SET "state" = 'received', "attempts" = 0, "last_error" = NULL, "updated_at" = now()
+          WHERE "event_id" = ANY($1) AND "state" = ANY($2) RETURNING "event_id"
+       ), queued AS (
+         INSERT INTO ${this.tables.outbox} ("event_id", "replace") SELECT "event_id", true FROM reopened
        )
-       SELECT "id" FROM reopened`,
+       SELECT "event_id" AS "id" FROM reopened`,
       [ids, REPLAYABLE_SMS_EVENT_STATES],
     );
     return rows.map((row) => row.id);

@@ -5,17 +5,19 @@ import { SmsEventTables } from './sms-event.tables';
 
 /** A stored event the relay owes a job (see {@link SmsEventOutbox.claimUnqueued}). */
 export interface UnqueuedSmsEvent {
+  /** The outbox entry, deleted once the job is queued. */
+  entry: string;
+  /** The event's inbox id, which is also its job id. */
   id: string;
   /** An earlier job of this event may still exist (replay, lost job): it is removed first. */
   replace: boolean;
-  /** Still has work ahead of it; `false` for rows that need no job (`invalid`, already finished). */
-  unfinished: boolean;
 }
 
 /**
- * The inbox as an outbox: every stored event carries `job_pending` (`'add'` on insert, `'replace'`
- * after a replay or a lost job) until the relay has put its job on the queue. Ingest never waits
- * for the queue; the relay moves pending rows in batches.
+ * The outbox of the inbox (`opensms_webhook_outbox`): ingest adds an entry with every stored event,
+ * a replay or the reconciler one for an event whose job must be replaced, and the relay deletes
+ * entries in the transaction that queued their jobs. Ingest never waits for the queue; the relay
+ * moves entries in batches.
  */
 @Injectable()
 export class SmsEventOutbox {
@@ -39,38 +41,37 @@ export class SmsEventOutbox {
   }
 
   /**
-   * Locks up to `limit` pending rows, oldest first, in the runner's transaction; rows another
+   * Locks up to `limit` outbox entries, oldest first, in the runner's transaction; entries another
    * relay holds are skipped, so several relays share the work.
    */
   claimUnqueued(runner: QueryRunner, limit: number): Promise<UnqueuedSmsEvent[]> {
     return runner.query(
-      `SELECT "id", "job_pending" = 'replace' AS "replace", "state" = ANY($2) AS "unfinished"
-         FROM ${this.tables.events}
-        WHERE "job_pending" IS NOT NULL
-        ORDER BY "received_at"
-        LIMIT $1
-          FOR UPDATE SKIP LOCKED`,
-      [limit, UNFINISHED_SMS_EVENT_STATES],
+      `SELECT "id"::text AS "entry", "event_id" AS "id", "replace" FROM ${this.tables.outbox}
+        ORDER BY "id" LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
     );
   }
 
-  /** Marks claimed rows as queued, in the runner's transaction. */
-  async markQueued(runner: QueryRunner, ids: readonly string[]): Promise<void> {
-    await runner.query(`UPDATE ${this.tables.events} SET "job_pending" = NULL WHERE "id" = ANY($1)`, [ids]);
+  /** Deletes the entries of queued events, in the runner's transaction. */
+  async markQueued(runner: QueryRunner, events: readonly UnqueuedSmsEvent[]): Promise<void> {
+    await runner.query(`DELETE FROM ${this.tables.outbox} WHERE "id" = ANY($1::bigint[])`, [events.map((event) => event.entry)]);
   }
 
   /**
-   * Hands unfinished, queued events whose job was lost back to the relay, which replaces their
-   * job. Returns the ids it marked.
+   * Hands unfinished events whose job was lost back to the relay, which replaces their job (events
+   * the relay has not queued yet are left to it). Returns the ids it handed over.
    */
   async requeue(ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
     const rows: { id: string }[] = await this.tables.dataSource.query(
-      `WITH marked AS (
-         UPDATE ${this.tables.events} SET "job_pending" = 'replace'
-          WHERE "id" = ANY($1) AND "job_pending" IS NULL AND "state" = ANY($2) RETURNING "id"
+      `WITH queued AS (
+         INSERT INTO ${this.tables.outbox} ("event_id", "replace")
+         SELECT s."event_id", true FROM ${this.tables.states} s
+          WHERE s."event_id" = ANY($1) AND s."state" = ANY($2)
+            AND NOT EXISTS (SELECT 1 FROM ${this.tables.outbox} o WHERE o."event_id" = s."event_id")
+         RETURNING "event_id"
        )
-       SELECT "id" FROM marked`,
+       SELECT "event_id" AS "id" FROM queued`,
       [ids, UNFINISHED_SMS_EVENT_STATES],
     );
     return rows.map((row) => row.id);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { SelectQueryBuilder } from 'typeorm';
-import { SmsEventEntity } from './sms-event.entity';
+import type { SmsEventEntity } from './sms-event.entity';
+import { staleCondition } from './sms-event.lifecycle';
+import type { SmsEventStateEntity } from './sms-event-state.entity';
 import {
   PRUNABLE_SMS_EVENT_STATES,
   SMS_EVENT_STATES,
@@ -22,9 +23,12 @@ export interface SmsEventFilter {
   limit?: number;
 }
 
+/** An inbox event as operators see it: the call as received, and where it stands. */
+export type SmsEventRecord = SmsEventEntity & Pick<SmsEventStateEntity, 'state' | 'attempts' | 'lastError' | 'processedAt' | 'updatedAt'>;
+
 /** The columns of an event shown in lists (everything but the payload and headers). */
 export type SmsEventSummary = Pick<
-  SmsEventEntity,
+  SmsEventRecord,
   'id' | 'event' | 'messageId' | 'phone' | 'status' | 'state' | 'attempts' | 'lastError' | 'occurredAt' | 'receivedAt'
 >;
 
@@ -61,41 +65,59 @@ export interface SmsEventHandlerRun {
   attempt: number | null;
 }
 
-const SUMMARY_COLUMNS = [
-  'id',
-  'event',
-  'messageId',
-  'phone',
-  'status',
-  'state',
-  'attempts',
-  'lastError',
-  'occurredAt',
-  'receivedAt',
-] as const satisfies readonly (keyof SmsEventSummary)[];
+/** The select list of a {@link SmsEventSummary}, from the events `e` and their states `s`. */
+const SUMMARY_COLUMNS = `e."id", e."event", e."message_id" AS "messageId", e."phone", e."status", s."state", s."attempts",
+  s."last_error" AS "lastError", e."occurred_at" AS "occurredAt", e."received_at" AS "receivedAt"`;
+
+/** The select list of a whole {@link SmsEventRecord}. */
+const RECORD_COLUMNS = `${SUMMARY_COLUMNS}, e."dedupe_key" AS "dedupeKey", e."delivery_key" AS "deliveryKey", e."tenant",
+  e."error", e."payload", e."headers", e."trace_context" AS "traceContext", s."processed_at" AS "processedAt",
+  s."updated_at" AS "updatedAt"`;
 
 /** A keyset cursor: the row's `received_at` in microseconds since the epoch (exact), then its id. */
 const CURSOR = /^(\d{1,17})_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/** A filter as SQL: the conditions on the events `e` and their states `s`, and their parameters. */
+interface FilterSql {
+  where: string;
+  params: unknown[];
+  /**
+   * The alias whose (`received_at`, id) orders the rows: the states' when every filtered state is
+   * on their index (all but `processed`), else the events'.
+   */
+  order: { at: string; id: string };
+}
 
 /** The queries of operators and housekeeping: look-ups, counts, unfinished events, retention. */
 @Injectable()
 export class SmsEventQueries {
   constructor(private readonly tables: SmsEventTables) {}
 
-  findById(id: string): Promise<SmsEventEntity | null> {
-    return this.tables.dataSource.getRepository(SmsEventEntity).findOneBy({ id });
+  async findById(id: string): Promise<SmsEventRecord | null> {
+    const rows: SmsEventRecord[] = await this.tables.dataSource.query(`SELECT ${RECORD_COLUMNS} FROM ${this.joined()} WHERE e."id" = $1`, [
+      id,
+    ]);
+    return rows[0] ?? null;
   }
 
   /** Rows matching the filter, newest first. */
-  find(filter: SmsEventFilter = {}): Promise<SmsEventEntity[]> {
-    return this.matching(filter)
-      .limit(filter.limit ?? 100)
-      .getMany();
+  find(filter: SmsEventFilter = {}): Promise<SmsEventRecord[]> {
+    const { where, params, order } = this.filterSql(filter);
+    return this.tables.dataSource.query(
+      `SELECT ${RECORD_COLUMNS} FROM ${this.joined()} WHERE ${where}
+        ORDER BY ${order.at} DESC, ${order.id} DESC LIMIT $${params.length + 1}`,
+      [...params, filter.limit ?? 100],
+    );
   }
 
   /** How many rows match the filter (its `limit` aside). */
-  count(filter: SmsEventFilter = {}): Promise<number> {
-    return this.matching(filter).getCount();
+  async count(filter: SmsEventFilter = {}): Promise<number> {
+    const { where, params } = this.filterSql(filter);
+    const [row]: { count: number }[] = await this.tables.dataSource.query(
+      `SELECT count(*)::int AS "count" FROM ${this.joined()} WHERE ${where}`,
+      params,
+    );
+    return row.count;
   }
 
   /**
@@ -105,21 +127,26 @@ export class SmsEventQueries {
    */
   async search(filter: SmsEventFilter = {}, after?: string): Promise<SmsEventPage> {
     const limit = filter.limit ?? 100;
-    const query = this.matching(filter)
-      .select(SUMMARY_COLUMNS.map((column) => `e.${column}`))
-      .addSelect(`CAST(extract(epoch FROM e."received_at") * 1000000 AS bigint)`, 'cursor')
-      .limit(limit + 1);
+    const { where, params, order } = this.filterSql(filter);
     const cursor = after === undefined ? null : CURSOR.exec(after);
+    const conditions = [where];
     if (cursor) {
-      query.andWhere(
-        `(e."received_at", e."id") < (timestamptz 'epoch' + CAST(:afterMicros AS bigint) * interval '1 microsecond', :afterId)`,
-        { afterMicros: cursor[1], afterId: cursor[2] },
+      params.push(cursor[1], cursor[2]);
+      conditions.push(
+        `(${order.at}, ${order.id}) < (timestamptz 'epoch' + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length}::uuid)`,
       );
     }
-    const { entities, raw } = await query.getRawAndEntities<{ cursor: string }>();
-    const events = entities.slice(0, limit);
-    const last = events.at(-1);
-    return { events, next: entities.length > limit && last ? `${raw[limit - 1].cursor}_${last.id}` : null };
+    params.push(limit + 1);
+    const rows: (SmsEventSummary & { cursor: string })[] = await this.tables.dataSource.query(
+      `SELECT ${SUMMARY_COLUMNS}, CAST(extract(epoch FROM e."received_at") * 1000000 AS bigint)::text AS "cursor"
+         FROM ${this.joined()} WHERE ${conditions.join(' AND ')}
+        ORDER BY ${order.at} DESC, ${order.id} DESC LIMIT $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const events = page.map(({ cursor: _cursor, ...event }) => event);
+    return { events, next: rows.length > limit && last ? `${last.cursor}_${last.id}` : null };
   }
 
   /**
@@ -128,16 +155,8 @@ export class SmsEventQueries {
    */
   messageTimeline(messageId: string, limit = 500): Promise<SmsEventTimelineEntry[]> {
     return this.tables.dataSource.query(
-      `SELECT e."id", e."event", e."message_id" AS "messageId", e."phone", e."status", e."state", e."attempts",
-              e."last_error" AS "lastError", e."occurred_at" AS "occurredAt", e."received_at" AS "receivedAt",
-              e."processed_at" AS "processedAt",
-              (e."occurred_at" IS NOT NULL AND EXISTS (
-                 SELECT 1 FROM ${this.tables.events} later
-                  WHERE later."message_id" = e."message_id" AND later."id" <> e."id"
-                    AND later."state" = 'processed' AND later."occurred_at" > e."occurred_at"
-                    AND (e."processed_at" IS NULL OR later."processed_at" < e."processed_at")
-              )) AS "stale"
-         FROM ${this.tables.events} e
+      `SELECT ${SUMMARY_COLUMNS}, s."processed_at" AS "processedAt", ${staleCondition(this.tables, 'e', 's')} AS "stale"
+         FROM ${this.joined()}
         WHERE e."message_id" = $1
         ORDER BY e."received_at", e."id"
         LIMIT $2`,
@@ -148,8 +167,9 @@ export class SmsEventQueries {
   /** The handlers that committed their work for an event, in the order they did. */
   handlerRuns(eventId: string): Promise<SmsEventHandlerRun[]> {
     return this.tables.dataSource.query(
-      `SELECT "handler", "completed_at" AS "completedAt", "attempt" FROM ${this.tables.handlerRuns}
-        WHERE "event_id" = $1 ORDER BY "completed_at", "handler"`,
+      `SELECT run.key AS "handler", (run.value->>'at')::timestamptz AS "completedAt", (run.value->>'attempt')::int AS "attempt"
+         FROM ${this.tables.states} s, jsonb_each(s."completed_handlers") run
+        WHERE s."event_id" = $1 ORDER BY 2, 1`,
       [eventId],
     );
   }
@@ -163,9 +183,9 @@ export class SmsEventQueries {
   async oldestUnfinishedReceivedAt(): Promise<Date | null> {
     const [row]: { oldest: Date | null }[] = await this.tables.dataSource.query(
       `SELECT min(first."received_at") AS "oldest"
-         FROM unnest($1::text[]) AS s("state")
+         FROM unnest($1::text[]) AS u("state")
         CROSS JOIN LATERAL (
-          SELECT "received_at" FROM ${this.tables.events} WHERE "state" = s."state" ORDER BY "received_at" LIMIT 1
+          SELECT "received_at" FROM ${this.tables.states} WHERE "state" = u."state" ORDER BY "received_at" LIMIT 1
         ) first`,
       [UNFINISHED_SMS_EVENT_STATES],
     );
@@ -175,7 +195,7 @@ export class SmsEventQueries {
   /** Rows in any of `states`, counted no further than `limit`: a bounded scan of the state index, however long the table. */
   async countInStates(states: readonly SmsEventState[], limit: number): Promise<number> {
     const [row]: { count: string }[] = await this.tables.dataSource.query(
-      `SELECT count(*) AS "count" FROM (SELECT 1 FROM ${this.tables.events} WHERE "state" = ANY($1::text[]) LIMIT $2) capped`,
+      `SELECT count(*) AS "count" FROM (SELECT 1 FROM ${this.tables.states} WHERE "state" = ANY($1::text[]) LIMIT $2) capped`,
       [states, limit],
     );
     return Number(row?.count ?? 0);
@@ -183,10 +203,10 @@ export class SmsEventQueries {
 
   /** Row counts per state (every state present, zero when none). */
   async countByState(): Promise<Record<SmsEventState, number>> {
-    // NOTE: one index-only count per state reads the state index instead of every row of the table.
+    // NOTE: one count per state reads the state index (every state but processed) instead of the table.
     const rows: { state: SmsEventState; count: string }[] = await this.tables.dataSource.query(
-      `SELECT s."state", (SELECT count(*) FROM ${this.tables.events} e WHERE e."state" = s."state") AS "count"
-         FROM unnest($1::text[]) AS s("state")`,
+      `SELECT u."state", (SELECT count(*) FROM ${this.tables.states} s WHERE s."state" = u."state") AS "count"
+         FROM unnest($1::text[]) AS u("state")`,
       [SMS_EVENT_STATES],
     );
     const counts = zeroCountsByState();
@@ -201,12 +221,12 @@ export class SmsEventQueries {
    */
   async countAndAgeByState(states: readonly SmsEventState[]): Promise<SmsEventStateFigures[]> {
     const rows: { state: SmsEventState; count: string; oldestAgeSeconds: number | null }[] = await this.tables.dataSource.query(
-      `SELECT s."state",
-              (SELECT count(*) FROM ${this.tables.events} e WHERE e."state" = s."state") AS "count",
+      `SELECT u."state",
+              (SELECT count(*) FROM ${this.tables.states} s WHERE s."state" = u."state") AS "count",
               extract(epoch FROM now() - (
-                SELECT e."received_at" FROM ${this.tables.events} e WHERE e."state" = s."state" ORDER BY e."received_at" LIMIT 1
+                SELECT s."received_at" FROM ${this.tables.states} s WHERE s."state" = u."state" ORDER BY s."received_at" LIMIT 1
               ))::float8 AS "oldestAgeSeconds"
-         FROM unnest($1::text[]) AS s("state")`,
+         FROM unnest($1::text[]) AS u("state")`,
       [states],
     );
     return rows.map(({ state, count, oldestAgeSeconds }) => ({ state, count: Number(count), oldestAgeSeconds }));
@@ -215,44 +235,53 @@ export class SmsEventQueries {
   /** Ids of unfinished, already queued events untouched for at least `ageMs`, oldest first. */
   async findStaleUnfinished(ageMs: number, limit: number): Promise<string[]> {
     const rows: { id: string }[] = await this.tables.dataSource.query(
-      `SELECT "id" FROM ${this.tables.events}
-        WHERE "state" = ANY($1) AND "job_pending" IS NULL AND "updated_at" < now() - make_interval(secs => $2)
-        ORDER BY "updated_at" LIMIT $3`,
+      `SELECT s."event_id" AS "id" FROM ${this.tables.states} s
+        WHERE s."state" = ANY($1) AND s."updated_at" < now() - make_interval(secs => $2)
+          AND NOT EXISTS (SELECT 1 FROM ${this.tables.outbox} o WHERE o."event_id" = s."event_id")
+        ORDER BY s."received_at" LIMIT $3`,
       [UNFINISHED_SMS_EVENT_STATES, ageMs / 1000, limit],
     );
     return rows.map((row) => row.id);
   }
 
-  /** Deletes processed and ignored rows older than `days`; returns how many. */
+  /** Deletes processed and ignored events received more than `days` ago; returns how many. */
   async prune(days: number): Promise<number> {
     const [row]: { count: number }[] = await this.tables.dataSource.query(
       `WITH pruned AS (
-         DELETE FROM ${this.tables.events}
-          WHERE "state" = ANY($2) AND "received_at" < now() - make_interval(days => $1)
-          RETURNING 1
+         DELETE FROM ${this.tables.states} s USING ${this.tables.events} e
+          WHERE e."id" = s."event_id" AND e."received_at" < now() - make_interval(days => $1) AND s."state" = ANY($2)
+          RETURNING s."event_id"
+       ), deleted AS (
+         DELETE FROM ${this.tables.events} e USING pruned WHERE e."id" = pruned."event_id" RETURNING 1
        )
-       SELECT count(*)::int AS "count" FROM pruned`,
+       SELECT count(*)::int AS "count" FROM deleted`,
       [days, PRUNABLE_SMS_EVENT_STATES],
     );
     return row.count;
   }
 
-  /** The filter's conditions, newest first. */
-  private matching(filter: SmsEventFilter): SelectQueryBuilder<SmsEventEntity> {
-    const query = this.tables.dataSource
-      .getRepository(SmsEventEntity)
-      .createQueryBuilder('e')
-      .orderBy('e.receivedAt', 'DESC')
-      .addOrderBy('e.id', 'DESC');
-    if (filter.state !== undefined) {
-      const states = typeof filter.state === 'string' ? [filter.state] : [...filter.state];
-      query.andWhere('e.state IN (:...states)', { states });
-    }
-    if (filter.event !== undefined) query.andWhere('e.event = :event', { event: filter.event });
-    if (filter.messageId !== undefined) query.andWhere('e.messageId = :messageId', { messageId: filter.messageId });
-    if (filter.phone !== undefined) query.andWhere('e.phone = :phone', { phone: filter.phone });
-    if (filter.receivedBefore) query.andWhere('e.receivedAt < :before', { before: filter.receivedBefore });
-    if (filter.receivedAfter) query.andWhere('e.receivedAt > :after', { after: filter.receivedAfter });
-    return query;
+  /** The events `e` joined with their states `s`. */
+  private joined(): string {
+    return `${this.tables.events} e JOIN ${this.tables.states} s ON s."event_id" = e."id"`;
+  }
+
+  /** The filter's conditions, and the order of its pages. */
+  private filterSql(filter: SmsEventFilter): FilterSql {
+    const params: unknown[] = [];
+    const conditions: string[] = ['true'];
+    const add = (sql: (param: string) => string, value: unknown) => {
+      params.push(value);
+      conditions.push(sql(`$${params.length}`));
+    };
+    const states = filter.state === undefined ? undefined : typeof filter.state === 'string' ? [filter.state] : [...filter.state];
+    if (states) add((param) => `s."state" = ANY(${param}::text[])`, states);
+    if (filter.event !== undefined) add((param) => `e."event" = ${param}`, filter.event);
+    if (filter.messageId !== undefined) add((param) => `e."message_id" = ${param}`, filter.messageId);
+    if (filter.phone !== undefined) add((param) => `e."phone" = ${param}`, filter.phone);
+    const alias = states && !states.includes('processed') && !filter.messageId && !filter.phone ? 's' : 'e';
+    const at = `${alias}."received_at"`;
+    if (filter.receivedBefore) add((param) => `${at} < ${param}`, filter.receivedBefore);
+    if (filter.receivedAfter) add((param) => `${at} > ${param}`, filter.receivedAfter);
+    return { where: conditions.join(' AND '), params, order: { at, id: alias === 's' ? 's."event_id"' : 'e."id"' } };
   }
 }

@@ -1,8 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { OPENSMS_DATA_SOURCE } from '../opensms-webhook.constants';
-import { SmsEventHandlerRunEntity } from './sms-event-handler-run.entity';
+import { SmsEventOutboxEntity } from './sms-event-outbox.entity';
+import { SmsEventStateEntity } from './sms-event-state.entity';
 import { SmsEventEntity } from './sms-event.entity';
+
+/** The inbox's entities, as the module registers them with TypeORM. */
+export const SMS_EVENT_ENTITIES = [SmsEventEntity, SmsEventStateEntity, SmsEventOutboxEntity];
 
 /**
  * A table's quoted name, qualified with the DataSource's `schema` option when one is set, so the
@@ -13,16 +17,20 @@ export function qualifiedTableName(dataSource: Pick<DataSource, 'options'>, tabl
   return schema ? `"${schema}"."${table}"` : `"${table}"`;
 }
 
-/** The inbox's DataSource and its two tables' qualified names, shared by the writer, lifecycle and queries. */
+/** The inbox's DataSource and its tables' qualified names, shared by the writer, lifecycle, outbox and queries. */
 @Injectable()
 export class SmsEventTables {
-  /** The inbox table (`opensms_webhook_events`). */
+  /** The calls as received (`opensms_webhook_events`). */
   readonly events: string;
-  /** The per-handler completion table (`opensms_webhook_handler_runs`). */
-  readonly handlerRuns: string;
+  /** Where each event stands (`opensms_webhook_event_states`). */
+  readonly states: string;
+  /** The events whose job is not queued yet (`opensms_webhook_outbox`). */
+  readonly outbox: string;
 
   constructor(@Inject(OPENSMS_DATA_SOURCE) readonly dataSource: DataSource) {
-    this.events = qualifiedTableName(dataSource, dataSource.getMetadata(SmsEventEntity).tableName);
-    this.handlerRuns = qualifiedTableName(dataSource, dataSource.getMetadata(SmsEventHandlerRunEntity).tableName);
+    const name = (entity: (typeof SMS_EVENT_ENTITIES)[number]) => qualifiedTableName(dataSource, dataSource.getMetadata(entity).tableName);
+    this.events = name(SmsEventEntity);
+    this.states = name(SmsEventStateEntity);
+    this.outbox = name(SmsEventOutboxEntity);
   }
 }

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { SmsEventSource } from '../events/sms-events';
 import { isDatabaseUnavailable } from './postgres-error';
-import type { SmsEventState } from './sms-event-state';
 import { SmsEventTables } from './sms-event.tables';
 
-/** A call to store: a verified body, valid (`received`) or not (`invalid`). */
+/**
+ * A call to store: a verified body, valid (stored as `received`, see {@link SmsEventWriter.store})
+ * or not (stored as `invalid`, see {@link SmsEventWriter.storeInvalid}).
+ */
 export interface InboxRecord extends SmsEventSource {
   dedupeKey: string | null;
   /** Key of the delivery, for `invalid` records only (see {@link SmsEventEntity.deliveryKey}). */
@@ -12,7 +14,7 @@ export interface InboxRecord extends SmsEventSource {
   /** The tenant whose secret verified the call, if the resolver named one. */
   tenant: string | null;
   headers: Record<string, string>;
-  state: Extract<SmsEventState, 'received' | 'invalid'>;
+  /** The validation problems of an invalid call; `null` for valid ones. */
   lastError: string | null;
   /** The W3C trace context of the call, continued by its processing; `null` when not traced. */
   traceContext: Record<string, string> | null;
@@ -42,8 +44,6 @@ const INSERT_COLUMNS = {
   occurred_at: 'timestamptz',
   payload: 'jsonb',
   headers: 'jsonb',
-  state: 'text',
-  last_error: 'text',
   trace_context: 'jsonb',
 } as const;
 const COLUMN_NAMES = Object.keys(INSERT_COLUMNS);
@@ -63,8 +63,6 @@ function insertParams(record: InboxRecord): unknown[] {
     record.occurredAt,
     JSON.stringify(record.payload),
     JSON.stringify(record.headers),
-    record.state,
-    record.lastError,
     record.traceContext === null ? null : JSON.stringify(record.traceContext),
   ];
 }
@@ -89,10 +87,13 @@ export class SmsEventWriter {
     const [row]: { id: string }[] = await this.tables.dataSource.query(
       `WITH inserted AS (
          INSERT INTO ${this.tables.events} (${COLUMN_LIST}) VALUES ${valuesRow(0)}
-         ON CONFLICT ("delivery_key") DO NOTHING RETURNING "id"
+         ON CONFLICT ("delivery_key") DO NOTHING RETURNING "id", "received_at"
+       ), "state" AS (
+         INSERT INTO ${this.tables.states} ("event_id", "state", "received_at", "last_error")
+         SELECT "id", 'invalid', "received_at", $${PARAMS_PER_ROW + 1}::text FROM inserted
        )
        SELECT "id" FROM inserted`,
-      insertParams(record),
+      [...insertParams(record), record.lastError],
     );
     if (row) return row.id;
     // NOTE: the conflicting row committed before ON CONFLICT gave up, so a new statement sees it.
@@ -142,8 +143,13 @@ export class SmsEventWriter {
               INSERT INTO ${this.tables.events} (${COLUMN_LIST})
               SELECT DISTINCT ON ("dedupe_key") ${COLUMN_LIST} FROM input ORDER BY "dedupe_key", "ord"
               ON CONFLICT ("dedupe_key") DO NOTHING
-              RETURNING "id", "dedupe_key"
-            )
+              RETURNING "id", "dedupe_key", "received_at"
+            ),
+            "states" AS (
+              INSERT INTO ${this.tables.states} ("event_id", "state", "received_at")
+              SELECT "id", 'received', "received_at" FROM inserted
+            ),
+            "outbox" AS (INSERT INTO ${this.tables.outbox} ("event_id") SELECT "id" FROM inserted)
        SELECT input."ord", coalesce(inserted."id", existing."id") AS "id", (inserted."id" IS NOT NULL) AS "inserted"
          FROM input
          LEFT JOIN inserted ON inserted."dedupe_key" = input."dedupe_key"

@@ -77,7 +77,6 @@ export class SmsEventIngestService {
       deliveryKey: null,
       tenant,
       headers: keptHeaders,
-      state: 'received',
       lastError: null,
       traceContext: trace.carrier(),
     };
@@ -109,7 +108,6 @@ export class SmsEventIngestService {
       event: eventNameOf(payload),
       payload,
       headers: keptHeaders,
-      state: 'invalid',
       lastError: problems.join('; '),
       traceContext: trace.carrier(),
     };
@@ -182,9 +180,6 @@ function eventNameOf(payload: unknown): string {
   return typeof event === 'string' ? event.slice(0, 100) : '(unparsed)';
 }
 
-function emptyRecord(): Omit<
-  InboxRecord,
-  'event' | 'payload' | 'headers' | 'state' | 'lastError' | 'deliveryKey' | 'tenant' | 'traceContext'
-> {
+function emptyRecord(): Omit<InboxRecord, 'event' | 'payload' | 'headers' | 'lastError' | 'deliveryKey' | 'tenant' | 'traceContext'> {
   return { dedupeKey: null, messageId: null, phone: null, status: null, error: null, occurredAt: null };
 }

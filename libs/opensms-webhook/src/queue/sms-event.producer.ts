@@ -40,7 +40,7 @@ export class SmsEventProducer implements OnApplicationShutdown {
     const replaced = events.filter((event) => event.replace);
     const removals = await Promise.allSettled(replaced.map((event) => this.queue.remove(event.id)));
     const kept = new Set(replaced.filter((_, index) => removals[index].status === 'rejected').map((event) => event.id));
-    const ids = events.map((event) => event.id).filter((id) => !kept.has(id));
+    const ids = [...new Set(events.map((event) => event.id))].filter((id) => !kept.has(id));
     if (ids.length === 0) return [];
     const { enqueueTimeoutMs } = this.options;
     await withTimeout(

@@ -22,9 +22,9 @@ interface PoolOfDriver {
 }
 
 /**
- * Moves stored events into the queue: claims unqueued inbox rows with `FOR UPDATE SKIP LOCKED`
- * (so the relays of several workers share them), adds their jobs with one `addBulk`, and marks
- * them queued in the same transaction. Woken at once by ingest (`LISTEN` on a connection of its
+ * Moves stored events into the queue: claims outbox entries with `FOR UPDATE SKIP LOCKED` (so the
+ * relays of several workers share them), adds their jobs with one `addBulk`, and deletes the
+ * entries in the same transaction. Woken at once by ingest (`LISTEN` on a connection of its
  * own, or in-process), and every `relayIntervalMs` for anything a notification missed; a queue
  * that does not answer leaves the rows pending for the next round.
  */
@@ -87,7 +87,7 @@ export class SmsEventRelay implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  /** One batch in one transaction; resolves to how many rows it marked queued. */
+  /** One batch in one transaction; resolves to how many events it queued. */
   private async relayBatch(): Promise<number> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
@@ -95,8 +95,8 @@ export class SmsEventRelay implements OnApplicationBootstrap, OnApplicationShutd
       await runner.startTransaction();
       const claimed = await this.outbox.claimUnqueued(runner, this.options.relayBatchSize);
       if (claimed.length > 0) {
-        const queued = new Set(await this.producer.add(claimed.filter((event) => event.unfinished)));
-        const done = claimed.filter((event) => !event.unfinished || queued.has(event.id)).map((event) => event.id);
+        const queued = new Set(await this.producer.add(claimed));
+        const done = claimed.filter((event) => queued.has(event.id));
         await this.outbox.markQueued(runner, done);
         await runner.commitTransaction();
         return done.length;

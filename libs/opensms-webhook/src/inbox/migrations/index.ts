@@ -4,6 +4,7 @@ import { AddOpenSmsWebhookOutbox1764510000000 } from './1764510000000-add-opensm
 import { AddOpenSmsWebhookTenant1764520000000 } from './1764520000000-add-opensms-webhook-tenant';
 import { AddOpenSmsWebhookConsoleIndexes1764530000000 } from './1764530000000-add-opensms-webhook-console-indexes';
 import { AddOpenSmsWebhookTraceContext1764540000000 } from './1764540000000-add-opensms-webhook-trace-context';
+import { SplitOpenSmsWebhookEventState1764600000000 } from './1764600000000-split-opensms-webhook-event-state';
 
 /**
  * The library's TypeORM migrations, in order. Add them to your DataSource's `migrations`
@@ -16,4 +17,5 @@ export const OPENSMS_WEBHOOK_MIGRATIONS = [
   AddOpenSmsWebhookTenant1764520000000,
   AddOpenSmsWebhookConsoleIndexes1764530000000,
   AddOpenSmsWebhookTraceContext1764540000000,
+  SplitOpenSmsWebhookEventState1764600000000,
 ];
