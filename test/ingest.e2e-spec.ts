@@ -28,7 +28,8 @@ function freshPayload(fields: Record<string, unknown> = {}): Record<string, unkn
 }
 
 describe.each(combinations)('ingest: the §3 status table on $adapter with $registration', ({ adapter, registration }) => {
-  const host = useTestApp(`ingest ${adapter} ${registration}`, { adapter, registration });
+  // NOTE: finished jobs are kept, so that the job of an event can be counted after it ran.
+  const host = useTestApp(`ingest ${adapter} ${registration}`, { adapter, registration, options: { keepFinishedJobs: 100 } });
 
   /** Runs `send` and checks that it stored nothing. */
   async function expectNothingStored<T>(send: () => Promise<T>): Promise<T> {

@@ -143,8 +143,9 @@ export interface OpenSmsWebhookModuleOptions {
    */
   dispatchBatchMaxMs?: number;
   /**
-   * Completed / failed BullMQ jobs kept in Redis (the inbox row is the lasting record).
-   * @default 1000
+   * Completed / failed BullMQ jobs kept in Redis (the inbox is the lasting record). `0` removes a
+   * job as it ends, the fewest Redis commands per event; keep some to look at them with a BullMQ tool.
+   * @default 0
    */
   keepFinishedJobs?: number;
   /**

@@ -31,7 +31,7 @@ const DEFAULTS = {
   concurrency: 64,
   dispatchBatchSize: 32,
   dispatchBatchMaxMs: 1000,
-  keepFinishedJobs: 1000,
+  keepFinishedJobs: 0,
   enqueueTimeoutMs: 1000,
   relayBatchSize: 200,
   relayIntervalMs: 1000,
