@@ -13,6 +13,8 @@ declare module 'autocannon' {
       /** Requests per second over all connections. */
       overallRate?: number;
       duration?: number;
+      /** Requests in all, instead of a duration. */
+      amount?: number;
       requests?: { setupRequest?: (request: Request) => Request }[];
     }
     interface Histogram {

@@ -5,44 +5,13 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OPENSMS_WEBHOOK_MIGRATIONS, OpenSmsWebhookModule, type OpenSmsWebhookMode } from '@opensms/nestjs-webhooks';
 import { OpenSmsWebhookMetricsModule } from '@opensms/nestjs-webhooks/prometheus';
-import { createPostgresBackend } from 'bullmq';
 import { Registry } from 'prom-client';
+import type { DataSourceOptions } from 'typeorm';
 import { BENCH, type BenchAdapter } from './bench.config';
-import { BenchMessage } from './bench-message.entity';
+import { BenchMessage, BenchMessageEvent } from './bench-message.entity';
+import { type BenchStore, queueConnectionOf } from './bench-store-config';
 import { DeliveryStatusHandler } from './delivery-status.handler';
 import { handwrittenAppModule } from './handwritten-receiver.app';
-
-/** Where a host app keeps its rows and jobs. */
-export interface BenchStore {
-  schema: string;
-  queuePrefix: string;
-  /** BullMQ backend: Redis, or PostgreSQL (the jobs in schema `queueSchemaOf(store)` of the same database). */
-  queueBackend: 'redis' | 'postgres';
-}
-
-/** Schema of the jobs of a store on the PostgreSQL queue backend. */
-export function queueSchemaOf(store: Pick<BenchStore, 'schema'>): string {
-  return `${store.schema}_queue`;
-}
-
-/** Options and backend of a plain BullMQ `Queue` / `Worker` on a store (for the no-op baseline). */
-export function bullOptionsOf(store: BenchStore): { options: { connection: never; prefix?: string }; backend?: never } {
-  return store.queueBackend === 'postgres'
-    ? {
-        options: { connection: { connectionString: BENCH.databaseUrl, schema: queueSchemaOf(store), migrate: true } as never },
-        backend: createPostgresBackend as never,
-      }
-    : { options: { connection: { ...BENCH.redis, maxRetriesPerRequest: null } as never, prefix: store.queuePrefix } };
-}
-
-/** BullMQ connection of a store's queues (Redis options, or a PostgreSQL backend config). */
-export function queueConnectionOf(
-  store: BenchStore,
-): { redis: typeof BENCH.redis } | { postgresQueue: { connectionString: string; schema: string } } {
-  return store.queueBackend === 'postgres'
-    ? { postgresQueue: { connectionString: BENCH.databaseUrl, schema: queueSchemaOf(store) } }
-    : { redis: BENCH.redis };
-}
 
 /** The framework limit: the same route answering 200 with a receipt-shaped body, doing nothing else. */
 @Controller(BENCH.path.slice(1))
@@ -57,6 +26,18 @@ class BareWebhookController {
 @Module({ controllers: [BareWebhookController] })
 class BareAppModule {}
 
+/** The host app's TypeORM options on a store: the bench's entities and the library's migrations. */
+export function hostDatabaseOptions(store: BenchStore): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: BENCH.databaseUrl,
+    schema: store.schema,
+    entities: [BenchMessage, BenchMessageEvent],
+    migrations: OPENSMS_WEBHOOK_MIGRATIONS,
+    extra: { max: BENCH.poolSize },
+  };
+}
+
 /**
  * A host application using the library, configured as a production user would; `instrumented`
  * adds the Prometheus metrics (the process registers an OpenTelemetry SDK, see instrumentation.ts).
@@ -64,17 +45,7 @@ class BareAppModule {}
 function hostAppModule(store: BenchStore, mode: OpenSmsWebhookMode, instrumented = false): Type<unknown> {
   @Module({
     imports: [
-      TypeOrmModule.forRoot({
-        type: 'postgres',
-        url: BENCH.databaseUrl,
-        schema: store.schema,
-        entities: [BenchMessage],
-        autoLoadEntities: true,
-        migrations: OPENSMS_WEBHOOK_MIGRATIONS,
-        migrationsRun: true,
-        extra: { max: BENCH.poolSize },
-        retryAttempts: 0,
-      }),
+      TypeOrmModule.forRoot({ ...hostDatabaseOptions(store), autoLoadEntities: true, migrationsRun: true, retryAttempts: 0 }),
       OpenSmsWebhookModule.forRoot({
         secret: BENCH.secret,
         redis: BENCH.redis,

@@ -7,6 +7,8 @@ function numberFromEnv(name: string, fallback: number): number {
 }
 
 const ADAPTERS = ['express', 'fastify'] as const;
+/** `npm run bench:console-search` without `BENCH_DATABASE_URL`; `npm run bench` starts servers of its own instead. */
+const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
 function adaptersFromEnv(): (typeof ADAPTERS)[number][] {
   const wanted = process.env.BENCH_ADAPTERS?.split(',') ?? [];
@@ -27,16 +29,28 @@ export const BENCH = {
   warmupSeconds: quick ? 1 : 2,
   /** Measured rounds per app; product and baseline alternate. */
   rounds: 2,
-  /** Stored events drained by the library worker, and jobs drained by the no-op worker. */
+  /**
+   * Stored events drained by each library worker drain, and jobs drained by the no-op worker; also the
+   * deliveries of the counted ingest rounds whose backlogs the counted drains (library and hand-written worker) take.
+   */
   drainEvents: numberFromEnv('BENCH_DRAIN_EVENTS', quick ? 1000 : 4000),
   /** Longest wait for a drain before it is cut short (its rate is still measured). */
   drainTimeoutSeconds: quick ? 10 : 25,
-  /** Worker concurrency of the library and of the no-op worker: the library's default. */
+  /** Worker concurrency of the library, the hand-written and the no-op worker: the library's default. */
   concurrency: numberFromEnv('BENCH_CONCURRENCY', 64),
-  /** TypeORM pool size of the host app (`extra.max`). */
+  /** Pool size of the host app (TypeORM `extra.max`) and of the hand-written worker (`pg` `Pool` `max`). */
   poolSize: numberFromEnv('BENCH_POOL', 10),
-  databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-  redis: { host: process.env.BENCH_REDIS_HOST ?? '127.0.0.1', port: Number(process.env.BENCH_REDIS_PORT ?? 6379) },
+  /**
+   * PostgreSQL of the apps: `BENCH_DATABASE_URL`. Read at each use: `npm run bench` sets it to the
+   * server it starts (see bench-servers.ts) before it connects or forks an app.
+   */
+  get databaseUrl(): string {
+    return process.env.BENCH_DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  },
+  /** Redis of the apps: `BENCH_REDIS_HOST` / `BENCH_REDIS_PORT`, read at each use like `databaseUrl`. */
+  get redis(): { host: string; port: number } {
+    return { host: process.env.BENCH_REDIS_HOST ?? '127.0.0.1', port: Number(process.env.BENCH_REDIS_PORT ?? 6379) };
+  },
   secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
   path: '/webhooks/sms',
   /** Log levels of the apps, as a production deployment would set them (the library logs every event at `log`). */

@@ -14,12 +14,17 @@ import {
 import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
-import { Column, Entity, PrimaryGeneratedColumn, type Repository } from 'typeorm';
+import { Column, type DataSourceOptions, Entity, PrimaryGeneratedColumn, type Repository } from 'typeorm';
 import { BENCH } from './bench.config';
-import type { BenchStore } from './bench-apps';
+import { type BenchStore, bullOptionsOf } from './bench-store-config';
 
-/** The row a hand-written receiver keeps per webhook call. */
-@Entity('bench_handwritten_events')
+/** Table of {@link HandwrittenEvent}. */
+export const HANDWRITTEN_EVENTS_TABLE = 'bench_handwritten_events';
+/** The hand-written receiver's BullMQ queue, which the hand-written worker takes its jobs from. */
+export const HANDWRITTEN_QUEUE = 'bench-handwritten';
+
+/** The row a hand-written receiver keeps per webhook call; the hand-written worker marks it processed. */
+@Entity(HANDWRITTEN_EVENTS_TABLE)
 export class HandwrittenEvent {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -32,6 +37,25 @@ export class HandwrittenEvent {
 
   @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' })
   receivedAt: Date;
+
+  /** `received`, then `processed`. */
+  @Column({ type: 'text', default: 'received' })
+  state: string;
+
+  @Column({ name: 'processed_at', type: 'timestamptz', nullable: true })
+  processedAt: Date | null;
+}
+
+/** The hand-written receiver's TypeORM options on a store (`synchronize`: the table is the entity). */
+export function handwrittenDatabaseOptions(store: BenchStore): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: BENCH.databaseUrl,
+    schema: store.schema,
+    entities: [HandwrittenEvent],
+    synchronize: true,
+    extra: { max: BENCH.poolSize },
+  };
 }
 
 const STORE = Symbol('BENCH_STORE');
@@ -42,7 +66,8 @@ class HandwrittenQueue implements OnApplicationShutdown {
   readonly queue: Queue;
 
   constructor(@Inject(STORE) store: BenchStore) {
-    this.queue = new Queue('bench-handwritten', { connection: BENCH.redis, prefix: store.queuePrefix });
+    const { options, backend } = bullOptionsOf(store);
+    this.queue = new Queue(HANDWRITTEN_QUEUE, options, backend);
   }
 
   onApplicationShutdown(): Promise<void> {
@@ -79,19 +104,11 @@ class HandwrittenWebhookController {
   }
 }
 
-/** The hand-written receiver's root module, on the benchmark's database and Redis. */
+/** The hand-written receiver's root module, on the benchmark's database and the store's queue backend. */
 export function handwrittenAppModule(store: BenchStore) {
   @Module({
     imports: [
-      TypeOrmModule.forRoot({
-        type: 'postgres',
-        url: BENCH.databaseUrl,
-        schema: store.schema,
-        entities: [HandwrittenEvent],
-        synchronize: true,
-        extra: { max: BENCH.poolSize },
-        retryAttempts: 0,
-      }),
+      TypeOrmModule.forRoot({ ...handwrittenDatabaseOptions(store), retryAttempts: 0 }),
       TypeOrmModule.forFeature([HandwrittenEvent]),
     ],
     controllers: [HandwrittenWebhookController],

@@ -28,18 +28,28 @@ export interface OfferedLoad {
  * Drives `url` with `BENCH.connections` clients for `seconds` (or at an offered rate), each request
  * the next pre-signed delivery.
  */
-export async function runLoad(
+export function runLoad(url: string, deliveries: readonly SignedWebhook[], seconds: number, offered?: OfferedLoad): Promise<LoadResult> {
+  return autocannonRound(url, deliveries, {
+    connections: offered?.connections ?? BENCH.connections,
+    ...(offered && { overallRate: Math.round(offered.ratePerSecond) }),
+    duration: seconds,
+  });
+}
+
+/** Sends each delivery once, over `BENCH.connections` clients. */
+export function sendDeliveries(url: string, deliveries: readonly SignedWebhook[]): Promise<LoadResult> {
+  return autocannonRound(url, deliveries, { connections: BENCH.connections, amount: deliveries.length });
+}
+
+async function autocannonRound(
   url: string,
   deliveries: readonly SignedWebhook[],
-  seconds: number,
-  offered?: OfferedLoad,
+  options: Pick<autocannon.Options, 'connections' | 'overallRate' | 'duration' | 'amount'>,
 ): Promise<LoadResult> {
   let sent = 0;
   const result = await autocannon({
     url,
-    connections: offered?.connections ?? BENCH.connections,
-    ...(offered && { overallRate: Math.round(offered.ratePerSecond) }),
-    duration: seconds,
+    ...options,
     requests: [
       {
         setupRequest: (request) => {
