@@ -274,7 +274,9 @@ export class SmsEventQueries {
       conditions.push(sql(`$${params.length}`));
     };
     const states = filter.state === undefined ? undefined : typeof filter.state === 'string' ? [filter.state] : [...filter.state];
-    if (states) add((param) => `s."state" = ANY(${param}::text[])`, states);
+    // NOTE: one state as an equality, so that its pages are read in order from the state index.
+    if (states?.length === 1) add((param) => `s."state" = ${param}`, states[0]);
+    else if (states) add((param) => `s."state" = ANY(${param}::text[])`, states);
     if (filter.event !== undefined) add((param) => `e."event" = ${param}`, filter.event);
     if (filter.messageId !== undefined) add((param) => `e."message_id" = ${param}`, filter.messageId);
     if (filter.phone !== undefined) add((param) => `e."phone" = ${param}`, filter.phone);
