@@ -135,6 +135,10 @@ describe('the outbox relay', () => {
         .get(RecordingConsumer)
         .calls.filter((call) => call.handler === 'delivered' && ids.includes(call.context.eventId));
       expect(handled.map((call) => call.context.eventId).sort()).toEqual([...ids].sort());
+      // NOTE: closed before this block stops its Redis, so that their reconnecting queue clients
+      // log nothing into the tests that follow.
+      await stop(worker.app);
+      await stop(ingest.app);
     });
   });
 
