@@ -5,6 +5,12 @@ import { SMS_EVENT_STATES, type SmsEventState } from './sms-event-state';
 export type CompletedHandlers = Record<string, { attempt: number; at: string }>;
 
 /**
+ * The condition of the state index: every state but `processed`. A query reads that index only
+ * when its own condition implies this one, so queries over a state given as a value state it too.
+ */
+export const INDEXED_STATES_CONDITION = `"state" <> 'processed'`;
+
+/**
  * Where one inbox event stands (see {@link SMS_EVENT_STATES}): the only inbox row a state change
  * writes. Narrow on purpose, and indexed only where the worker and the operators look: by state,
  * for every state but `processed` (the one most rows end in, found through the events' own
@@ -12,7 +18,7 @@ export type CompletedHandlers = Record<string, { attempt: number; at: string }>;
  */
 @Entity({ name: 'opensms_webhook_event_states' })
 @Check('opensms_webhook_event_states_state_check', `"state" IN (${SMS_EVENT_STATES.map((state) => `'${state}'`).join(', ')})`)
-@Index('opensms_webhook_event_states_open_idx', ['state', 'receivedAt', 'eventId'], { where: `"state" <> 'processed'` })
+@Index('opensms_webhook_event_states_open_idx', ['state', 'receivedAt', 'eventId'], { where: INDEXED_STATES_CONDITION })
 export class SmsEventStateEntity {
   /** The {@link SmsEventEntity.id} of the event. */
   @PrimaryColumn({ name: 'event_id', type: 'uuid' })

@@ -17,8 +17,11 @@ export const SMS_EVENT_STATES = ['received', 'processing', 'processed', 'failed'
 /** State of an inbox row; see {@link SMS_EVENT_STATES} for the state machine. */
 export type SmsEventState = (typeof SMS_EVENT_STATES)[number];
 
+/** A state whose rows the state index holds: every state but `processed`, the one that grows without bound. */
+export type IndexedSmsEventState = Exclude<SmsEventState, 'processed'>;
+
 /** States in which an event still has work ahead of it (and so must have a queued job). */
-export const UNFINISHED_SMS_EVENT_STATES: readonly SmsEventState[] = ['received', 'processing', 'failed'];
+export const UNFINISHED_SMS_EVENT_STATES: readonly IndexedSmsEventState[] = ['received', 'processing', 'failed'];
 
 /** States a replay puts back to `received`. */
 export const REPLAYABLE_SMS_EVENT_STATES: readonly SmsEventState[] = ['dead', 'failed'];

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { SmsEventEntity } from './sms-event.entity';
 import { staleCondition } from './sms-event.lifecycle';
-import type { SmsEventStateEntity } from './sms-event-state.entity';
+import { INDEXED_STATES_CONDITION, type SmsEventStateEntity } from './sms-event-state.entity';
 import {
+  type IndexedSmsEventState,
   PRUNABLE_SMS_EVENT_STATES,
-  SMS_EVENT_STATES,
   type SmsEventState,
   UNFINISHED_SMS_EVENT_STATES,
   zeroCountsByState,
@@ -34,7 +34,7 @@ export type SmsEventSummary = Pick<
 
 /** Rows of one state, from {@link SmsEventQueries.countAndAgeByState}. */
 export interface SmsEventStateFigures {
-  state: SmsEventState;
+  state: IndexedSmsEventState;
   count: number;
   /** Seconds since the oldest row of the state was received; `null` when the state has no row. */
   oldestAgeSeconds: number | null;
@@ -185,7 +185,8 @@ export class SmsEventQueries {
       `SELECT min(first."received_at") AS "oldest"
          FROM unnest($1::text[]) AS u("state")
         CROSS JOIN LATERAL (
-          SELECT "received_at" FROM ${this.tables.states} WHERE "state" = u."state" ORDER BY "received_at" LIMIT 1
+          SELECT "received_at" FROM ${this.tables.states}
+           WHERE "state" = u."state" AND ${INDEXED_STATES_CONDITION} ORDER BY "received_at" LIMIT 1
         ) first`,
       [UNFINISHED_SMS_EVENT_STATES],
     );
@@ -201,13 +202,18 @@ export class SmsEventQueries {
     return Number(row?.count ?? 0);
   }
 
-  /** Row counts per state (every state present, zero when none). */
+  /**
+   * Row counts per state (every state present, zero when none), from one snapshot: each state but
+   * `processed` counted from the state index, and `processed` as every event less those.
+   */
   async countByState(): Promise<Record<SmsEventState, number>> {
-    // NOTE: one count per state reads the state index (every state but processed) instead of the table.
     const rows: { state: SmsEventState; count: string }[] = await this.tables.dataSource.query(
-      `SELECT u."state", (SELECT count(*) FROM ${this.tables.states} s WHERE s."state" = u."state") AS "count"
-         FROM unnest($1::text[]) AS u("state")`,
-      [SMS_EVENT_STATES],
+      `WITH indexed AS (
+         SELECT "state", count(*) AS "count" FROM ${this.tables.states} WHERE ${INDEXED_STATES_CONDITION} GROUP BY "state"
+       )
+       SELECT "state", "count" FROM indexed
+       UNION ALL
+       SELECT 'processed', (SELECT count(*) FROM ${this.tables.events}) - (SELECT coalesce(sum("count"), 0) FROM indexed)`,
     );
     const counts = zeroCountsByState();
     for (const row of rows) counts[row.state] = Number(row.count);
@@ -216,15 +222,15 @@ export class SmsEventQueries {
 
   /**
    * For each of `states`: how many rows are in it and how long ago (by the database's clock) its
-   * oldest row was received (`null` when it has none). One statement, one index-only count per
-   * state; meant for small states (unfinished, dead), not for `processed`.
+   * oldest row was received (`null` when it has none). One statement, reading the state index only.
    */
-  async countAndAgeByState(states: readonly SmsEventState[]): Promise<SmsEventStateFigures[]> {
-    const rows: { state: SmsEventState; count: string; oldestAgeSeconds: number | null }[] = await this.tables.dataSource.query(
+  async countAndAgeByState(states: readonly IndexedSmsEventState[]): Promise<SmsEventStateFigures[]> {
+    const rows: { state: IndexedSmsEventState; count: string; oldestAgeSeconds: number | null }[] = await this.tables.dataSource.query(
       `SELECT u."state",
-              (SELECT count(*) FROM ${this.tables.states} s WHERE s."state" = u."state") AS "count",
+              (SELECT count(*) FROM ${this.tables.states} s WHERE s."state" = u."state" AND ${INDEXED_STATES_CONDITION}) AS "count",
               extract(epoch FROM now() - (
-                SELECT s."received_at" FROM ${this.tables.states} s WHERE s."state" = u."state" ORDER BY s."received_at" LIMIT 1
+                SELECT s."received_at" FROM ${this.tables.states} s
+                 WHERE s."state" = u."state" AND ${INDEXED_STATES_CONDITION} ORDER BY s."received_at" LIMIT 1
               ))::float8 AS "oldestAgeSeconds"
          FROM unnest($1::text[]) AS u("state")`,
       [states],
