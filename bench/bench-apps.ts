@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import type { DataSourceOptions } from 'typeorm';
 import { BENCH, type BenchAdapter } from './bench.config';
 import { BenchMessage, BenchMessageEvent } from './bench-message.entity';
-import { type BenchStore, queueConnectionOf } from './bench-store-config';
+import { type BenchStore, queueOptionsOf } from './bench-store-config';
 import { DeliveryStatusHandler } from './delivery-status.handler';
 import { handwrittenAppModule } from './handwritten-receiver.app';
 
@@ -48,11 +48,8 @@ function hostAppModule(store: BenchStore, mode: OpenSmsWebhookMode, instrumented
       TypeOrmModule.forRoot({ ...hostDatabaseOptions(store), autoLoadEntities: true, migrationsRun: true, retryAttempts: 0 }),
       OpenSmsWebhookModule.forRoot({
         secret: BENCH.secret,
-        redis: BENCH.redis,
-        queueBackend: store.queueBackend,
-        ...queueConnectionOf(store),
-        queuePrefix: store.queuePrefix,
-        concurrency: BENCH.concurrency,
+        queue: queueOptionsOf(store),
+        worker: { concurrency: BENCH.concurrency },
         mode,
       }),
       ...(instrumented ? [OpenSmsWebhookMetricsModule.forRoot({ registry: new Registry() })] : []),

@@ -1,4 +1,5 @@
 import { createPostgresBackend } from 'bullmq';
+import type { OpenSmsWebhookQueueOptions } from '@opensms/nestjs-webhooks';
 import { BENCH } from './bench.config';
 
 /** Where a host app keeps its rows and jobs. */
@@ -30,10 +31,8 @@ export function bullOptionsOf(store: BenchStore): { options: { connection: never
 }
 
 /** BullMQ connection of a store's queues (Redis options, or a PostgreSQL backend config). */
-export function queueConnectionOf(
-  store: BenchStore,
-): { redis: typeof BENCH.redis } | { postgresQueue: { connectionString: string; schema: string } } {
+export function queueOptionsOf(store: BenchStore): OpenSmsWebhookQueueOptions {
   return store.queueBackend === 'postgres'
-    ? { postgresQueue: { connectionString: BENCH.databaseUrl, schema: queueSchemaOf(store) } }
-    : { redis: BENCH.redis };
+    ? { backend: 'postgres', prefix: store.queuePrefix, postgres: { connectionString: BENCH.databaseUrl, schema: queueSchemaOf(store) } }
+    : { backend: 'redis', prefix: store.queuePrefix, connection: BENCH.redis };
 }

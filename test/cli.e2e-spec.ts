@@ -65,7 +65,7 @@ async function closedPort(): Promise<number> {
 }
 
 describe('opensms-webhook CLI against real servers', () => {
-  const host = useTestApp('cli', { providers: [AlwaysDeadHandler], options: { attempts: 1 } });
+  const host = useTestApp('cli', { providers: [AlwaysDeadHandler], options: { job: { attempts: 1 } } });
   const inbox = () => ['--schema', host.schema];
   let deadId: string;
 

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const { app, url } = await startTestApp({
     schema,
     queuePrefix: schema,
-    options: { attempts: 1 },
+    options: { job: { attempts: 1 } },
     providers: [{ provide: ConsoleConsumer, useValue: consumer }],
     imports: [
       OpenSmsWebhookConsoleModule.register({

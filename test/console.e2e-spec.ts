@@ -76,7 +76,7 @@ describe('inbox console', () => {
       const consumer = new ConsoleConsumer();
       const scope = useTestApp(`console ${adapter}`, {
         adapter,
-        options: { attempts: 2 },
+        options: { job: { attempts: 2 } },
         providers: [{ provide: ConsoleConsumer, useValue: consumer }],
         imports: [OpenSmsWebhookConsoleModule.register({ authorize, challenge: CHALLENGE })],
         logger: logs,
@@ -155,7 +155,7 @@ describe('inbox console', () => {
     const logs = new LogLines();
     const consumer = new ConsoleConsumer();
     const scope = useTestApp('console browser', {
-      options: { attempts: 2 },
+      options: { job: { attempts: 2 } },
       providers: [{ provide: ConsoleConsumer, useValue: consumer }],
       imports: [OpenSmsWebhookConsoleModule.register({ authorize, challenge: CHALLENGE, pageSize: 3 })],
       logger: logs,

@@ -18,7 +18,7 @@ describe('dispatch in batches', () => {
     providers: [BatchProbe, BatchProbeConsumer],
     entities: [HandlerWrite],
     migrations: [CreateHandlerWrites1764400000000],
-    options: { attempts: 3 },
+    options: { job: { attempts: 3 } },
   });
   let db: DataSource;
   let probe: BatchProbe;

@@ -23,7 +23,7 @@ describe('start-up check of the Redis eviction policy', () => {
 
   useTestApp('eviction_policy', () => ({
     logger: recorder,
-    options: { redis: { host: '127.0.0.1', port: redis.port } },
+    options: { queue: { connection: { host: '127.0.0.1', port: redis.port } } },
   }));
 
   // NOTE: declared after the app, so that the app has closed before its Redis goes away.

@@ -37,10 +37,12 @@ describe("a host's own @nestjs/bullmq queue next to the library on the PostgreSQ
     providers: [RecordingConsumer, InvoiceProcessor, InvoiceSender],
     imports: [BullModule.forRoot({ connection: { host: '127.0.0.1', port: redis.port } }), BullModule.registerQueue({ name: HOST_QUEUE })],
     options: {
-      queueBackend: 'postgres',
-      postgresQueue: { connectionString: TEST_DATABASE_URL, schema: queueSchema() },
-      // Nothing listens there: the library's jobs can only go through PostgreSQL.
-      redis: { host: '127.0.0.1', port: 1 },
+      queue: {
+        backend: 'postgres',
+        postgres: { connectionString: TEST_DATABASE_URL, schema: queueSchema() },
+        // Nothing listens there: the library's jobs can only go through PostgreSQL.
+        connection: { host: '127.0.0.1', port: 1 },
+      },
     },
   }));
   const queueSchema = () => `${host.schema}_bullmq`;

@@ -29,7 +29,11 @@ function freshPayload(fields: Record<string, unknown> = {}): Record<string, unkn
 
 describe.each(combinations)('ingest: the §3 status table on $adapter with $registration', ({ adapter, registration }) => {
   // NOTE: finished jobs are kept, so that the job of an event can be counted after it ran.
-  const host = useTestApp(`ingest ${adapter} ${registration}`, { adapter, registration, options: { keepFinishedJobs: 100 } });
+  const host = useTestApp(`ingest ${adapter} ${registration}`, {
+    adapter,
+    registration,
+    options: { job: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
+  });
 
   /** Runs `send` and checks that it stored nothing. */
   async function expectNothingStored<T>(send: () => Promise<T>): Promise<T> {
@@ -195,7 +199,7 @@ describe.each(combinations)('ingest: the §3 status table on $adapter with $regi
 describe('ingest on express without raw bodies', () => {
   const host = useTestApp('ingest norawbody express', { adapter: 'express', rawBody: false });
 
-  // NOTE: on Express the module reads its route's body itself (with bodyLimitBytes) and keeps its bytes.
+  // NOTE: on Express the module reads its route's body itself (with ingest.bodyLimitBytes) and keeps its bytes.
   it('still verifies over the exact bytes received and stores the event', async () => {
     const response = await postSigned(host.endpoint, freshPayload());
     expect(response.status).toBe(200);
@@ -227,7 +231,7 @@ describe.each(adapters)('ingest on %s when the inbox database is unreachable', (
     const throughProxy = new URL(TEST_DATABASE_URL);
     throughProxy.hostname = '127.0.0.1';
     throughProxy.port = String(proxy.port);
-    return { adapter, databaseUrl: throughProxy.toString(), options: { storeTimeoutMs: 1500, retryAfterSeconds: 17 } };
+    return { adapter, databaseUrl: throughProxy.toString(), options: { ingest: { storeTimeoutMs: 1500, retryAfterSeconds: 17 } } };
   });
 
   // NOTE: declared after the app, so that the app has closed before its proxy goes away.

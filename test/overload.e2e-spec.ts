@@ -12,7 +12,7 @@ const LIMIT = 3;
 describe('ingest over its bound: 503 + Retry-After at once, every 200 stored and processed', () => {
   const host = useTestApp('overload', {
     providers: [RecordingConsumer],
-    options: { ingestQueueLimit: LIMIT, storeTimeoutMs: 60_000, retryAfterSeconds: 7 },
+    options: { ingest: { maxPendingCalls: LIMIT, storeTimeoutMs: 60_000, retryAfterSeconds: 7 } },
   });
   let db: DataSource;
   let blocker: QueryRunner;

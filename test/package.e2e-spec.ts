@@ -70,10 +70,9 @@ class DeliveryStatusHandler {
     }),
     OpenSmsWebhookModule.forRoot({
       secret: env.OPENSMS_WEBHOOK_SECRET,
-      redis: { host: env.REDIS_HOST, port: Number(env.REDIS_PORT) },
-      queuePrefix: env.QUEUE_PREFIX,
-      reconcileIntervalMs: 0,
-      retentionIntervalMs: 0,
+      queue: { connection: { host: env.REDIS_HOST, port: Number(env.REDIS_PORT) }, prefix: env.QUEUE_PREFIX },
+      worker: { reconcileIntervalMs: 0 },
+      retention: { days: 0 },
     }),
   ],
   providers: [DeliveryStatusHandler],

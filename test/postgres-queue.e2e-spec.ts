@@ -4,14 +4,16 @@ import { useTestApp, waitFor } from './support/test-app';
 import { dropSchema, TEST_DATABASE_URL } from './support/test-database';
 import { postSigned, smsPayload } from './support/webhook-client';
 
-describe("queueBackend 'postgres': the pipeline without Redis", () => {
+describe("queue.backend 'postgres': the pipeline without Redis", () => {
   const host = useTestApp('pg_queue', () => ({
     providers: [RecordingConsumer],
     options: {
-      queueBackend: 'postgres',
-      postgresQueue: { connectionString: TEST_DATABASE_URL, schema: queueSchema() },
-      // Nothing listens there: jobs can only go through PostgreSQL.
-      redis: { host: '127.0.0.1', port: 1 },
+      queue: {
+        backend: 'postgres',
+        postgres: { connectionString: TEST_DATABASE_URL, schema: queueSchema() },
+        // Nothing listens there: jobs can only go through PostgreSQL.
+        connection: { host: '127.0.0.1', port: 1 },
+      },
     },
   }));
   const queueSchema = () => `${host.schema}_bullmq`;

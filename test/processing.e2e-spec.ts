@@ -108,7 +108,7 @@ describe('processing', () => {
 
     beforeAll(async () => {
       ({ app, url } = await startTestApp(
-        hostApp('all', { options: { attempts: 3 }, providers: [HandlerScript, LedgerConsumer, AuditConsumer] }),
+        hostApp('all', { options: { job: { attempts: 3 } }, providers: [HandlerScript, LedgerConsumer, AuditConsumer] }),
       ));
       service = app.get(OpenSmsWebhookService);
       script = app.get(HandlerScript);
@@ -341,7 +341,9 @@ describe('processing', () => {
 
   describe('graceful shutdown', () => {
     it('lets an in-flight handler finish before app.close() resolves', async () => {
-      const { app, url } = await startTestApp(hostApp('shutdown', { providers: [SlowConsumer], options: { shutdownGraceMs: 15_000 } }));
+      const { app, url } = await startTestApp(
+        hostApp('shutdown', { providers: [SlowConsumer], options: { worker: { shutdownGraceMs: 15_000 } } }),
+      );
       let id: string;
       try {
         id = await post(url, { message_id: 'msg_shutdown' });

@@ -13,7 +13,7 @@ describe('Redis unreachable, in one process', () => {
 
   const host = useTestApp('redis_outage', () => ({
     providers: [RecordingConsumer],
-    options: { redis: { host: '127.0.0.1', port: redis.port } },
+    options: { queue: { connection: { host: '127.0.0.1', port: redis.port } } },
   }));
 
   // NOTE: declared after the app, so that the app has closed before its Redis goes away.

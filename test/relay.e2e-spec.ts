@@ -76,7 +76,7 @@ describe('the outbox relay', () => {
       const { app, url } = await start({
         logger: recorder,
         extras: { mode: 'ingest' },
-        options: { redis: { host: '127.0.0.1', port: fakeRedis.port } },
+        options: { queue: { connection: { host: '127.0.0.1', port: fakeRedis.port } } },
       });
       const statuses = await Promise.all(
         ['msg_ingest_1', 'msg_ingest_2', 'msg_ingest_3'].map(
@@ -110,7 +110,7 @@ describe('the outbox relay', () => {
     // 10 s about one run in eight, so the bound here is 20 s.
     it('queues and processes every acknowledged event within 20 s of Redis answering again', async () => {
       const queuePrefix = `${schema}_down`;
-      const options = { redis: { host: '127.0.0.1', port: redis.port }, relayIntervalMs: 500 };
+      const options = { queue: { connection: { host: '127.0.0.1', port: redis.port } } };
       const ingest = await start({ queuePrefix, options, extras: { mode: 'ingest' } });
       const worker = await start({ queuePrefix, options, extras: { mode: 'worker' } });
       await redis.stop();
@@ -170,7 +170,7 @@ describe('the outbox relay', () => {
     const { app, url } = await start({
       logger: recorder,
       extras: { mode: 'ingest' },
-      options: { redis: { host: '127.0.0.1', port: closedPort } },
+      options: { queue: { connection: { host: '127.0.0.1', port: closedPort } } },
     });
     const response = await postSigned(`${url}/webhooks/sms`, smsPayload({ message_id: 'msg_closed_port' }));
     await stop(app);

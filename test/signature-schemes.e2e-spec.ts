@@ -14,7 +14,7 @@ let serial = 0;
 const freshPayload = (fields: Record<string, unknown> = {}) => smsPayload({ message_id: `msg_scheme_${++serial}`, ...fields });
 
 describe.each(adapters)('the stripe scheme on %s', (adapter) => {
-  const host = useTestApp(`scheme stripe ${adapter}`, { adapter, options: { signatureScheme: 'stripe', secret: WHSEC } });
+  const host = useTestApp(`scheme stripe ${adapter}`, { adapter, options: { ingest: { signatureScheme: 'stripe' }, secret: WHSEC } });
 
   it('a whsec_ secret is used as stripe-node uses it (stripe.webhooks.generateTestHeaderString)', async () => {
     const stripe = new Stripe('sk_test_unused');

@@ -90,10 +90,12 @@ describe.each(adapters)('a custom dedupeKey that fails on %s', (adapter) => {
   const host = useTestApp(`dedupekey ${adapter}`, {
     adapter,
     options: {
-      dedupeKey: (payload) => {
-        if (payload.message_id === 'empty-key') return '';
-        if (payload.message_id === 'throwing-key') throw new Error('no key for this one');
-        return String(payload.message_id);
+      ingest: {
+        dedupeKey: (payload) => {
+          if (payload.message_id === 'empty-key') return '';
+          if (payload.message_id === 'throwing-key') throw new Error('no key for this one');
+          return String(payload.message_id);
+        },
       },
     },
   });
@@ -117,7 +119,7 @@ describe.each(adapters)('a custom dedupeKey that fails on %s', (adapter) => {
 });
 
 describe.each(adapters)('the stripe scheme on %s', (adapter) => {
-  const host = useTestApp(`stripe invalid ${adapter}`, { adapter, options: { signatureScheme: 'stripe' } });
+  const host = useTestApp(`stripe invalid ${adapter}`, { adapter, options: { ingest: { signatureScheme: 'stripe' } } });
 
   it('an invalid call delivered again (same body, new signature time) is stored once', async () => {
     const payload = freshPayload({ status: 'lost' });
@@ -132,7 +134,7 @@ describe.each(adapters)('the stripe scheme on %s', (adapter) => {
 });
 
 describe.each(adapters)('an insert batch with one row PostgreSQL refuses, on %s', (adapter) => {
-  const host = useTestApp(`poison batch ${adapter}`, { adapter, options: { storeTimeoutMs: 15_000 } });
+  const host = useTestApp(`poison batch ${adapter}`, { adapter, options: { ingest: { storeTimeoutMs: 15_000 } } });
   let direct: DataSource;
 
   beforeAll(async () => {

@@ -50,7 +50,12 @@ describe.each(adapters)('tenants (secretResolver) stay apart on %s', (adapter) =
     if (tenant === 'b') return { tenant: 'b', secrets: [SECRET_B] };
     return undefined;
   }) as unknown as WebhookSecretResolver;
-  const host = useTestApp(`tenants ${adapter}`, { adapter, logger: logs, providers: [TenantRecorder], options: { secretResolver } });
+  const host = useTestApp(`tenants ${adapter}`, {
+    adapter,
+    logger: logs,
+    providers: [TenantRecorder],
+    options: { tenants: { secretResolver } },
+  });
 
   it("tenant A posting B's event signed with A's secret cannot shadow B's genuine delivery", async () => {
     const payload = freshPayload();
@@ -117,7 +122,11 @@ describe.each(adapters)('custom verifiers are held to the contract on %s', (adap
       return { valid: false, reason: 'house scheme says no' };
     }) as unknown as SignatureVerifier['verify'],
   };
-  const host = useTestApp(`verifiers ${adapter}`, { adapter, logger: logs, options: { secret: RAW_SECRET, signatureScheme: verifier } });
+  const host = useTestApp(`verifiers ${adapter}`, {
+    adapter,
+    logger: logs,
+    options: { secret: RAW_SECRET, ingest: { signatureScheme: verifier } },
+  });
 
   const send = (mode: string) =>
     postRaw(host.endpoint, JSON.stringify(freshPayload()), { 'content-type': 'application/json', 'x-mode': mode });

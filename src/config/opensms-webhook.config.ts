@@ -7,15 +7,17 @@ export function openSmsWebhookOptionsFactory(config: ConfigService<AppConfig, tr
   const backend = config.get('OPENSMS_QUEUE_BACKEND', { infer: true });
   return {
     secret: config.get('OPENSMS_WEBHOOK_SECRET', { infer: true }),
-    queueBackend: backend,
-    queuePrefix: config.get('OPENSMS_QUEUE_PREFIX', { infer: true }),
-    ...(backend === 'postgres'
-      ? {
-          postgresQueue: {
-            connectionString: config.get('DATABASE_URL', { infer: true }),
-            schema: config.get('OPENSMS_QUEUE_SCHEMA', { infer: true }),
-          },
-        }
-      : { redis: redisOptionsFromUrl(config.get('REDIS_URL', { infer: true })) }),
+    queue: {
+      backend,
+      prefix: config.get('OPENSMS_QUEUE_PREFIX', { infer: true }),
+      ...(backend === 'postgres'
+        ? {
+            postgres: {
+              connectionString: config.get('DATABASE_URL', { infer: true }),
+              schema: config.get('OPENSMS_QUEUE_SCHEMA', { infer: true }),
+            },
+          }
+        : { connection: redisOptionsFromUrl(config.get('REDIS_URL', { infer: true })) }),
+    },
   };
 }

@@ -13,7 +13,7 @@ function slowest(deliveries: readonly Delivery[]): number {
 }
 
 describe('faults: PostgreSQL unreachable or slow behind a proxy', () => {
-  const scope = useFaultScope('postgres_faults', { options: { ...FAST_RECONCILER, ...FAST_TAKEOVER } });
+  const scope = useFaultScope('postgres_faults', { options: { worker: { ...FAST_RECONCILER, ...FAST_TAKEOVER } } });
   let proxy: TcpProxy;
   let app: ChildApp;
   const accepted: Delivery[] = [];

@@ -5,7 +5,7 @@ import { waitFor } from '../support/test-app';
 
 /** A fault scope whose apps use a private Redis, started before and killed after the block's tests. */
 function usePrivateRedis(label: string, handlerDelayMs = 0): { scope: FaultScope; redis: () => RedisServerProcess } {
-  const scope = useFaultScope(label, { options: FAST_RECONCILER, handlerDelayMs });
+  const scope = useFaultScope(label, { options: { worker: FAST_RECONCILER }, handlerDelayMs });
   let redis: RedisServerProcess | undefined;
   beforeAll(async () => {
     redis = await startRedisServer();

@@ -4,7 +4,7 @@ import { waitFor } from '../support/test-app';
 import { smsPayload } from '../support/webhook-client';
 
 describe('faults: a worker killed with SIGKILL mid-handler', () => {
-  const scope = useFaultScope('worker_crash', { options: FAST_TAKEOVER });
+  const scope = useFaultScope('worker_crash', { options: { worker: FAST_TAKEOVER } });
 
   it('another worker completes the event, and its effects are written once', async () => {
     const blocking = await scope.start({ blockMessagePrefix: 'blocked_' });
@@ -26,7 +26,7 @@ describe('faults: a worker killed with SIGKILL mid-handler', () => {
 });
 
 describe('faults: an app killed with SIGKILL in the middle of a stream', () => {
-  const scope = useFaultScope('app_crash', { options: { ...FAST_TAKEOVER, ...FAST_RECONCILER }, handlerDelayMs: 2 });
+  const scope = useFaultScope('app_crash', { options: { worker: { ...FAST_TAKEOVER, ...FAST_RECONCILER } }, handlerDelayMs: 2 });
 
   it('every acknowledged event is processed exactly once after a restart and re-delivery', async () => {
     const stream = statusUpdates('crash_stream', 500, 50);

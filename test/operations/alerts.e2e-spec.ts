@@ -54,7 +54,7 @@ describe('alerts through @nestjs/event-emitter', () => {
       }),
     ],
     providers: [FailingHandler, AlertListener],
-    options: { attempts: 2 },
+    options: { job: { attempts: 2 } },
   });
   const listener = () => host.app.get(AlertListener);
 

@@ -65,7 +65,7 @@ function databaseUrlThrough(proxy: TcpProxy): string {
 describe('health: a worker process that keeps up', () => {
   const scope = useTestApp('health_ok', {
     extras: { isGlobal: true },
-    options: { reconcileIntervalMs: 1000 },
+    options: { worker: { reconcileIntervalMs: 1000 } },
     imports: [healthRoutes({})],
   });
 
@@ -227,7 +227,7 @@ describe('health: a worker process whose Redis is unreachable', () => {
   // NOTE: on Redis whichever backend the run uses: BullMQ's PostgreSQL backend is not cut in these specs (see test-app.ts).
   const scope = useTestApp('health_queue_down', () => ({
     extras: { isGlobal: true },
-    options: { queueBackend: 'redis', redis: { host: '127.0.0.1', port: proxy.port } },
+    options: { queue: { backend: 'redis', connection: { host: '127.0.0.1', port: proxy.port } } },
     imports: [healthRoutes({ timeoutMs: 1000 })],
   }));
 

@@ -73,7 +73,7 @@ describe.each<[HttpAdapterName, 'forRoot' | 'forRootAsync']>([
     adapter,
     providers: [MetricsProbe],
     imports: [metricsModule(registry, registration)],
-    options: { attempts: 2 },
+    options: { job: { attempts: 2 } },
   });
   let service: OpenSmsWebhookService;
   const ids: Record<string, string> = {};

@@ -7,8 +7,11 @@ import type { DataSource } from 'typeorm';
 const EVENTS = 15;
 const MAX_PER_SECOND = 5;
 
-describe('maxEventsPerSecond', () => {
-  const host = useTestApp('rate_limit', { providers: [RecordingConsumer], options: { maxEventsPerSecond: MAX_PER_SECOND } });
+describe('worker.limiter', () => {
+  const host = useTestApp('rate_limit', {
+    providers: [RecordingConsumer],
+    options: { worker: { limiter: { max: MAX_PER_SECOND, duration: 1000 } } },
+  });
   let database: DataSource;
 
   beforeAll(async () => {

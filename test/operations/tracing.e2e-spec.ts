@@ -120,7 +120,7 @@ describe('traces (OpenTelemetry)', () => {
   });
 
   describe('with tracing on (the default)', () => {
-    const scope = useTestApp('tracing', { providers: [TracedConsumer], imports: [hostHttpSpans], options: { attempts: 2 } });
+    const scope = useTestApp('tracing', { providers: [TracedConsumer], imports: [hostHttpSpans], options: { job: { attempts: 2 } } });
 
     it('makes the call, its dispatch and each handler one trace, continuing the caller’s traceparent', async () => {
       const { traceId, parentId, header } = newTraceparent();

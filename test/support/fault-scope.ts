@@ -1,3 +1,4 @@
+import type { OpenSmsWebhookWorkerOptions } from '@opensms/nestjs-webhooks';
 import type { ChildHostConfig } from '../fixtures/child-host.app';
 import { type ChildApp, startChildApp, stopAll } from './child-app';
 import { SchemaInspector } from './schema-inspector';
@@ -57,11 +58,11 @@ export function useFaultScope(label: string, defaults: Partial<ChildHostConfig> 
   };
 }
 
-/** Short claims and stall checks, so that a dead worker's events are taken over within seconds. */
-export const FAST_TAKEOVER: ChildHostConfig['options'] = { lockDurationMs: 2000, stalledIntervalMs: 1000 };
+/** Worker options: short claims and stall checks, so that a dead worker's events are taken over within seconds. */
+export const FAST_TAKEOVER: OpenSmsWebhookWorkerOptions = { lockDuration: 2000, stalledInterval: 1000 };
 
-/** A reconciler that looks every second for stored events older than 2 s without a job. */
-export const FAST_RECONCILER: ChildHostConfig['options'] = { reconcileIntervalMs: 1000, reconcileAfterMs: 2000 };
+/** Worker options: a reconciler that looks every second for stored events older than 2 s without a job. */
+export const FAST_RECONCILER: OpenSmsWebhookWorkerOptions = { reconcileIntervalMs: 1000, reconcileAfterMs: 2000 };
 
 /** Pauses a test. */
 export function sleep(ms: number): Promise<void> {

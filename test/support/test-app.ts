@@ -43,27 +43,31 @@ export interface TestAppOptions {
 }
 
 /**
- * Library options every test starts from: fast retries, a short reconciler age, and the queue
- * backend of this run (`TEST_QUEUE_BACKEND`), on the app's database with a schema of its prefix.
+ * Library options every test starts from (each group of `app.options` merged over them): fast
+ * retries, no reconciler or retention timer, and the queue backend of this run (`TEST_QUEUE_BACKEND`), on the app's database with a schema of its prefix.
  */
 export function testModuleOptions(app: TestAppOptions): OpenSmsWebhookModuleOptions {
+  const given = app.options ?? {};
   return {
     secret: TEST_SECRET,
-    redis: { ...TEST_REDIS },
-    ...(TEST_QUEUE_BACKEND === 'postgres'
-      ? {
-          queueBackend: 'postgres' as const,
-          // NOTE: the jobs on the test server itself, also when the inbox goes through a fault proxy
-          // (`databaseUrl`): the fault specs cut the inbox database, as they do on Redis.
-          postgresQueue: { connectionString: TEST_DATABASE_URL, schema: queueSchemaOf(app.queuePrefix) },
-        }
-      : {}),
-    queuePrefix: app.queuePrefix,
-    backoff: { type: 'fixed', delay: 50 },
-    reconcileIntervalMs: 0,
-    retentionIntervalMs: 0,
-    shutdownGraceMs: 2000,
-    ...app.options,
+    ...given,
+    queue: {
+      connection: { ...TEST_REDIS },
+      ...(TEST_QUEUE_BACKEND === 'postgres'
+        ? {
+            backend: 'postgres' as const,
+            // NOTE: the jobs on the test server itself, also when the inbox goes through a fault proxy
+            // (`databaseUrl`): the fault specs cut the inbox database, as they do on Redis.
+            postgres: { connectionString: TEST_DATABASE_URL, schema: queueSchemaOf(app.queuePrefix) },
+          }
+        : {}),
+      prefix: app.queuePrefix,
+      ...given.queue,
+    },
+    job: { backoff: { type: 'fixed', delay: 50 }, ...given.job },
+    worker: { reconcileIntervalMs: 0, shutdownGraceMs: 2000, ...given.worker },
+    // NOTE: no timer prunes during a test; `prune(days)` still prunes when a test calls it.
+    retention: { days: 0, ...given.retention },
   };
 }
 

@@ -2,11 +2,16 @@ export { OpenSmsWebhookModule } from './opensms-webhook.module';
 export { OpenSmsWebhookService } from './opensms-webhook.service';
 export type {
   DedupeKeyFunction,
-  OpenSmsBackoffOptions,
+  OpenSmsWebhookIngestOptions,
+  OpenSmsWebhookJobOptions,
   OpenSmsWebhookMode,
   OpenSmsWebhookModuleAsyncOptions,
   OpenSmsWebhookModuleExtras,
   OpenSmsWebhookModuleOptions,
+  OpenSmsWebhookQueueOptions,
+  OpenSmsWebhookRetentionOptions,
+  OpenSmsWebhookTenantOptions,
+  OpenSmsWebhookWorkerOptions,
   SignatureScheme,
   WebhookSecretResolution,
   WebhookSecretResolver,

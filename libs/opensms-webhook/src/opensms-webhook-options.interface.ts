@@ -1,5 +1,5 @@
 import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
-import type { RedisOptions } from 'bullmq';
+import type { JobsOptions, PostgresPoolConfig, RedisOptions, WorkerOptions } from 'bullmq';
 import type { DataSource, DataSourceOptions } from 'typeorm';
 import type { SignatureVerifier } from './ingest/verifiers/signature-verifier.interface';
 import type { WebhookRequestHeaders } from './ingest/webhook-request';
@@ -38,26 +38,11 @@ export type OpenSmsWebhookMode = 'all' | 'ingest' | 'worker';
 /** Computes the dedupe key of a verified, parsed payload. Deliveries with equal keys are one event. */
 export type DedupeKeyFunction = (payload: Readonly<Record<string, unknown>>) => string;
 
-/** Retry back-off between attempts of a failing event. */
-export interface OpenSmsBackoffOptions {
-  /** @default 'exponential' */
-  type: 'exponential' | 'fixed';
-  /** Base delay in milliseconds. @default 1000 */
-  delay: number;
-}
-
 /**
- * Options of `OpenSmsWebhookModule.forRoot()` / `forRootAsync()` (the `useFactory` result).
- * Every option but a secret has a default.
+ * How calls are received: the signature check, limits, and what happens when the inbox is slow.
+ * Every field has a default.
  */
-export interface OpenSmsWebhookModuleOptions {
-  /**
-   * Signing secret(s) from OpenSMS (Settings → Webhooks). Give several during a rotation.
-   * Either `secret` or `secretResolver` is required, except in `mode: 'worker'` (which receives nothing).
-   */
-  secret?: WebhookSecrets;
-  /** Per-request secret lookup (multi-tenant). Takes precedence over `secret`. */
-  secretResolver?: WebhookSecretResolver;
+export interface OpenSmsWebhookIngestOptions {
   /**
    * Signature scheme: `'standard-webhooks'` (`webhook-id`/`webhook-timestamp`/`webhook-signature`),
    * `'stripe'` (`t=<unix>,v1=<hex>` in one header), or your own {@link SignatureVerifier}.
@@ -85,92 +70,11 @@ export interface OpenSmsWebhookModuleOptions {
    */
   dedupeKey?: DedupeKeyFunction;
   /**
-   * Redis connection (ioredis options) for the queue.
-   * @default { host: '127.0.0.1', port: 6379 }
-   */
-  redis?: RedisOptions;
-  /**
-   * Where BullMQ keeps the jobs: `'redis'`, or `'postgres'` (BullMQ's PostgreSQL backend, for
-   * deployments without Redis; set `postgresQueue`).
-   * @default 'redis'
-   */
-  queueBackend?: 'redis' | 'postgres';
-  /**
-   * PostgreSQL connection of the `'postgres'` queue backend: `{ connectionString, schema }`.
-   * BullMQ creates its tables in `schema` on first use.
-   * @default { connectionString: undefined, schema: 'bullmq' } (a connection string is required)
-   */
-  postgresQueue?: { connectionString: string; schema?: string; max?: number };
-  /**
-   * BullMQ key prefix in Redis.
-   * @default 'bull'
-   */
-  queuePrefix?: string;
-  /**
-   * Attempts per event before it becomes `dead`.
-   * @default 8
-   */
-  attempts?: number;
-  /** @default { type: 'exponential', delay: 1000 } */
-  backoff?: OpenSmsBackoffOptions;
-  /**
-   * Jobs this process takes from the queue at once (events of one message never run concurrently).
-   * The events of these jobs are processed in batches of up to `dispatchBatchSize`; keep it about
-   * twice `dispatchBatchSize` so that a full batch is ready when one commits.
-   * @default 64
-   */
-  concurrency?: number;
-  /**
-   * Most events the workers start per second, all processes of the queue together (BullMQ's
-   * limiter, shared through the queue), to spare a database or an API your handlers call. Ingest is
-   * not limited: calls are still answered at once and stored; the backlog drains at this pace.
-   * @default undefined (no limit)
-   */
-  maxEventsPerSecond?: number;
-  /**
-   * Largest number of events processed in one transaction (one claim, one commit). Events that
-   * are ready together share a batch; an event that is ready alone is processed at once. Up to
-   * `concurrency / dispatchBatchSize` batches (rounded up) run at once, each on one connection;
-   * `1` gives every event a transaction of its own, up to `concurrency` side by side.
-   * @default 32
-   */
-  dispatchBatchSize?: number;
-  /**
-   * Once a batch has run this long (milliseconds), it starts no further event and commits; the
-   * events it did not start go to the next batch. Bounds how long a slow handler delays the
-   * events batched with it, and how long a batch holds its message locks.
-   * @default 1000
-   */
-  dispatchBatchMaxMs?: number;
-  /**
-   * Completed / failed BullMQ jobs kept in Redis (the inbox is the lasting record). `0` removes a
-   * job as it ends, the fewest Redis commands per event; keep some to look at them with a BullMQ tool.
-   * @default 0
-   */
-  keepFinishedJobs?: number;
-  /**
-   * Longest wait, in milliseconds, for the queue when the relay moves a batch of stored events into
-   * it. The events stay stored and unqueued when it does not answer; the relay tries again.
-   * @default 1000
-   */
-  enqueueTimeoutMs?: number;
-  /**
-   * Most stored events the relay moves into the queue in one batch (one `addBulk`).
-   * @default 200
-   */
-  relayBatchSize?: number;
-  /**
-   * How often the relay looks for stored events not yet queued even without a notification
-   * (a missed `NOTIFY`, a queue that was unreachable). Notified events are queued at once.
-   * @default 1000
-   */
-  relayIntervalMs?: number;
-  /**
    * Most calls waiting for their inbox insert in this process. Beyond it a call is answered
    * `503` with `Retry-After` at once instead of waiting, so memory stays bounded under overload.
    * @default 1000
    */
-  ingestQueueLimit?: number;
+  maxPendingCalls?: number;
   /**
    * Longest wait, in milliseconds, for the inbox insert before answering 503.
    * @default 4000
@@ -181,45 +85,151 @@ export interface OpenSmsWebhookModuleOptions {
    * @default 30
    */
   retryAfterSeconds?: number;
+}
+
+/** Multi-tenant set-ups, where each tenant has its own OpenSMS account and secret. */
+export interface OpenSmsWebhookTenantOptions {
+  /** Per-request secret lookup; takes the place of `secret`. */
+  secretResolver: WebhookSecretResolver;
+}
+
+/** Where the jobs are kept. */
+export interface OpenSmsWebhookQueueOptions {
+  /**
+   * `'redis'`, or `'postgres'` (BullMQ's PostgreSQL backend, for deployments without Redis; set `postgres`).
+   * @default 'redis'
+   */
+  backend?: 'redis' | 'postgres';
+  /**
+   * Redis connection of the `'redis'` backend (ioredis options; `redisOptionsFromUrl()` reads a URL).
+   * @default { host: '127.0.0.1', port: 6379 }
+   */
+  connection?: RedisOptions;
+  /**
+   * PostgreSQL connection of the `'postgres'` backend (BullMQ's pool config; `connectionString` is
+   * required). BullMQ creates its tables in `schema` on first use.
+   * @default { schema: 'bullmq' }
+   */
+  postgres?: Omit<PostgresPoolConfig, 'migrate' | 'skipMigrations'> & { connectionString: string };
+  /**
+   * BullMQ key prefix (Redis) of the queue.
+   * @default 'bull'
+   */
+  prefix?: string;
+}
+
+/**
+ * The worker of a `'worker'` or `'all'` process: BullMQ's own settings under their BullMQ names,
+ * and this module's batching, shutdown and recovery.
+ */
+export interface OpenSmsWebhookWorkerOptions extends Partial<
+  Pick<WorkerOptions, 'concurrency' | 'lockDuration' | 'stalledInterval' | 'limiter'>
+> {
+  /**
+   * Jobs this process takes from the queue at once (events of one message never run concurrently).
+   * Keep it about twice `batchSize`, so that a full batch is ready when one commits.
+   * @default 64
+   */
+  concurrency?: number;
+  /**
+   * How long a worker's claim on a running event lasts without renewal, in milliseconds (BullMQ
+   * `lockDuration`). Renewed at half this period; when a worker dies, another takes its events over
+   * once the claim expired and a stall check ran. An event-loop stall longer than this lets a second
+   * worker start the event (its completed handlers still never re-run).
+   * @default 30000
+   */
+  lockDuration?: number;
+  /**
+   * How often, in milliseconds, a worker looks for events whose worker died (BullMQ `stalledInterval`).
+   * @default 30000
+   */
+  stalledInterval?: number;
+  /**
+   * Most events started per `duration` milliseconds, all processes of the queue together (BullMQ's
+   * limiter, shared through the queue), to spare a database or an API your handlers call. Ingest is
+   * not limited: calls are answered and stored at once; the backlog drains at this pace.
+   * @default undefined (no limit)
+   */
+  limiter?: WorkerOptions['limiter'];
+  /**
+   * Largest number of events processed in one transaction (one claim, one commit). Events ready
+   * together share a batch; an event ready alone runs at once. `1` gives each event a transaction.
+   * @default 32
+   */
+  batchSize?: number;
+  /**
+   * On shutdown, how long in-flight events may take to finish (milliseconds) before their jobs are released.
+   * @default 10000
+   */
+  shutdownGraceMs?: number;
   /**
    * How often the reconciler looks for stored, unfinished events that have no job. `0` turns it off.
    * @default 30000
    */
   reconcileIntervalMs?: number;
   /**
-   * Age (since last change) after which an unfinished event counts as lost if it has no job.
+   * Age (since last change) after which an unfinished event without a job counts as lost and is queued again.
    * @default 60000
    */
   reconcileAfterMs?: number;
+}
+
+/** BullMQ job options of every event's job. */
+export interface OpenSmsWebhookJobOptions extends Partial<Pick<JobsOptions, 'attempts' | 'backoff' | 'removeOnComplete' | 'removeOnFail'>> {
   /**
-   * Processed and ignored rows older than this many days are pruned. `0` keeps them forever.
+   * Attempts per event before it becomes `dead`.
+   * @default 8
+   */
+  attempts?: number;
+  /**
+   * Delay between attempts: BullMQ's `'exponential'` or `'fixed'` back-off, or a delay in milliseconds.
+   * @default { type: 'exponential', delay: 1000 }
+   */
+  backoff?: JobsOptions['backoff'];
+  /**
+   * Completed jobs kept in Redis (the inbox is the lasting record); BullMQ's `removeOnComplete`.
+   * Removing them at once costs the fewest Redis commands; keep some to look at them with a BullMQ tool.
+   * @default { count: 0 } (removed as they complete)
+   */
+  removeOnComplete?: JobsOptions['removeOnComplete'];
+  /**
+   * Jobs whose event became `dead` kept in Redis; BullMQ's `removeOnFail`.
+   * @default { count: 0 }
+   */
+  removeOnFail?: JobsOptions['removeOnFail'];
+}
+
+/** How long finished events stay in the inbox. */
+export interface OpenSmsWebhookRetentionOptions {
+  /**
+   * Processed and ignored events older than this many days are pruned (hourly). `0` keeps them forever.
    * @default 30
    */
-  retentionDays?: number;
+  days?: number;
+}
+
+/**
+ * Options of `OpenSmsWebhookModule.forRoot()` / `forRootAsync()` (the `useFactory` result), grouped
+ * by what they configure. Every option but a secret has a default.
+ */
+export interface OpenSmsWebhookModuleOptions {
   /**
-   * How often retention runs.
-   * @default 3600000
+   * Signing secret(s) from OpenSMS (Settings → Webhooks). Give several during a rotation.
+   * Either `secret` or `tenants.secretResolver` is required, except in `mode: 'worker'` (which receives nothing).
    */
-  retentionIntervalMs?: number;
-  /**
-   * How long a worker's claim on a running event lasts without renewal (BullMQ `lockDuration`). The
-   * worker renews it at half this period; when a worker dies, its events are taken over by another
-   * worker once the claim has expired and a stall check has run. Shorter means faster take-over but
-   * more Redis traffic, and an event-loop stall longer than this lets a second worker start the
-   * event (its completed handlers still never re-run).
-   * @default 30000
-   */
-  lockDurationMs?: number;
-  /**
-   * How often a worker looks for events whose worker died (BullMQ `stalledInterval`).
-   * @default 30000
-   */
-  stalledIntervalMs?: number;
-  /**
-   * On shutdown, how long in-flight events may take to finish before their jobs are released.
-   * @default 10000
-   */
-  shutdownGraceMs?: number;
+  secret?: WebhookSecrets;
+  /** Multi-tenant secret lookup. */
+  tenants?: OpenSmsWebhookTenantOptions;
+  /** Receiving calls: signature scheme, limits, dedupe key, overload. */
+  ingest?: OpenSmsWebhookIngestOptions;
+  /** Where the jobs are kept: Redis (default) or PostgreSQL. */
+  queue?: OpenSmsWebhookQueueOptions;
+  /** The worker: BullMQ's worker settings, batching, shutdown, recovery. */
+  worker?: OpenSmsWebhookWorkerOptions;
+  /** BullMQ job options: attempts, back-off, finished jobs kept. */
+  job?: OpenSmsWebhookJobOptions;
+  /** How long finished events stay in the inbox. */
+  retention?: OpenSmsWebhookRetentionOptions;
   /**
    * OpenTelemetry spans of each call (`opensms.webhook.receive`), each attempt at an event
    * (`opensms.event.dispatch`) and each handler (`opensms.handler <name>`), through
@@ -271,19 +281,14 @@ export interface OpenSmsWebhookModuleExtras {
 export interface OpenSmsWebhookModuleAsyncOptions
   extends ConfigurableModuleAsyncOptions<OpenSmsWebhookModuleOptions>, Partial<OpenSmsWebhookModuleExtras> {}
 
-/** Options after defaults were merged and checked. */
-export interface ResolvedOpenSmsWebhookOptions
-  extends
-    Required<
-      Omit<
-        OpenSmsWebhookModuleOptions,
-        'secret' | 'secretResolver' | 'signatureScheme' | 'dedupeKey' | 'postgresQueue' | 'maxEventsPerSecond'
-      >
-    >,
-    OpenSmsWebhookModuleExtras {
-  maxEventsPerSecond?: number;
+/** Options after defaults were merged and checked: every group complete. */
+export interface ResolvedOpenSmsWebhookOptions extends OpenSmsWebhookModuleExtras {
   secretResolver: WebhookSecretResolver;
   verifier: SignatureVerifier;
-  dedupeKey: DedupeKeyFunction;
-  postgresQueue?: { connectionString: string; schema: string; max?: number };
+  ingest: Required<Omit<OpenSmsWebhookIngestOptions, 'signatureScheme'>>;
+  queue: Required<Omit<OpenSmsWebhookQueueOptions, 'postgres'>> & Pick<OpenSmsWebhookQueueOptions, 'postgres'>;
+  worker: Required<Omit<OpenSmsWebhookWorkerOptions, 'limiter'>> & Pick<OpenSmsWebhookWorkerOptions, 'limiter'>;
+  job: Required<OpenSmsWebhookJobOptions>;
+  retention: Required<OpenSmsWebhookRetentionOptions>;
+  tracing: boolean;
 }

@@ -42,7 +42,7 @@ export const messages = {
     `Redis maxmemory-policy is "${policy}": Redis may evict queued jobs under memory pressure. ` +
     'Set it to "noeviction" (the reconciler recovers lost jobs, but late).',
   bodyLimitNotApplied: (adapter: string, limit: number) =>
-    `The webhook route was not found on ${adapter}, so the framework may read bodies beyond bodyLimitBytes (${limit}) ` +
+    `The webhook route was not found on ${adapter}, so the framework may read bodies beyond ingest.bodyLimitBytes (${limit}) ` +
     'before this module refuses them. Register the module in the application created by NestFactory.create().',
   bodyParserBeforeLimit: (limit: number) =>
     `A JSON body parser runs before the webhook route's own (limit ${limit} bytes), so larger bodies are read before ` +

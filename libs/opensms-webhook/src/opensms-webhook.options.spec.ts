@@ -17,37 +17,67 @@ function problemsOf(options: OpenSmsWebhookModuleOptions): string {
 }
 
 describe('resolveOpenSmsWebhookOptions', () => {
-  it('merges the documented defaults', () => {
+  it('merges the documented defaults into every group', () => {
     const resolved = resolveOpenSmsWebhookOptions({ secret: SECRET });
     expect(resolved).toMatchObject({
       path: 'webhooks/sms',
       queueName: 'opensms-webhooks',
       mode: 'all',
-      toleranceSeconds: 300,
-      bodyLimitBytes: 65536,
-      queueBackend: 'redis',
+      ingest: { toleranceSeconds: 300, bodyLimitBytes: 65536, maxPendingCalls: 1000, storeTimeoutMs: 4000, retryAfterSeconds: 30 },
+      queue: { backend: 'redis', connection: { host: '127.0.0.1', port: 6379 }, prefix: 'bull' },
+      worker: { concurrency: 64, batchSize: 32, lockDuration: 30_000, stalledInterval: 30_000, shutdownGraceMs: 10_000 },
+      job: { attempts: 8, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { count: 0 }, removeOnFail: { count: 0 } },
+      retention: { days: 30 },
+      tracing: true,
     });
     expect(resolved.verifier).toBeInstanceOf(StandardWebhooksVerifier);
   });
 
-  it('limits the event rate only when asked, to a whole number of events per second', () => {
-    expect(resolveOpenSmsWebhookOptions({ secret: SECRET }).maxEventsPerSecond).toBeUndefined();
-    expect(resolveOpenSmsWebhookOptions({ secret: SECRET, maxEventsPerSecond: 5 }).maxEventsPerSecond).toBe(5);
-    for (const wrong of [0, -1, 2.5, Number.NaN, '5' as unknown as number]) {
-      expect(problemsOf({ secret: SECRET, maxEventsPerSecond: wrong })).toMatch(
-        /maxEventsPerSecond must be a whole number ≥ 1, or left out for no limit/,
+  it('keeps the defaults of a group beside the fields given in it', () => {
+    const resolved = resolveOpenSmsWebhookOptions({ secret: SECRET, worker: { concurrency: 8 }, job: { attempts: 2 } });
+    expect(resolved.worker).toMatchObject({ concurrency: 8, batchSize: 32, lockDuration: 30_000 });
+    expect(resolved.job).toMatchObject({ attempts: 2, backoff: { type: 'exponential', delay: 1000 } });
+  });
+
+  it('refuses every option of the flat layout, naming what replaces it', () => {
+    const message = problemsOf({
+      secret: SECRET,
+      concurrency: 8,
+      redis: { host: 'redis' },
+      maxEventsPerSecond: 5,
+      keepFinishedJobs: 10,
+      relayIntervalMs: 500,
+    } as never);
+    expect(message).toMatch(/concurrency is no longer an option: use worker: \{ concurrency \}/);
+    expect(message).toMatch(/redis is no longer an option: use queue: \{ connection \}/);
+    expect(message).toMatch(/maxEventsPerSecond is no longer an option: use worker: \{ limiter: \{ max, duration: 1000 \} \}/);
+    expect(message).toMatch(/keepFinishedJobs is no longer an option: use job: \{ removeOnComplete, removeOnFail \}/);
+    expect(message).toMatch(/relayIntervalMs is no longer an option: use nothing: the relay looks every second/);
+  });
+
+  it('refuses a name no group takes, listing the ones it does', () => {
+    expect(problemsOf({ secret: SECRET, wroker: {} } as never)).toMatch(/wroker is not an option \(options: secret, tracing, ingest/);
+    expect(problemsOf({ secret: SECRET, worker: { autorun: false } } as never)).toMatch(
+      /worker.autorun is not an option \(worker takes limiter, concurrency, lockDuration/,
+    );
+    expect(problemsOf({ secret: SECRET, job: 3 } as never)).toMatch(/job must be an object of options/);
+  });
+
+  it("limits the event rate only when asked, with BullMQ's limiter in whole numbers", () => {
+    expect(resolveOpenSmsWebhookOptions({ secret: SECRET }).worker.limiter).toBeUndefined();
+    const limiter = { max: 5, duration: 1000 };
+    expect(resolveOpenSmsWebhookOptions({ secret: SECRET, worker: { limiter } }).worker.limiter).toEqual(limiter);
+    for (const wrong of [{ max: 0, duration: 1000 }, { max: 2.5, duration: 1000 }, { max: 5, duration: Number.NaN }, { max: '5' }]) {
+      expect(problemsOf({ secret: SECRET, worker: { limiter: wrong as never } })).toMatch(
+        /worker.limiter must be \{ max, duration \} in whole numbers ≥ 1/,
       );
     }
   });
 
-  it('batches dispatch by default and refuses a batch size below one', () => {
-    expect(resolveOpenSmsWebhookOptions({ secret: SECRET })).toMatchObject({
-      concurrency: 64,
-      dispatchBatchSize: 32,
-      dispatchBatchMaxMs: 1000,
-    });
-    expect(problemsOf({ secret: SECRET, dispatchBatchSize: 0 })).toMatch(/dispatchBatchSize must be a whole number ≥ 1 \(got 0\)/);
-    expect(problemsOf({ secret: SECRET, dispatchBatchMaxMs: -1 })).toMatch(/dispatchBatchMaxMs must be a number ≥ 0 \(got -1\)/);
+  it('refuses a batch size below one and a back-off BullMQ does not know', () => {
+    expect(problemsOf({ secret: SECRET, worker: { batchSize: 0 } })).toMatch(/worker.batchSize must be a whole number ≥ 1 \(got 0\)/);
+    expect(problemsOf({ secret: SECRET, job: { backoff: { type: 'linear', delay: 5 } } })).toMatch(/job.backoff must be/);
+    expect(resolveOpenSmsWebhookOptions({ secret: SECRET, job: { backoff: 250 } }).job.backoff).toBe(250);
   });
 
   it('traces by default and refuses a tracing switch that is not a boolean', () => {
@@ -57,13 +87,24 @@ describe('resolveOpenSmsWebhookOptions', () => {
   });
 
   it('builds the Stripe-style verifier on a lower-cased header', () => {
-    const resolved = resolveOpenSmsWebhookOptions({ secret: SECRET, signatureScheme: 'stripe', signatureHeader: 'X-Sig' });
+    const resolved = resolveOpenSmsWebhookOptions({ secret: SECRET, ingest: { signatureScheme: 'stripe', signatureHeader: 'X-Sig' } });
     expect(resolved.verifier).toBeInstanceOf(StripeStyleVerifier);
-    expect(resolved.signatureHeader).toBe('x-sig');
+    expect(resolved.ingest.signatureHeader).toBe('x-sig');
+  });
+
+  it('needs a connection string for the PostgreSQL queue backend', () => {
+    expect(problemsOf({ secret: SECRET, queue: { backend: 'postgres' } })).toMatch(
+      /queue.backend 'postgres' needs queue: \{ postgres: \{ connectionString/,
+    );
+    const resolved = resolveOpenSmsWebhookOptions({
+      secret: SECRET,
+      queue: { backend: 'postgres', postgres: { connectionString: 'postgres://db' } },
+    });
+    expect(resolved.queue.postgres).toEqual({ connectionString: 'postgres://db', schema: 'bullmq' });
   });
 
   it('refuses options without a secret and says what to give', () => {
-    expect(problemsOf({})).toMatch(/secret is required \(the signing secret from OpenSMS\), or give a secretResolver/);
+    expect(problemsOf({})).toMatch(/secret is required \(the signing secret from OpenSMS\), or give tenants: \{ secretResolver \}/);
     expect(problemsOf({ secret: '' })).toMatch(/secret is required/);
   });
 
@@ -79,8 +120,9 @@ describe('resolveOpenSmsWebhookOptions', () => {
     );
   });
 
-  it('accepts a secretResolver instead of a secret', () => {
-    expect(() => resolveOpenSmsWebhookOptions({ secretResolver: () => SECRET })).not.toThrow();
+  it('accepts a tenants secretResolver instead of a secret, and refuses one that is not a function', () => {
+    expect(() => resolveOpenSmsWebhookOptions({ tenants: { secretResolver: () => SECRET } })).not.toThrow();
+    expect(problemsOf({ tenants: { secretResolver: 'nope' as never } })).toMatch(/tenants.secretResolver must be a function/);
   });
 
   it('refuses a malformed whsec_ secret and explains the accepted forms', () => {
@@ -90,13 +132,15 @@ describe('resolveOpenSmsWebhookOptions', () => {
   });
 
   it('refuses a negative tolerance, naming the option and the accepted range', () => {
-    expect(problemsOf({ secret: SECRET, toleranceSeconds: -1 })).toMatch(/toleranceSeconds must be a number ≥ 0 \(got -1\)/);
+    expect(problemsOf({ secret: SECRET, ingest: { toleranceSeconds: -1 } })).toMatch(
+      /ingest.toleranceSeconds must be a number ≥ 0 \(got -1\)/,
+    );
   });
 
   it('lists every problem at once', () => {
-    const message = problemsOf({ bodyLimitBytes: 0, toleranceSeconds: Number.NaN });
+    const message = problemsOf({ ingest: { bodyLimitBytes: 0, toleranceSeconds: Number.NaN } });
     expect(message).toMatch(/secret is required/);
-    expect(message).toMatch(/bodyLimitBytes must be a whole number ≥ 1/);
-    expect(message).toMatch(/toleranceSeconds must be a number ≥ 0/);
+    expect(message).toMatch(/ingest.bodyLimitBytes must be a whole number ≥ 1/);
+    expect(message).toMatch(/ingest.toleranceSeconds must be a number ≥ 0/);
   });
 });

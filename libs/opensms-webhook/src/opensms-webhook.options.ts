@@ -8,6 +8,8 @@ import type {
   OpenSmsWebhookModuleExtras,
   OpenSmsWebhookModuleOptions,
   ResolvedOpenSmsWebhookOptions,
+  OpenSmsWebhookWorkerOptions,
+  SignatureScheme,
 } from './opensms-webhook-options.interface';
 
 /** Defaults of the options that shape the module. */
@@ -19,59 +21,100 @@ export const DEFAULT_MODULE_EXTRAS: OpenSmsWebhookModuleExtras = {
   dataSource: 'default',
 };
 
+/** Defaults of every option group (secrets and the verifier have none). */
 const DEFAULTS = {
-  signatureHeader: 'opensms-signature',
-  toleranceSeconds: 300,
-  bodyLimitBytes: 64 * 1024,
-  redis: { host: '127.0.0.1', port: 6379 },
-  queueBackend: 'redis',
-  queuePrefix: 'bull',
-  attempts: 8,
-  backoff: { type: 'exponential', delay: 1000 },
-  concurrency: 64,
-  dispatchBatchSize: 32,
-  dispatchBatchMaxMs: 1000,
-  keepFinishedJobs: 0,
-  enqueueTimeoutMs: 1000,
-  relayBatchSize: 200,
-  relayIntervalMs: 1000,
-  ingestQueueLimit: 1000,
-  storeTimeoutMs: 4000,
-  retryAfterSeconds: 30,
-  reconcileIntervalMs: 30_000,
-  reconcileAfterMs: 60_000,
-  retentionDays: 30,
-  retentionIntervalMs: 3_600_000,
-  shutdownGraceMs: 10_000,
-  lockDurationMs: 30_000,
-  stalledIntervalMs: 30_000,
+  ingest: {
+    signatureHeader: 'opensms-signature',
+    toleranceSeconds: 300,
+    bodyLimitBytes: 64 * 1024,
+    dedupeKey: defaultDedupeKey,
+    maxPendingCalls: 1000,
+    storeTimeoutMs: 4000,
+    retryAfterSeconds: 30,
+  },
+  queue: { backend: 'redis', connection: { host: '127.0.0.1', port: 6379 }, prefix: 'bull' },
+  worker: {
+    concurrency: 64,
+    lockDuration: 30_000,
+    stalledInterval: 30_000,
+    batchSize: 32,
+    shutdownGraceMs: 10_000,
+    reconcileIntervalMs: 30_000,
+    reconcileAfterMs: 60_000,
+  },
+  job: { attempts: 8, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { count: 0 }, removeOnFail: { count: 0 } },
+  retention: { days: 30 },
   tracing: true,
-} satisfies Partial<ResolvedOpenSmsWebhookOptions>;
+} satisfies Omit<ResolvedOpenSmsWebhookOptions, keyof OpenSmsWebhookModuleExtras | 'secretResolver' | 'verifier'>;
 
-const NON_NEGATIVE: (keyof typeof DEFAULTS)[] = [
-  'toleranceSeconds',
-  'reconcileIntervalMs',
-  'reconcileAfterMs',
-  'retentionDays',
-  'retentionIntervalMs',
-  'shutdownGraceMs',
-  'keepFinishedJobs',
-  'retryAfterSeconds',
-  'dispatchBatchMaxMs',
+type OptionGroup = 'ingest' | 'tenants' | 'queue' | 'worker' | 'job' | 'retention';
+
+/** The fields each group takes. */
+const GROUP_FIELDS: Record<OptionGroup, readonly string[]> = {
+  ingest: ['signatureScheme', ...Object.keys(DEFAULTS.ingest)],
+  tenants: ['secretResolver'],
+  queue: ['postgres', ...Object.keys(DEFAULTS.queue)],
+  worker: ['limiter', ...Object.keys(DEFAULTS.worker)],
+  job: Object.keys(DEFAULTS.job),
+  retention: Object.keys(DEFAULTS.retention),
+};
+
+/** Numeric fields and the least value each takes; `whole` ones must be integers. */
+const NUMBER_RULES: { group: OptionGroup; field: string; min: 0 | 1; whole: boolean }[] = [
+  { group: 'ingest', field: 'toleranceSeconds', min: 0, whole: false },
+  { group: 'ingest', field: 'bodyLimitBytes', min: 1, whole: true },
+  { group: 'ingest', field: 'maxPendingCalls', min: 1, whole: true },
+  { group: 'ingest', field: 'storeTimeoutMs', min: 1, whole: true },
+  { group: 'ingest', field: 'retryAfterSeconds', min: 0, whole: false },
+  { group: 'worker', field: 'concurrency', min: 1, whole: true },
+  { group: 'worker', field: 'lockDuration', min: 1, whole: true },
+  { group: 'worker', field: 'stalledInterval', min: 1, whole: true },
+  { group: 'worker', field: 'batchSize', min: 1, whole: true },
+  { group: 'worker', field: 'shutdownGraceMs', min: 0, whole: false },
+  { group: 'worker', field: 'reconcileIntervalMs', min: 0, whole: false },
+  { group: 'worker', field: 'reconcileAfterMs', min: 0, whole: false },
+  { group: 'job', field: 'attempts', min: 1, whole: true },
+  { group: 'retention', field: 'days', min: 0, whole: false },
 ];
-const POSITIVE_INTEGER: (keyof typeof DEFAULTS)[] = [
-  'bodyLimitBytes',
-  'attempts',
-  'concurrency',
-  'dispatchBatchSize',
-  'enqueueTimeoutMs',
-  'storeTimeoutMs',
-  'relayBatchSize',
-  'relayIntervalMs',
-  'ingestQueueLimit',
-  'lockDurationMs',
-  'stalledIntervalMs',
-];
+
+/**
+ * Options of earlier versions, each with what replaces it. They are refused, never read, so that
+ * an upgrade cannot silently fall back to a default.
+ */
+const REPLACED_OPTIONS: Record<string, string> = {
+  secretResolver: 'tenants: { secretResolver }',
+  signatureScheme: 'ingest: { signatureScheme }',
+  signatureHeader: 'ingest: { signatureHeader }',
+  toleranceSeconds: 'ingest: { toleranceSeconds }',
+  bodyLimitBytes: 'ingest: { bodyLimitBytes }',
+  dedupeKey: 'ingest: { dedupeKey }',
+  ingestQueueLimit: 'ingest: { maxPendingCalls }',
+  storeTimeoutMs: 'ingest: { storeTimeoutMs }',
+  retryAfterSeconds: 'ingest: { retryAfterSeconds }',
+  redis: 'queue: { connection }',
+  queueBackend: 'queue: { backend }',
+  postgresQueue: 'queue: { postgres }',
+  queuePrefix: 'queue: { prefix }',
+  concurrency: 'worker: { concurrency }',
+  lockDurationMs: 'worker: { lockDuration }',
+  stalledIntervalMs: 'worker: { stalledInterval }',
+  maxEventsPerSecond: 'worker: { limiter: { max, duration: 1000 } }',
+  dispatchBatchSize: 'worker: { batchSize }',
+  shutdownGraceMs: 'worker: { shutdownGraceMs }',
+  reconcileIntervalMs: 'worker: { reconcileIntervalMs }',
+  reconcileAfterMs: 'worker: { reconcileAfterMs }',
+  attempts: 'job: { attempts }',
+  backoff: 'job: { backoff }',
+  keepFinishedJobs: 'job: { removeOnComplete, removeOnFail }',
+  retentionDays: 'retention: { days }',
+  retentionIntervalMs: 'nothing: retention runs hourly',
+  dispatchBatchMaxMs: 'nothing: a batch starts no event after 1 s',
+  enqueueTimeoutMs: 'nothing: the relay waits 1 s for the queue',
+  relayBatchSize: 'nothing: the relay queues up to 200 events at once',
+  relayIntervalMs: 'nothing: the relay looks every second',
+};
+
+const TOP_LEVEL_OPTIONS = ['secret', 'tracing', ...Object.keys(GROUP_FIELDS)];
 
 /**
  * Merges defaults into the user's options once and checks them, so that a mistake stops the
@@ -82,52 +125,92 @@ export function resolveOpenSmsWebhookOptions(
   extras: Partial<OpenSmsWebhookModuleExtras> = {},
 ): ResolvedOpenSmsWebhookOptions {
   const problems: string[] = [];
-  const merged = { ...DEFAULTS, ...DEFAULT_MODULE_EXTRAS, ...withoutUndefined(options), ...withoutUndefined(extras) };
+  const module = { ...DEFAULT_MODULE_EXTRAS, ...withoutUndefined(extras) };
+  checkNames(options, problems);
+  const groups = {
+    ingest: { ...DEFAULTS.ingest, ...withoutUndefined(options.ingest ?? {}) },
+    queue: { ...DEFAULTS.queue, ...withoutUndefined(options.queue ?? {}) },
+    worker: { ...DEFAULTS.worker, ...withoutUndefined(options.worker ?? {}) },
+    job: { ...DEFAULTS.job, ...withoutUndefined(options.job ?? {}) },
+    retention: { ...DEFAULTS.retention, ...withoutUndefined(options.retention ?? {}) },
+  };
+  const tracing = options.tracing ?? DEFAULTS.tracing;
 
-  for (const key of NON_NEGATIVE) {
-    if (!isNumberAtLeast(merged[key], 0)) problems.push(`${key} must be a number ≥ 0 (got ${String(merged[key])})`);
+  for (const { group, field, min, whole } of NUMBER_RULES) {
+    const value = (groups[group as keyof typeof groups] as Record<string, unknown>)[field];
+    const valid = typeof value === 'number' && Number.isFinite(value) && value >= min && (!whole || Number.isInteger(value));
+    if (!valid) problems.push(`${group}.${field} must be a ${whole ? 'whole number' : 'number'} ≥ ${min} (got ${String(value)})`);
   }
-  for (const key of POSITIVE_INTEGER) {
-    if (!Number.isInteger(merged[key]) || (merged[key] as number) < 1) {
-      problems.push(`${key} must be a whole number ≥ 1 (got ${String(merged[key])})`);
-    }
+  checkLimiter(groups.worker.limiter, problems);
+  checkBackoff(groups.job.backoff, problems);
+  if (!['all', 'ingest', 'worker'].includes(module.mode)) {
+    problems.push(`mode must be 'all', 'ingest' or 'worker' (got ${String(module.mode)})`);
   }
-  if (merged.maxEventsPerSecond !== undefined && !(Number.isInteger(merged.maxEventsPerSecond) && merged.maxEventsPerSecond >= 1)) {
-    problems.push(`maxEventsPerSecond must be a whole number ≥ 1, or left out for no limit (got ${String(merged.maxEventsPerSecond)})`);
+  if (!module.queueName || module.queueName.includes(':')) problems.push('queueName must be non-empty and without ":"');
+  if (!['redis', 'postgres'].includes(groups.queue.backend)) {
+    problems.push(`queue.backend must be 'redis' or 'postgres' (got ${String(groups.queue.backend)})`);
   }
-  if (!isNumberAtLeast(merged.backoff?.delay, 0) || !['exponential', 'fixed'].includes(merged.backoff?.type)) {
-    problems.push(`backoff must be { type: 'exponential' | 'fixed', delay: number ≥ 0 }`);
+  if (groups.queue.backend === 'postgres' && !groups.queue.postgres?.connectionString) {
+    problems.push("queue.backend 'postgres' needs queue: { postgres: { connectionString: 'postgres://…' } }");
   }
-  if (!['all', 'ingest', 'worker'].includes(merged.mode)) {
-    problems.push(`mode must be 'all', 'ingest' or 'worker' (got ${String(merged.mode)})`);
-  }
-  if (!merged.queueName || merged.queueName.includes(':')) problems.push('queueName must be non-empty and without ":"');
-  if (!['redis', 'postgres'].includes(merged.queueBackend)) {
-    problems.push(`queueBackend must be 'redis' or 'postgres' (got ${String(merged.queueBackend)})`);
-  }
-  if (merged.queueBackend === 'postgres' && !options.postgresQueue?.connectionString) {
-    problems.push("queueBackend 'postgres' needs postgresQueue: { connectionString: 'postgres://…' }");
-  }
-  if (typeof merged.tracing !== 'boolean') problems.push(`tracing must be true or false (got ${String(merged.tracing)})`);
-  if (!merged.path) problems.push('path must be a non-empty route, e.g. "webhooks/sms"');
-
-  if (!merged.dataSource || !['string', 'object'].includes(typeof merged.dataSource)) {
+  if (typeof tracing !== 'boolean') problems.push(`tracing must be true or false (got ${String(tracing)})`);
+  if (!module.path) problems.push('path must be a non-empty route, e.g. "webhooks/sms"');
+  if (!module.dataSource || !['string', 'object'].includes(typeof module.dataSource)) {
     problems.push('dataSource must be the name of a TypeORM DataSource (or the DataSource, or its options)');
   }
 
-  const verifier = createVerifier(options, merged.signatureHeader, problems);
-  const needsSecret = merged.mode !== 'worker' || options.secret !== undefined;
-  const secretResolver = options.secretResolver ?? (needsSecret ? staticSecrets(options, verifier, problems) : noSecrets);
+  const { signatureScheme, ...ingest } = { ...groups.ingest, signatureHeader: String(groups.ingest.signatureHeader).toLowerCase() };
+  const verifier = createVerifier(signatureScheme, ingest.signatureHeader, problems);
+  const needsSecret = module.mode !== 'worker' || options.secret !== undefined;
+  const secretResolver = options.tenants?.secretResolver ?? (needsSecret ? staticSecrets(options, verifier, problems) : noSecrets);
+  if (options.tenants && typeof options.tenants.secretResolver !== 'function') {
+    problems.push('tenants.secretResolver must be a function (headers) => secret(s), { tenant, secrets } or nothing');
+  }
   if (problems.length > 0) throw new InvalidModuleOptionsError(problems);
 
   return {
-    ...merged,
-    signatureHeader: merged.signatureHeader.toLowerCase(),
+    ...module,
+    ...groups,
+    ingest,
+    queue: { ...groups.queue, postgres: groups.queue.postgres && { schema: 'bullmq', ...groups.queue.postgres } },
+    tracing,
     secretResolver,
     verifier,
-    dedupeKey: options.dedupeKey ?? defaultDedupeKey,
-    postgresQueue: options.postgresQueue && { schema: 'bullmq', ...options.postgresQueue },
   };
+}
+
+/** Refuses options of earlier versions (saying what replaces each) and names no one did not mean. */
+function checkNames(options: OpenSmsWebhookModuleOptions, problems: string[]): void {
+  for (const name of Object.keys(options)) {
+    if (name in REPLACED_OPTIONS) problems.push(`${name} is no longer an option: use ${REPLACED_OPTIONS[name]}`);
+    else if (!TOP_LEVEL_OPTIONS.includes(name)) problems.push(`${name} is not an option (options: ${TOP_LEVEL_OPTIONS.join(', ')})`);
+  }
+  for (const [group, fields] of Object.entries(GROUP_FIELDS)) {
+    const given: unknown = options[group as OptionGroup];
+    if (given === undefined) continue;
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+      problems.push(`${group} must be an object of options (${fields.join(', ')})`);
+      continue;
+    }
+    for (const field of Object.keys(given)) {
+      if (!fields.includes(field)) problems.push(`${group}.${field} is not an option (${group} takes ${fields.join(', ')})`);
+    }
+  }
+}
+
+function checkLimiter(limiter: OpenSmsWebhookWorkerOptions['limiter'], problems: string[]): void {
+  if (limiter === undefined) return;
+  const wholeAtLeastOne = (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value >= 1;
+  if (!wholeAtLeastOne(limiter?.max) || !wholeAtLeastOne(limiter?.duration)) {
+    problems.push(`worker.limiter must be { max, duration } in whole numbers ≥ 1 (events per milliseconds), or left out for no limit`);
+  }
+}
+
+function checkBackoff(backoff: unknown, problems: string[]): void {
+  if (typeof backoff === 'number' && Number.isFinite(backoff) && backoff >= 0) return;
+  const { type, delay } = (backoff ?? {}) as { type?: unknown; delay?: unknown };
+  if (['exponential', 'fixed'].includes(type as string) && (delay === undefined || (typeof delay === 'number' && delay >= 0))) return;
+  problems.push(`job.backoff must be { type: 'exponential' | 'fixed', delay: number ≥ 0 }, or a delay in milliseconds`);
 }
 
 /** A worker-only module never verifies a call, so it needs no secret. */
@@ -136,7 +219,7 @@ const noSecrets = () => [];
 function staticSecrets(options: OpenSmsWebhookModuleOptions, verifier: SignatureVerifier, problems: string[]) {
   const { secret } = options;
   if (secret === undefined || secret === null || secret === '') {
-    problems.push('secret is required (the signing secret from OpenSMS), or give a secretResolver');
+    problems.push('secret is required (the signing secret from OpenSMS), or give tenants: { secretResolver }');
     return () => [];
   }
   try {
@@ -147,17 +230,16 @@ function staticSecrets(options: OpenSmsWebhookModuleOptions, verifier: Signature
   return () => secret;
 }
 
-function createVerifier(options: OpenSmsWebhookModuleOptions, signatureHeader: string, problems: string[]): SignatureVerifier {
-  const scheme = options.signatureScheme ?? 'standard-webhooks';
+function createVerifier(
+  scheme: SignatureScheme | SignatureVerifier = 'standard-webhooks',
+  signatureHeader: string,
+  problems: string[],
+): SignatureVerifier {
   if (scheme === 'standard-webhooks') return new StandardWebhooksVerifier();
-  if (scheme === 'stripe') return new StripeStyleVerifier(signatureHeader.toLowerCase());
+  if (scheme === 'stripe') return new StripeStyleVerifier(signatureHeader);
   if (typeof scheme === 'object' && typeof scheme.verify === 'function') return scheme;
-  problems.push(`signatureScheme must be 'standard-webhooks', 'stripe' or a SignatureVerifier (got ${String(scheme)})`);
+  problems.push(`ingest.signatureScheme must be 'standard-webhooks', 'stripe' or a SignatureVerifier (got ${String(scheme)})`);
   return new StandardWebhooksVerifier();
-}
-
-function isNumberAtLeast(value: unknown, min: number): boolean {
-  return typeof value === 'number' && Number.isFinite(value) && value >= min;
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

@@ -49,8 +49,8 @@ Commands:
 Queue options (as the application's module options):
   --queue-backend redis|postgres   default redis
   --redis-url <url>                redis backend, default ${DEFAULT_REDIS_URL}
-  --queue-prefix <prefix>          redis backend (queuePrefix), default bull
-  --queue-schema <schema>          postgres backend (postgresQueue.schema, jobs in --database-url), default bullmq
+  --queue-prefix <prefix>          redis backend (queue.prefix), default bull
+  --queue-schema <schema>          postgres backend (queue.postgres.schema, jobs in --database-url), default bullmq
   --queue-name <name>              queueName, default opensms-webhooks
 
 Environment (used when the option is not given; prefer it for secrets, argv is visible in ps):

@@ -11,16 +11,16 @@ export type QueueLocation =
       backend: 'redis';
       /** `redis://[user:password@]host[:port][/db]` (`rediss://` for TLS). */
       redisUrl: string;
-      /** BullMQ key prefix (`queuePrefix`). @default 'bull' */
+      /** BullMQ key prefix (`queue.prefix`). @default 'bull' */
       prefix?: string;
       /** @default 'opensms-webhooks' */
       queueName?: string;
     }
   | {
       backend: 'postgres';
-      /** PostgreSQL URL of the jobs (`postgresQueue.connectionString`). */
+      /** PostgreSQL URL of the jobs (`queue.postgres.connectionString`). */
       databaseUrl: string;
-      /** Schema of the jobs (`postgresQueue.schema`). @default 'bullmq' */
+      /** Schema of the jobs (`queue.postgres.schema`). @default 'bullmq' */
       schema?: string;
       /** @default 'opensms-webhooks' */
       queueName?: string;
@@ -42,8 +42,8 @@ export async function withQueue<T>(location: QueueLocation, work: (queue: CliQue
   const producer = new SmsEventProducer(
     resolveOpenSmsWebhookOptions(
       location.backend === 'redis'
-        ? { redis: redisOptionsFromUrl(location.redisUrl), queuePrefix: location.prefix }
-        : { queueBackend: 'postgres', postgresQueue: { connectionString: location.databaseUrl, schema: location.schema, max: 2 } },
+        ? { queue: { connection: redisOptionsFromUrl(location.redisUrl), prefix: location.prefix } }
+        : { queue: { backend: 'postgres', postgres: { connectionString: location.databaseUrl, schema: location.schema, max: 2 } } },
       { mode: 'worker', queueName: location.queueName ?? DEFAULT_MODULE_EXTRAS.queueName },
     ),
   );

@@ -13,6 +13,12 @@ import type { DispatchTrace } from '../tracing/sms-webhook.traces';
 import { SmsWebhookTracing } from '../tracing/sms-webhook.tracing';
 import { type BoundSmsEventHandler, SmsEventHandlerRegistry } from './sms-event-handler.registry';
 
+/**
+ * Once a batch has run this long (milliseconds), it starts no further event and commits: bounds how
+ * long a slow handler delays the events batched with it, and how long the batch holds its message locks.
+ */
+const BATCH_MAX_MS = 1000;
+
 /** How one attempt at an event ended, when it did not throw. */
 export type DispatchOutcome = 'processed' | 'ignored' | 'skipped';
 
@@ -41,7 +47,7 @@ const INBOX_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$
 
 /**
  * Runs stored events through their handlers. Events whose jobs run at the same time are processed
- * together, up to `dispatchBatchSize`, in one transaction: their messages' locks, one claim (a
+ * together, up to `worker.batchSize`, in one transaction: their messages' locks, one claim (a
  * read), each handler inside a savepoint of its own (so a failing handler undoes only its own
  * writes), then the states and completed handlers in one statement and one commit. Handlers that
  * committed in an earlier attempt are skipped.
@@ -59,10 +65,10 @@ export class SmsEventDispatcher {
     private readonly tracing: SmsWebhookTracing,
     @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
   ) {
-    // NOTE: enough batches in flight for all `concurrency` jobs (each holds one connection), so that
-    // `dispatchBatchSize: 1` runs events side by side as unbatched workers do.
-    const batchesInFlight = Math.ceil(options.concurrency / options.dispatchBatchSize);
-    this.batcher = new MicroBatcher((requests) => this.dispatchBatch(requests), options.dispatchBatchSize, batchesInFlight);
+    // NOTE: enough batches in flight for all `worker.concurrency` jobs (each holds one connection), so that
+    // `batchSize: 1` runs events side by side as unbatched workers do.
+    const batchesInFlight = Math.ceil(options.worker.concurrency / options.worker.batchSize);
+    this.batcher = new MicroBatcher((requests) => this.dispatchBatch(requests), options.worker.batchSize, batchesInFlight);
   }
 
   /**
@@ -111,7 +117,7 @@ export class SmsEventDispatcher {
 
   /**
    * Runs the claimed events in their order (by message, then time), until the batch has run for
-   * `dispatchBatchMaxMs`; the first event always runs, the ones not started are deferred.
+   * {@link BATCH_MAX_MS}; the first event always runs, the ones not started are deferred.
    */
   private async runClaimed(
     runner: QueryRunner,
@@ -121,7 +127,7 @@ export class SmsEventDispatcher {
   ): Promise<void> {
     const startedAt = Date.now();
     for (const [index, row] of rows.entries()) {
-      if (index > 0 && Date.now() - startedAt >= this.options.dispatchBatchMaxMs) {
+      if (index > 0 && Date.now() - startedAt >= BATCH_MAX_MS) {
         batch.results.set(row.id, 'deferred');
         continue;
       }

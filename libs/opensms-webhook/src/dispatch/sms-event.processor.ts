@@ -18,7 +18,7 @@ import { type DispatchOutcome, SmsEventDispatcher } from './sms-event.dispatcher
 /**
  * The module's own BullMQ `Worker` of the inbox queue, created with its backend passed explicitly
  * (nothing process-wide is changed). It starts once the application has bootstrapped (all
- * handlers bound) and, on shutdown, lets in-flight events finish within `shutdownGraceMs`.
+ * handlers bound) and, on shutdown, lets in-flight events finish within `worker.shutdownGraceMs`.
  */
 @Injectable()
 export class SmsEventProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
@@ -43,7 +43,7 @@ export class SmsEventProcessor implements OnApplicationBootstrap, BeforeApplicat
   }
 
   onApplicationBootstrap(): void {
-    const { queueName, queuePrefix, concurrency, lockDurationMs, stalledIntervalMs, maxEventsPerSecond } = this.options;
+    const { queueName, queue, worker } = this.options;
     const connection = new OwnedQueueConnection(this.options, 'worker');
     this.connection = connection;
     this.worker = new Worker<SmsEventJobData, DispatchOutcome, string, IQueueBackend>(
@@ -51,11 +51,11 @@ export class SmsEventProcessor implements OnApplicationBootstrap, BeforeApplicat
       (job) => this.process(job),
       {
         connection: connection.connection,
-        prefix: queuePrefix,
-        concurrency,
-        lockDuration: lockDurationMs,
-        stalledInterval: stalledIntervalMs,
-        ...(maxEventsPerSecond === undefined ? {} : { limiter: { max: maxEventsPerSecond, duration: 1000 } }),
+        prefix: queue.prefix,
+        concurrency: worker.concurrency,
+        lockDuration: worker.lockDuration,
+        stalledInterval: worker.stalledInterval,
+        ...(worker.limiter === undefined ? {} : { limiter: worker.limiter }),
       },
       connection.backend,
     );
@@ -64,7 +64,7 @@ export class SmsEventProcessor implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /**
-   * Stops taking jobs and lets the running ones finish within `shutdownGraceMs`; then closes without
+   * Stops taking jobs and lets the running ones finish within `worker.shutdownGraceMs`; then closes without
    * waiting for Redis. Jobs still running after the grace period stay locked until their lock
    * expires, then another worker takes them over, and handlers that committed are not re-run.
    */
@@ -73,7 +73,7 @@ export class SmsEventProcessor implements OnApplicationBootstrap, BeforeApplicat
     if (!worker) return;
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.options.shutdownGraceMs);
+      timer = setTimeout(resolve, this.options.worker.shutdownGraceMs);
     });
     await Promise.race([worker.pause(), graceOver]);
     clearTimeout(timer);

@@ -94,7 +94,7 @@ export interface SmsEventContext {
   /** When the webhook call was received. */
   receivedAt: Date;
   /**
-   * The tenant whose secret verified the call (`secretResolver` returning `{ tenant, secrets }`),
+   * The tenant whose secret verified the call (`tenants.secretResolver` returning `{ tenant, secrets }`),
    * else `null`.
    */
   tenant: string | null;

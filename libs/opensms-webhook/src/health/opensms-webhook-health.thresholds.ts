@@ -44,13 +44,13 @@ export type ResolvedHealthThresholds = Required<Omit<OpenSmsWebhookHealthThresho
 /** The thresholds of one check: the given ones over the defaults. */
 export function resolveHealthThresholds(
   thresholds: OpenSmsWebhookHealthThresholds,
-  options: Pick<ResolvedOpenSmsWebhookOptions, 'reconcileIntervalMs'>,
+  options: { worker: Pick<ResolvedOpenSmsWebhookOptions['worker'], 'reconcileIntervalMs'> },
 ): ResolvedHealthThresholds {
   return {
     maxBacklog: thresholds.maxBacklog ?? 1000,
     maxOldestUnfinishedMs: thresholds.maxOldestUnfinishedMs ?? 300_000,
     maxDead: thresholds.maxDead,
-    maxReconcilerSilenceMs: thresholds.maxReconcilerSilenceMs ?? 3 * options.reconcileIntervalMs,
+    maxReconcilerSilenceMs: thresholds.maxReconcilerSilenceMs ?? 3 * options.worker.reconcileIntervalMs,
     timeoutMs: thresholds.timeoutMs ?? 2000,
   };
 }

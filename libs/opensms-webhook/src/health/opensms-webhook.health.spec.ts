@@ -15,7 +15,11 @@ function workerIndicator(oldest: Date | null = null) {
     oldestUnfinishedReceivedAt: async () => oldest,
   } as unknown as SmsEventQueries;
   const producer = { isPaused: async () => false } as unknown as SmsEventProducer;
-  const options = { mode: 'all', queueBackend: 'redis', reconcileIntervalMs: 1000 } as ResolvedOpenSmsWebhookOptions;
+  const options = {
+    mode: 'all',
+    queue: { backend: 'redis' },
+    worker: { reconcileIntervalMs: 1000 },
+  } as unknown as ResolvedOpenSmsWebhookOptions;
   const telemetry = new SmsWebhookTelemetry();
   const indicator = new OpenSmsWebhookHealthIndicator(new HealthIndicatorService(), queries, telemetry, options, producer);
   indicator.onModuleInit();
@@ -71,7 +75,7 @@ describe('OpenSmsWebhookHealthIndicator', () => {
 
 describe('resolveHealthThresholds', () => {
   it('fills in the documented defaults, the reconciler silence from its interval', () => {
-    expect(resolveHealthThresholds({}, { reconcileIntervalMs: 30_000 })).toEqual({
+    expect(resolveHealthThresholds({}, { worker: { reconcileIntervalMs: 30_000 } })).toEqual({
       maxBacklog: 1000,
       maxOldestUnfinishedMs: 300_000,
       maxDead: undefined,
@@ -81,7 +85,7 @@ describe('resolveHealthThresholds', () => {
   });
 
   it('keeps a default where a threshold is given as undefined', () => {
-    expect(resolveHealthThresholds({ maxBacklog: undefined, timeoutMs: 500 }, { reconcileIntervalMs: 1000 })).toMatchObject({
+    expect(resolveHealthThresholds({ maxBacklog: undefined, timeoutMs: 500 }, { worker: { reconcileIntervalMs: 1000 } })).toMatchObject({
       maxBacklog: 1000,
       timeoutMs: 500,
     });

@@ -126,7 +126,7 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
   private async checkQueue(limits: ResolvedHealthThresholds): Promise<CheckedPart> {
     const producer = this.producer;
     if (!producer) return skipped(skippedReasons.queueInIngestMode);
-    const backend = this.options.queueBackend;
+    const backend = this.options.queue.backend;
     const trip = await roundTrip(() => producer.isPaused(), limits.timeoutMs);
     if ('error' in trip) {
       return down(
@@ -174,7 +174,7 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
 
   private checkReconciler(limits: ResolvedHealthThresholds): CheckedPart {
     if (!this.producer) return skipped(skippedReasons.reconcilerInIngestMode);
-    if (this.options.reconcileIntervalMs === 0) return skipped(skippedReasons.reconcilerOff);
+    if (this.options.worker.reconcileIntervalMs === 0) return skipped(skippedReasons.reconcilerOff);
     const silentMs = Date.now() - (this.lastSweep?.at.getTime() ?? this.startedAt);
     const figures = {
       lastSweepAt: this.lastSweep?.at.toISOString() ?? null,

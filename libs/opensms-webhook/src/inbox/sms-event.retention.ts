@@ -4,7 +4,10 @@ import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import { SmsEventQueries } from './sms-event.queries';
 
-/** Prunes processed and ignored events older than `retentionDays`, every `retentionIntervalMs`. */
+/** How often retention prunes. */
+const RETENTION_INTERVAL_MS = 3_600_000;
+
+/** Prunes processed and ignored events older than `retention.days`, every hour. */
 @Injectable()
 export class SmsEventRetention implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('OpenSmsWebhook');
@@ -16,8 +19,8 @@ export class SmsEventRetention implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.options.retentionDays === 0 || this.options.retentionIntervalMs === 0) return;
-    this.timer = setInterval(() => void this.prune().catch(() => undefined), this.options.retentionIntervalMs);
+    if (this.options.retention.days === 0) return;
+    this.timer = setInterval(() => void this.prune().catch(() => undefined), RETENTION_INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -26,7 +29,7 @@ export class SmsEventRetention implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** Prunes now; resolves to the number of rows deleted. */
-  async prune(days = this.options.retentionDays): Promise<number> {
+  async prune(days = this.options.retention.days): Promise<number> {
     try {
       const count = await this.queries.prune(days);
       if (count > 0) this.logger.log(messages.pruned(count, days));

@@ -20,7 +20,7 @@ export class InboxUnavailableFilter implements ExceptionFilter {
   catch(error: InboxUnavailableError | IngestOverloadedError | SecretResolverFailedError, host: ArgumentsHost): void {
     const { httpAdapter } = this.adapterHost;
     const response = host.switchToHttp().getResponse();
-    httpAdapter.setHeader(response, 'Retry-After', String(this.options.retryAfterSeconds));
+    httpAdapter.setHeader(response, 'Retry-After', String(this.options.ingest.retryAfterSeconds));
     httpAdapter.reply(
       response,
       {

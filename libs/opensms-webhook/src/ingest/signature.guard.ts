@@ -50,7 +50,7 @@ const MAX_TENANT_LENGTH = 200;
 /**
  * Lets a webhook call through only when its signature over the exact raw bytes is valid, after
  * cheap checks of content type (415), size (413) and the scheme's secret-free checks (headers,
- * timestamp). Only then is `secretResolver` asked; nothing of the body is read before that.
+ * timestamp). Only then is `tenants.secretResolver` asked; nothing of the body is read before that.
  */
 @Injectable()
 export class SignatureGuard implements CanActivate {
@@ -84,12 +84,13 @@ export class SignatureGuard implements CanActivate {
     if (!isJsonContentType(headerValue(headers, 'content-type'))) {
       throw new UnsupportedMediaTypeException('Content-Type must be application/json');
     }
-    const limit = this.options.bodyLimitBytes;
+    const limit = this.options.ingest.bodyLimitBytes;
     if (Number(headerValue(headers, 'content-length') ?? 0) > limit) this.tooLarge();
     const rawBody = this.rawBodyOf(request);
     if (rawBody.length > limit) this.tooLarge();
 
-    const { verifier, toleranceSeconds } = this.options;
+    const { verifier } = this.options;
+    const { toleranceSeconds } = this.options.ingest;
     const signed = { headers, rawBody };
     const nowSeconds = Math.floor(Date.now() / 1000);
     const precheck = verifier.precheck?.(signed, toleranceSeconds, nowSeconds);
@@ -131,7 +132,7 @@ export class SignatureGuard implements CanActivate {
   }
 
   /**
-   * Asks `secretResolver` for the request's tenant and keys. `keys` is `undefined` for an unknown
+   * Asks `tenants.secretResolver` (or the static secrets) for the request's tenant and keys. `keys` is `undefined` for an unknown
    * tenant or an unusable answer (the call is then answered like a wrong signature). A resolver
    * that throws is a 503, logged once per burst of failures.
    */
@@ -162,7 +163,7 @@ export class SignatureGuard implements CanActivate {
   }
 
   private tooLarge(): never {
-    throw new PayloadTooLargeException(`Body exceeds the limit of ${this.options.bodyLimitBytes} bytes`);
+    throw new PayloadTooLargeException(`Body exceeds the limit of ${this.options.ingest.bodyLimitBytes} bytes`);
   }
 }
 

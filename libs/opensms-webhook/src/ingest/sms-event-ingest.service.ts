@@ -29,7 +29,7 @@ export interface SmsEventReceipt {
 /**
  * Turns a verified call into a durable inbox row. The receipt is only returned once the row is
  * committed; the queue is not touched on the request path (the relay of a worker process queues
- * the row). Beyond `ingestQueueLimit` calls waiting for the inbox, new calls are refused at once.
+ * the row). Beyond `ingest.maxPendingCalls` calls waiting for the inbox, new calls are refused at once.
  */
 @Injectable()
 export class SmsEventIngestService {
@@ -42,7 +42,7 @@ export class SmsEventIngestService {
     private readonly relay: SmsEventRelayNotifier,
     @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
   ) {
-    this.writer = new MicroBatcher((records) => this.inbox.store(records), 100, 4, options.ingestQueueLimit);
+    this.writer = new MicroBatcher((records) => this.inbox.store(records), 100, 4, options.ingest.maxPendingCalls);
   }
 
   /**
@@ -68,8 +68,8 @@ export class SmsEventIngestService {
     if (!dedupeKey.valid) return refuse(payload, [dedupeKey.problem]);
 
     if (this.writer.isFull) {
-      this.overload.warn(messages.overloaded(this.options.ingestQueueLimit));
-      throw new IngestOverloadedError(this.options.ingestQueueLimit);
+      this.overload.warn(messages.overloaded(this.options.ingest.maxPendingCalls));
+      throw new IngestOverloadedError(this.options.ingest.maxPendingCalls);
     }
     const record: InboxRecord = {
       ...eventSourceOf(dto, payload),
@@ -126,7 +126,7 @@ export class SmsEventIngestService {
   private dedupeKeyOf(payload: Record<string, unknown>): { valid: true; key: string } | { valid: false; problem: string } {
     let key: unknown;
     try {
-      key = this.options.dedupeKey(payload);
+      key = this.options.ingest.dedupeKey(payload);
     } catch (error) {
       return { valid: false, problem: `dedupeKey threw: ${describeError(error)}` };
     }
@@ -142,9 +142,9 @@ export class SmsEventIngestService {
     return { valid: true, key };
   }
 
-  /** Runs an inbox write, turning any failure or a wait beyond `storeTimeoutMs` into a 503. */
+  /** Runs an inbox write, turning any failure or a wait beyond `ingest.storeTimeoutMs` into a 503. */
   private async durably<T>(write: () => Promise<T>): Promise<T> {
-    const { storeTimeoutMs } = this.options;
+    const { storeTimeoutMs } = this.options.ingest;
     try {
       return await withTimeout(write(), storeTimeoutMs, `no answer within ${storeTimeoutMs} ms`);
     } catch (error) {

@@ -20,7 +20,7 @@ interface FastifyRouteOptions {
 }
 
 /**
- * Makes the framework itself stop reading a webhook body at `bodyLimitBytes`, so that no more is
+ * Makes the framework itself stop reading a webhook body at `ingest.bodyLimitBytes`, so that no more is
  * ever buffered: a route-level `bodyLimit` on Fastify, a JSON parser with that `limit` in front of
  * the application's own on Express (it reads the route's JSON body itself and keeps the raw bytes the signature is checked over). At
  * start-up it warns about a host set-up that still lets uploads stall for ever.
@@ -54,9 +54,9 @@ export class WebhookBodyLimiter implements OnApplicationBootstrap {
     const adapter = this.adapterHost.httpAdapter;
     const type = adapter?.getType();
     if (type !== 'fastify' && type !== 'express') return;
-    if (this.limitedRoutes === 0) this.logger.warn(messages.bodyLimitNotApplied(type, this.options.bodyLimitBytes));
+    if (this.limitedRoutes === 0) this.logger.warn(messages.bodyLimitNotApplied(type, this.options.ingest.bodyLimitBytes));
     if (type === 'express' && this.jsonParserRunsFirst()) {
-      this.logger.warn(messages.bodyParserBeforeLimit(this.options.bodyLimitBytes));
+      this.logger.warn(messages.bodyParserBeforeLimit(this.options.ingest.bodyLimitBytes));
     }
     const server = adapter.getHttpServer() as Server | undefined;
     if (server && server.requestTimeout === 0) this.logger.warn(messages.unboundedRequestTimeout(type));
@@ -74,7 +74,7 @@ export class WebhookBodyLimiter implements OnApplicationBootstrap {
     instance.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       if (!methods.includes('POST') || !this.matches(route.url)) return;
-      route.bodyLimit = Math.min(route.bodyLimit ?? Infinity, this.options.bodyLimitBytes);
+      route.bodyLimit = Math.min(route.bodyLimit ?? Infinity, this.options.ingest.bodyLimitBytes);
       // NOTE: Fastify refuses the body before the guard runs; this is where that 413 can be seen.
       // A 413 of the guard itself (it set the start time) was reported there.
       const reportTooLarge: FastifyHook = (request, reply, done) => {
@@ -105,7 +105,7 @@ export class WebhookBodyLimiter implements OnApplicationBootstrap {
    * bytes); past the limit it answers 413 at once and closes the connection, reading no more.
    */
   private readLimited(request: IncomingMessage & { body?: unknown; rawBody?: Buffer }, response: ServerResponse, next: Next): void {
-    const limit = this.options.bodyLimitBytes;
+    const limit = this.options.ingest.bodyLimitBytes;
     const tooLarge = () => {
       this.reportTooLarge();
       request.pause();

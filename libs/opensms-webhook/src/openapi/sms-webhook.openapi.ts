@@ -27,9 +27,9 @@ export interface OpenSmsWebhookDocumentOptions {
   placement?: 'webhooks' | 'paths';
   /** Name of the `webhooks` entry. @default 'opensmsSmsEvent' */
   name?: string;
-  /** Signature headers of the module's `signatureScheme`. @default 'standard-webhooks' */
+  /** Signature headers of the module's `ingest.signatureScheme`. @default 'standard-webhooks' */
   signatureScheme?: 'standard-webhooks' | 'stripe';
-  /** Header of the `'stripe'` scheme (the module's `signatureHeader`). @default 'opensms-signature' */
+  /** Header of the `'stripe'` scheme (the module's `ingest.signatureHeader`). @default 'opensms-signature' */
   signatureHeader?: string;
   /** Tag of the operation. @default 'OpenSMS webhooks' */
   tag?: string;
@@ -115,12 +115,12 @@ function webhookOperation(options: OpenSmsWebhookDocumentOptions): OperationObje
         'Missing, malformed or wrong signature, or a timestamp out of tolerance: nothing stored',
         OPENSMS_OPENAPI_SCHEMAS.error,
       ),
-      '413': jsonResponse('Body larger than `bodyLimitBytes`: nothing stored', OPENSMS_OPENAPI_SCHEMAS.error),
+      '413': jsonResponse('Body larger than `ingest.bodyLimitBytes`: nothing stored', OPENSMS_OPENAPI_SCHEMAS.error),
       '415': jsonResponse('`Content-Type` other than `application/json`: nothing stored', OPENSMS_OPENAPI_SCHEMAS.error),
       '500': jsonResponse('The application was created without `{ rawBody: true }` (Fastify)', OPENSMS_OPENAPI_SCHEMAS.error),
       '503': {
         ...jsonResponse(
-          'Inbox unreachable or busy, or `secretResolver` failed: nothing stored; deliver again after `Retry-After`',
+          'Inbox unreachable or busy, or `tenants.secretResolver` failed: nothing stored; deliver again after `Retry-After`',
           OPENSMS_OPENAPI_SCHEMAS.error,
         ),
         headers: { 'Retry-After': retryAfterHeader() },
@@ -144,7 +144,7 @@ function signatureHeaders(options: OpenSmsWebhookDocumentOptions): ParameterObje
   }
   return [
     header(STANDARD_WEBHOOK_HEADERS.id, 'Delivery id (Standard Webhooks), the same on every retry of one delivery', { type: 'string' }),
-    header(STANDARD_WEBHOOK_HEADERS.timestamp, 'Unix seconds when the call was signed; refused outside `toleranceSeconds`', {
+    header(STANDARD_WEBHOOK_HEADERS.timestamp, 'Unix seconds when the call was signed; refused outside `ingest.toleranceSeconds`', {
       type: 'string',
       pattern: '^\\d+$',
     }),
@@ -224,7 +224,7 @@ function jsonResponse(description: string, schema: string): ResponseObject {
 }
 
 function retryAfterHeader(): HeaderObject {
-  return { description: 'Seconds to wait before delivering again (`retryAfterSeconds`)', schema: { type: 'integer', minimum: 0 } };
+  return { description: 'Seconds to wait before delivering again (`ingest.retryAfterSeconds`)', schema: { type: 'integer', minimum: 0 } };
 }
 
 function ref(schema: string): ReferenceObject {

@@ -20,13 +20,13 @@ export class OwnedQueueConnection {
   private readonly client?: Redis;
 
   constructor(options: ResolvedOpenSmsWebhookOptions, role: QueueConnectionRole) {
-    if (options.queueBackend === 'postgres') {
+    if (options.queue.backend === 'postgres') {
       this.backend = createPostgresBackend as unknown as BackendFactory;
-      this.connection = { ...options.postgresQueue, migrate: true } as ConnectionOptions;
+      this.connection = { ...options.queue.postgres, migrate: true } as ConnectionOptions;
       return;
     }
     this.backend = createRedisBackend;
-    this.client = new Redis({ ...(options.redis as RedisOptions), ...REDIS_ROLE_OPTIONS[role] });
+    this.client = new Redis({ ...options.queue.connection, ...REDIS_ROLE_OPTIONS[role] });
     // NOTE: BullMQ reports this client's errors through the queue's or worker's 'error' event.
     this.client.on('error', () => undefined);
     this.connection = this.client as unknown as ConnectionOptions;

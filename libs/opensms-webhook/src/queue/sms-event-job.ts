@@ -10,9 +10,9 @@ export interface SmsEventJobData {
 export function smsEventJobOptions(eventId: string, options: ResolvedOpenSmsWebhookOptions): JobsOptions {
   return {
     jobId: eventId,
-    attempts: options.attempts,
-    backoff: options.backoff,
-    removeOnComplete: { count: options.keepFinishedJobs },
-    removeOnFail: { count: options.keepFinishedJobs },
+    attempts: options.job.attempts,
+    backoff: options.job.backoff,
+    removeOnComplete: options.job.removeOnComplete,
+    removeOnFail: options.job.removeOnFail,
   };
 }

@@ -8,7 +8,7 @@ import { SmsEventRelay } from './sms-event.relay';
  * Tells the relays that stored events wait to be queued, without waiting for it: the relay of this
  * process directly, else every relay on the database through `pg_notify`. Notifications are
  * coalesced (one in flight at a time), and a lost one only delays the event until the relays'
- * next round (`relayIntervalMs`).
+ * next round (every second).
  */
 @Injectable()
 export class SmsEventRelayNotifier {

@@ -7,6 +7,9 @@ import { withTimeout } from '../internal/with-timeout';
 import { OwnedQueueConnection } from './queue-connection';
 import { type SmsEventJobData, smsEventJobOptions } from './sms-event-job';
 
+/** Longest wait for the queue to take a batch of jobs; the events stay stored and unqueued past it. */
+const ENQUEUE_TIMEOUT_MS = 1000;
+
 /**
  * The module's own BullMQ `Queue` of the inbox (worker processes only: ingest never touches the
  * queue). Created with its backend passed explicitly and closed here, without waiting for Redis.
@@ -20,7 +23,7 @@ export class SmsEventProducer implements OnApplicationShutdown {
     this.connection = new OwnedQueueConnection(options, 'relay');
     this.queue = new Queue(
       options.queueName,
-      { connection: this.connection.connection, prefix: options.queuePrefix },
+      { connection: this.connection.connection, prefix: options.queue.prefix },
       this.connection.backend,
     );
   }
@@ -31,7 +34,7 @@ export class SmsEventProducer implements OnApplicationShutdown {
   }
 
   /**
-   * Adds the jobs of stored events in one `addBulk`, waiting at most `enqueueTimeoutMs`; an
+   * Adds the jobs of stored events in one `addBulk`, waiting at most {@link ENQUEUE_TIMEOUT_MS}; an
    * event's job id is its inbox id, so adding it twice is a no-op. Events to `replace` have their
    * ended job removed first; one whose job cannot be removed (still running) is left out. Resolves
    * to the ids whose job is now on the queue.
@@ -42,13 +45,12 @@ export class SmsEventProducer implements OnApplicationShutdown {
     const kept = new Set(replaced.filter((_, index) => removals[index].status === 'rejected').map((event) => event.id));
     const ids = [...new Set(events.map((event) => event.id))].filter((id) => !kept.has(id));
     if (ids.length === 0) return [];
-    const { enqueueTimeoutMs } = this.options;
     await withTimeout(
       this.queue.addBulk(
         ids.map((eventId) => ({ name: DISPATCH_JOB_NAME, data: { eventId }, opts: smsEventJobOptions(eventId, this.options) })),
       ),
-      enqueueTimeoutMs,
-      `the queue did not answer within ${enqueueTimeoutMs} ms`,
+      ENQUEUE_TIMEOUT_MS,
+      `the queue did not answer within ${ENQUEUE_TIMEOUT_MS} ms`,
     );
     return ids;
   }

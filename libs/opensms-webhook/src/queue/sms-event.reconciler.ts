@@ -33,8 +33,8 @@ export class SmsEventReconciler implements OnApplicationBootstrap, OnApplication
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.options.reconcileIntervalMs === 0) return;
-    this.timer = setInterval(() => void this.reconcile().catch(() => undefined), this.options.reconcileIntervalMs);
+    if (this.options.worker.reconcileIntervalMs === 0) return;
+    this.timer = setInterval(() => void this.reconcile().catch(() => undefined), this.options.worker.reconcileIntervalMs);
     this.timer.unref();
   }
 
@@ -44,10 +44,10 @@ export class SmsEventReconciler implements OnApplicationBootstrap, OnApplication
   }
 
   /**
-   * One sweep: hands unfinished events older than `olderThanMs` (default `reconcileAfterMs`)
+   * One sweep: hands unfinished events older than `olderThanMs` (default `worker.reconcileAfterMs`)
    * that have no live job to the relay. Resolves to how many it handed over.
    */
-  reconcile(olderThanMs = this.options.reconcileAfterMs): Promise<number> {
+  reconcile(olderThanMs = this.options.worker.reconcileAfterMs): Promise<number> {
     this.sweeping ??= this.sweep(olderThanMs).finally(() => (this.sweeping = undefined));
     return this.sweeping;
   }

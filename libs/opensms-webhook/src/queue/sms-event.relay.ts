@@ -7,6 +7,11 @@ import { ThrottledWarning } from '../internal/throttled-warning';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import { SmsEventProducer } from './sms-event.producer';
 
+/** How often the relay looks for stored events not yet queued, without a notification. */
+const RELAY_INTERVAL_MS = 1000;
+/** Most stored events the relay moves into the queue at once (one `addBulk`). */
+const RELAY_BATCH_SIZE = 200;
+
 /** The few members of a node-postgres client the relay's `LISTEN` connection uses. */
 interface ListenClient {
   connect(): Promise<void>;
@@ -25,7 +30,7 @@ interface PoolOfDriver {
  * Moves stored events into the queue: claims outbox entries with `FOR UPDATE SKIP LOCKED` (so the
  * relays of several workers share them), adds their jobs with one `addBulk`, and deletes the
  * entries in the same transaction. Woken at once by ingest (`LISTEN` on a connection of its
- * own, or in-process), and every `relayIntervalMs` for anything a notification missed; a queue
+ * own, or in-process), and every {@link RELAY_INTERVAL_MS} for anything a notification missed; a queue
  * that does not answer leaves the rows pending for the next round.
  */
 @Injectable()
@@ -48,7 +53,7 @@ export class SmsEventRelay implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.wake(), this.options.relayIntervalMs);
+    this.timer = setInterval(() => this.wake(), RELAY_INTERVAL_MS);
     this.timer.unref();
     void this.listen();
     this.wake();
@@ -79,7 +84,7 @@ export class SmsEventRelay implements OnApplicationBootstrap, OnApplicationShutd
       this.wanted = false;
       try {
         const moved = await this.relayBatch();
-        if (moved >= this.options.relayBatchSize) this.wanted = true;
+        if (moved >= RELAY_BATCH_SIZE) this.wanted = true;
       } catch (error) {
         this.wanted = false;
         this.warning.warn(messages.relayFailed(error));
@@ -93,7 +98,7 @@ export class SmsEventRelay implements OnApplicationBootstrap, OnApplicationShutd
     await runner.connect();
     try {
       await runner.startTransaction();
-      const claimed = await this.outbox.claimUnqueued(runner, this.options.relayBatchSize);
+      const claimed = await this.outbox.claimUnqueued(runner, RELAY_BATCH_SIZE);
       if (claimed.length > 0) {
         const queued = new Set(await this.producer.add(claimed));
         const done = claimed.filter((event) => queued.has(event.id));
@@ -111,7 +116,7 @@ export class SmsEventRelay implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  /** Opens the `LISTEN` connection; on loss, opens it again after `relayIntervalMs` (the timer covers the gap). */
+  /** Opens the `LISTEN` connection; on loss, opens it again after {@link RELAY_INTERVAL_MS} (the timer covers the gap). */
   private async listen(): Promise<void> {
     if (this.closed) return;
     const pool = (this.dataSource.driver as unknown as PoolOfDriver).master;
@@ -121,7 +126,7 @@ export class SmsEventRelay implements OnApplicationBootstrap, OnApplicationShutd
       if (this.listener !== client) return;
       this.listener = undefined;
       void client.end().catch(() => undefined);
-      this.relisten = setTimeout(() => void this.listen(), this.options.relayIntervalMs);
+      this.relisten = setTimeout(() => void this.listen(), RELAY_INTERVAL_MS);
       this.relisten.unref();
     };
     client.on('error', reopen);
