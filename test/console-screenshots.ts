@@ -1,6 +1,6 @@
 /**
  * `npm run console:screenshots`: starts a host app with the console on a schema of its own, sends a
- * short story of signed events, and saves the README's screenshots of the overview and of a dead
+ * short story of signed events, and saves the console page's screenshots of the overview and of a dead
  * event's page to docs/ (with `--phone`, also phone-sized ones to /tmp). Drops its schema and queue
  * keys afterwards. Needs the same PostgreSQL, Redis and Chromium as the tests.
  */

@@ -1,9 +1,27 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import * as ts from 'typescript';
 
 const root = path.resolve(__dirname, '..');
-const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
-const scripts: Record<string, string> = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts;
+const read = (page: string) => readFileSync(path.join(root, page), 'utf8');
+const scripts: Record<string, string> = JSON.parse(read('package.json')).scripts;
+
+const PACKAGE_README = 'libs/opensms-webhook/README.md';
+const DOCS = readdirSync(path.join(root, 'docs'))
+  .filter((file) => file.endsWith('.md'))
+  .sort()
+  .map((file) => `docs/${file}`);
+/** Every page of the documentation. */
+const PAGES = ['README.md', 'CONTRIBUTING.md', ...DOCS, PACKAGE_README];
+/** The pages whose ```ts blocks are compiled (CONTRIBUTING.md only shows how a block is written). */
+const COMPILED_PAGES = ['README.md', ...DOCS, PACKAGE_README];
+/** Where the package README's links point: the repository's files on GitHub. */
+const REPOSITORY_URL = 'https://github.com/opensms/nestjs-webhooks/blob/main/';
+
+const readme = read('README.md');
+const library = path.join(root, 'libs/opensms-webhook');
+const rootIndex = path.join(library, 'src/index.ts');
+const servicePath = path.join(library, 'src/opensms-webhook.service.ts');
 
 /** npm's own commands that need no script in package.json. */
 const NPM_COMMANDS = new Set(['ci', 'install', 'i', 'exec']);
@@ -15,28 +33,243 @@ function interfaceMembers(source: string, name: string): string[] {
   return [...body.matchAll(/^ {2}(\w+)\??:/gm)].map((match) => match[1]);
 }
 
-/** Names a barrel file exports (`export { a, type B } from …`), following `export * from './x'`. */
-function exportedNames(file: string): string[] {
-  const source = readFileSync(file, 'utf8');
-  const named = [...source.matchAll(/export (?:type )?\{([^}]*)\}/g)].flatMap(([, list]) =>
-    list
-      .split(',')
-      .map((entry) => entry.replace(/^\s*type\s+/, '').trim())
-      .filter(Boolean),
-  );
-  const starred = [...source.matchAll(/export \* from '(\.[^']*)'/g)].flatMap(([, target]) =>
-    exportedNames(path.join(path.dirname(file), target, 'index.ts')),
-  );
-  return [...named, ...starred];
+/** A page's lines with the fenced code blocks blanked out, so that only its prose is searched. */
+function proseLines(markdown: string): string[] {
+  let fence: string | undefined;
+  return markdown.split('\n').map((line) => {
+    const ticks = /^\s*(`{3,})/.exec(line)?.[1];
+    if (fence === undefined && ticks !== undefined) fence = ticks;
+    else if (fence !== undefined && line.trim() === fence) fence = undefined;
+    else if (fence === undefined) return line;
+    return '';
+  });
 }
 
-describe('README', () => {
+/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces as hyphens. */
+const slug = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+
+/** The anchors of a page's headings, as GitHub numbers repeated ones. */
+function anchorsOf(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  for (const line of proseLines(markdown)) {
+    const heading = /^#{1,6} (.+)$/.exec(line)?.[1];
+    if (heading === undefined) continue;
+    let anchor = slug(heading);
+    for (let n = 1; anchors.has(anchor); n++) anchor = `${slug(heading)}-${n}`;
+    anchors.add(anchor);
+  }
+  return anchors;
+}
+
+/** From a heading (`## Options`) to the next heading of the same or a higher level. */
+function section(markdown: string, heading: string): string {
+  const level = heading.indexOf(' ');
+  const lines = markdown.split('\n');
+  const prose = proseLines(markdown);
+  const start = prose.indexOf(heading);
+  if (start === -1) throw new Error(`no heading "${heading}"`);
+  const end = prose.findIndex((line, index) => index > start && new RegExp(`^#{1,${level}} `).test(line));
+  return lines.slice(start, end === -1 ? undefined : end).join('\n');
+}
+
+/** The cells of each row of the first table in a piece of markdown, header and separator left out. */
+function firstTableRows(markdown: string): string[][] {
+  const lines = markdown.split('\n');
+  const start = lines.findIndex((line) => line.startsWith('|'));
+  const end = lines.findIndex((line, index) => index > start && !line.startsWith('|'));
+  return lines.slice(start + 2, end === -1 ? undefined : end).map((row) =>
+    row
+      .replace(/\\\|/g, '\u0000')
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim().replace(/\u0000/g, '|')),
+  );
+}
+
+const backticked = (text: string) => [...text.matchAll(/`([^`]+)`/g)].map(([, name]) => name);
+
+interface CodeBlock {
+  page: string;
+  /** Line (1-based) of the block's first line of code. */
+  line: number;
+  code: string;
+  /** The hidden lines of a `<!-- ts-prelude … -->` comment right above the block. */
+  prelude?: { line: number; code: string };
+}
+
+/** The ```ts blocks of a page, each with the prelude comment above it. */
+function tsBlocks(page: string): CodeBlock[] {
+  const lines = read(page).split('\n');
+  const blocks: CodeBlock[] = [];
+  let prelude: CodeBlock['prelude'];
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index];
+    if (line === '<!-- ts-prelude') {
+      const end = lines.indexOf('-->', index);
+      prelude = { line: index + 2, code: lines.slice(index + 1, end).join('\n') };
+      index = end;
+      continue;
+    }
+    const fence = /^\s*(`{3,})(\w*)/.exec(line);
+    if (prelude !== undefined && line.trim() !== '' && !(fence !== null && fence[2] === 'ts')) {
+      throw new Error(`${page}:${prelude.line - 1}: a ts-prelude comment must stand right above a \`\`\`ts block`);
+    }
+    if (fence === null) continue;
+    const end = lines.findIndex((other, at) => at > index && other.trim() === fence[1]);
+    if (fence[2] === 'ts') blocks.push({ page, line: index + 2, code: lines.slice(index + 1, end).join('\n'), prelude });
+    prelude = undefined;
+    index = end;
+  }
+  return blocks;
+}
+
+/**
+ * Stands in for packages the examples use that this repository does not install: only the members
+ * the examples use, as the packages declare them.
+ */
+const STUBS = {
+  path: path.join(root, '.doc-blocks', 'uninstalled-packages.d.ts'),
+  source: `
+declare module '@opentelemetry/sdk-node' {
+  export class NodeSDK {
+    constructor(configuration?: { traceExporter?: unknown; instrumentations?: unknown[] });
+    start(): void;
+    shutdown(): Promise<void>;
+  }
+}
+declare module '@opentelemetry/exporter-trace-otlp-http' {
+  export class OTLPTraceExporter {
+    constructor(config?: { url?: string; headers?: Record<string, string> });
+  }
+}
+declare module '@opentelemetry/auto-instrumentations-node' {
+  export function getNodeAutoInstrumentations(config?: Record<string, unknown>): unknown[];
+}
+`,
+};
+
+/**
+ * Compiles every ```ts block of the pages in one program with the repository's tsconfig.json (the
+ * library from its sources), each block as a module of its own: `<page>/<name>.ts` when its first
+ * line is a comment naming a file (`// app.module.ts`), so that the blocks of a page can import one
+ * another, else `<page>/block-<n>.ts`. A block's prelude comes before its code. The library's
+ * entries are part of the program, for their exports.
+ */
+function compileDocs(): { program: ts.Program; blocks: number; errors: string[] } {
+  const config = ts.getParsedCommandLineOfConfigFile(
+    path.join(root, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+        throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+      },
+    },
+  );
+  if (config === undefined) throw new Error('tsconfig.json cannot be read');
+  const options: ts.CompilerOptions = { ...config.options, noEmit: true, incremental: false };
+
+  const files = new Map<string, { source: string; block?: CodeBlock }>([[STUBS.path, { source: STUBS.source }]]);
+  for (const page of COMPILED_PAGES) {
+    tsBlocks(page).forEach((block, index) => {
+      const name = /^\/\/ ([\w.-]+\.ts)\b/.exec(block.code)?.[1] ?? `block-${index + 1}.ts`;
+      const file = path.join(root, '.doc-blocks', page.replace(/\W/g, '_'), name);
+      if (files.has(file)) throw new Error(`${page}:${block.line}: a second block named ${name}`);
+      files.set(file, { source: block.prelude ? `${block.prelude.code}\n${block.code}` : block.code, block });
+    });
+  }
+  const directories = new Set([...files.keys()].map((file) => path.dirname(file)));
+
+  const host = ts.createCompilerHost(options);
+  const { readFile, getSourceFile, fileExists, directoryExists } = host;
+  host.fileExists = (file) => files.has(file) || fileExists.call(host, file);
+  host.readFile = (file) => files.get(file)?.source ?? readFile.call(host, file);
+  host.directoryExists = (directory) =>
+    [...directories].some((virtual) => virtual === directory || virtual.startsWith(`${directory}${path.sep}`)) ||
+    (directoryExists?.call(host, directory) ?? ts.sys.directoryExists(directory));
+  host.getSourceFile = (file, languageVersion, ...rest) => {
+    const virtual = files.get(file);
+    return virtual !== undefined
+      ? ts.createSourceFile(file, virtual.source, languageVersion, true)
+      : getSourceFile.call(host, file, languageVersion, ...rest);
+  };
+
+  const program = ts.createProgram({ rootNames: [...files.keys(), ...entryIndexes()], options, host });
+  const where = (block: CodeBlock, sourceLine: number) => {
+    const preludeLines = block.prelude ? block.prelude.code.split('\n').length : 0;
+    return sourceLine < preludeLines
+      ? `${block.page}:${block.prelude!.line + sourceLine} (prelude)`
+      : `${block.page}:${block.line + sourceLine - preludeLines}`;
+  };
+  const errors = program.getOptionsDiagnostics().map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+  for (const [file, { block }] of files) {
+    if (block === undefined) continue;
+    const sourceFile = program.getSourceFile(file)!;
+    for (const diagnostic of [...program.getSyntacticDiagnostics(sourceFile), ...program.getSemanticDiagnostics(sourceFile)]) {
+      if (diagnostic.category !== ts.DiagnosticCategory.Error) continue;
+      const { line } = sourceFile.getLineAndCharacterOfPosition(diagnostic.start ?? 0);
+      errors.push(`${where(block, line)}: TS${diagnostic.code}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`);
+    }
+  }
+  return { program, blocks: files.size - 1, errors };
+}
+
+/** The source index of each published `dist/<folder>/index.d.ts` of the package. */
+function entryIndexes(): string[] {
+  const { exports } = JSON.parse(readFileSync(path.join(library, 'package.json'), 'utf8')) as {
+    exports: Record<string, string | { types: string }>;
+  };
+  return Object.values(exports)
+    .filter((target) => typeof target === 'object')
+    .map(({ types }) => path.join(library, types.replace(/^\.\/dist\//, 'src/').replace(/\.d\.ts$/, '.ts')));
+}
+
+/** The names a module exports, as the compiler sees them (re-exports and `export *` followed). */
+function exportsOf(program: ts.Program, file: string): string[] {
+  const checker = program.getTypeChecker();
+  const module = checker.getSymbolAtLocation(program.getSourceFile(file)!);
+  if (module === undefined) throw new Error(`${file} is no module`);
+  return checker.getExportsOfModule(module).map((symbol) => symbol.name);
+}
+
+/** The public methods of a class of a source file. */
+function publicMethods(program: ts.Program, file: string, className: string): string[] {
+  const declaration = program
+    .getSourceFile(file)!
+    .statements.find(
+      (statement): statement is ts.ClassDeclaration => ts.isClassDeclaration(statement) && statement.name?.text === className,
+    );
+  if (declaration === undefined) throw new Error(`no class ${className} in ${file}`);
+  const hidden = [ts.SyntaxKind.PrivateKeyword, ts.SyntaxKind.ProtectedKeyword];
+  return declaration.members
+    .filter((member): member is ts.MethodDeclaration => ts.isMethodDeclaration(member) && ts.isIdentifier(member.name))
+    .filter((method) => !method.modifiers?.some((modifier) => hidden.includes(modifier.kind)))
+    .map((method) => (method.name as ts.Identifier).text);
+}
+
+describe('README and docs', () => {
+  let compiled: ReturnType<typeof compileDocs>;
+
+  beforeAll(() => {
+    compiled = compileDocs();
+  }, 180_000);
+
+  it('compiles every ```ts block of the README, the docs pages and the package README', () => {
+    expect(compiled.blocks).toBeGreaterThanOrEqual(15);
+    expect(compiled.errors).toEqual([]);
+  });
+
   it('names only npm scripts that package.json defines', () => {
-    const commands = [...readme.matchAll(/\bnpm (run )?([a-z][\w:-]*)/g)];
+    const commands = PAGES.flatMap((page) => [...read(page).matchAll(/\bnpm (run )?([a-z][\w:-]*)/g)].map((match) => ({ page, match })));
     expect(commands.length).toBeGreaterThan(0);
     const missing = commands
-      .filter(([, run, name]) => !(name in scripts) && (run !== undefined || !NPM_COMMANDS.has(name)))
-      .map(([command]) => command);
+      .filter(({ match: [, run, name] }) => !(name in scripts) && (run !== undefined || !NPM_COMMANDS.has(name)))
+      .map(({ page, match: [command] }) => `${page}: ${command}`);
     expect(missing).toEqual([]);
   });
 
@@ -45,49 +278,98 @@ describe('README', () => {
     expect(readme).toContain('npm test');
   });
 
-  it('documents every module option', () => {
-    const options = readFileSync(path.join(root, 'libs/opensms-webhook/src/opensms-webhook-options.interface.ts'), 'utf8');
+  it('links only to files and headings that exist', () => {
+    const broken: string[] = [];
+    for (const page of PAGES) {
+      const prose = proseLines(read(page)).join('\n');
+      for (const [, target] of prose.matchAll(/\]\(([^)\s]+)\)/g)) {
+        const local = target.startsWith(REPOSITORY_URL) ? path.join(root, target.slice(REPOSITORY_URL.length)) : target;
+        if (/^[a-z]+:/.test(local)) continue;
+        const [file, anchor] = local.split('#');
+        const resolved = file === '' ? path.join(root, page) : path.resolve(path.dirname(path.join(root, page)), file);
+        if (!existsSync(resolved)) broken.push(`${page}: ${target} (no such file)`);
+        else if (anchor !== undefined && !anchorsOf(readFileSync(resolved, 'utf8')).has(anchor))
+          broken.push(`${page}: ${target} (no such heading)`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it('documents every module option in docs/options.md', () => {
+    const optionsPage = read('docs/options.md');
+    const options = read('libs/opensms-webhook/src/opensms-webhook-options.interface.ts');
     const names = [...interfaceMembers(options, 'OpenSmsWebhookModuleOptions'), ...interfaceMembers(options, 'OpenSmsWebhookModuleExtras')];
     expect(names).toContain('secret');
-    const undocumented = names.filter((name) => !readme.includes(`\`${name}\``));
+    const undocumented = names.filter((name) => !optionsPage.includes(`\`${name}\``));
     expect(undocumented).toEqual([]);
   });
 
-  it('lists every export of the package and of each of its subpaths, in backticks', () => {
-    const library = path.join(root, 'libs/opensms-webhook');
-    const { exports } = JSON.parse(readFileSync(path.join(library, 'package.json'), 'utf8')) as {
-      exports: Record<string, string | { types: string }>;
-    };
-    // The source index of each published `dist/<folder>/index.d.ts`.
-    const indexes = Object.values(exports)
-      .filter((target) => typeof target === 'object')
-      .map(({ types }) => path.join(library, types.replace(/^\.\/dist\//, 'src/').replace(/\.d\.ts$/, '.ts')));
-    expect(indexes).toEqual(expect.arrayContaining([path.join(library, 'src/index.ts'), path.join(library, 'src/testing/index.ts')]));
-    const names = indexes.flatMap((index) => exportedNames(index));
-    expect(names).toEqual(expect.arrayContaining(['OpenSmsWebhookModule', 'OpenSmsWebhookModuleAsyncOptions', 'signWebhook']));
-    expect(names.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
+  it("lists in the README's Public API exactly the exports of the package's main entry", () => {
+    const names = exportsOf(compiled.program, rootIndex);
+    expect(names).toEqual(expect.arrayContaining(['OpenSmsWebhookModule', 'OpenSmsWebhookModuleAsyncOptions', 'OpenSmsWebhookService']));
+    const listed = firstTableRows(section(readme, '## Public API')).flatMap(([exports]) => backticked(exports));
+    expect([...listed].sort()).toEqual([...new Set(names)].sort());
+    expect(new Set(listed).size).toBe(listed.length);
   });
 
-  it('describes every Prometheus metric and metrics option in its section', () => {
-    const section = readme.slice(readme.indexOf('### Metrics (Prometheus)'), readme.indexOf('## Console'));
-    const metrics = readFileSync(path.join(root, 'libs/opensms-webhook/src/metrics/sms-webhook.metrics.ts'), 'utf8');
+  it("names every export of each subpath in the README's Public API, in backticks", () => {
+    const indexes = entryIndexes();
+    expect(indexes).toEqual(expect.arrayContaining([rootIndex, path.join(library, 'src/testing/index.ts')]));
+    const names = indexes.filter((index) => index !== rootIndex).flatMap((index) => exportsOf(compiled.program, index));
+    expect(names).toEqual(expect.arrayContaining(['signWebhook', 'OpenSmsWebhookMetricsModule', 'OpenSmsWebhookHealthIndicator']));
+    const api = section(readme, '## Public API');
+    expect(names.filter((name) => !api.includes(`\`${name}\``))).toEqual([]);
+  });
+
+  it.each(['README.md', PACKAGE_README])('%s names every public method of OpenSmsWebhookService', (page) => {
+    const methods = publicMethods(compiled.program, servicePath, 'OpenSmsWebhookService');
+    expect(methods).toEqual(expect.arrayContaining(['findById', 'replayDead', 'pause', 'resume']));
+    const text = read(page);
+    expect(methods.filter((method) => !new RegExp(`\`${method}[(\`]`).test(text))).toEqual([]);
+  });
+
+  it.each(['README.md', PACKAGE_README])('%s installs the required peers and lists every peer with its version range', (page) => {
+    const manifest = JSON.parse(readFileSync(path.join(library, 'package.json'), 'utf8')) as {
+      name: string;
+      peerDependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    };
+    const peers = Object.entries(manifest.peerDependencies).map(([name, range]) => ({
+      name,
+      range,
+      optional: manifest.peerDependenciesMeta[name]?.optional === true,
+    }));
+    const install = section(read(page), '## Install');
+    const command = /^npm install (.+)$/m.exec(install)?.[1].split(/\s+/);
+    expect(command?.[0]).toBe(manifest.name);
+    const required = peers.filter(({ optional }) => !optional).map(({ name }) => name);
+    expect([...command!.slice(1)].sort()).toEqual([...required].sort());
+    const listed = firstTableRows(install).flatMap(([names, range, kind]) =>
+      backticked(names).map((name) => ({ name, range: backticked(range)[0], optional: kind.startsWith('optional') })),
+    );
+    expect([...listed].sort((a, b) => a.name.localeCompare(b.name))).toEqual([...peers].sort((a, b) => a.name.localeCompare(b.name)));
+  });
+
+  it('describes every Prometheus metric and metrics option in the Metrics section of docs/operations.md', () => {
+    const metricsSection = section(read('docs/operations.md'), '## Metrics (Prometheus)');
+    const metrics = read('libs/opensms-webhook/src/metrics/sms-webhook.metrics.ts');
     const names = [...metrics.matchAll(/^ {2}\w+: '(opensms_webhook_\w+)',$/gm)].map(([, name]) => name);
     expect(names).toHaveLength(10);
-    expect(names.filter((name) => !section.includes(`| \`${name}\` |`))).toEqual([]);
-    const options = readFileSync(path.join(root, 'libs/opensms-webhook/src/metrics/opensms-webhook-metrics-options.interface.ts'), 'utf8');
+    expect(names.filter((name) => !metricsSection.includes(`| \`${name}\` |`))).toEqual([]);
+    const options = read('libs/opensms-webhook/src/metrics/opensms-webhook-metrics-options.interface.ts');
     const optionNames = interfaceMembers(options, 'OpenSmsWebhookMetricsOptions');
     expect(optionNames).toEqual(expect.arrayContaining(['registry', 'inboxCacheMs']));
-    expect(optionNames.filter((name) => !section.includes(`| \`${name}\` |`))).toEqual([]);
+    expect(optionNames.filter((name) => !metricsSection.includes(`| \`${name}\` |`))).toEqual([]);
   });
 
-  it('documents every console option', () => {
-    const options = readFileSync(path.join(root, 'libs/opensms-webhook/src/console/opensms-webhook-console-options.interface.ts'), 'utf8');
+  it('documents every console option in docs/console.md', () => {
+    const options = read('libs/opensms-webhook/src/console/opensms-webhook-console-options.interface.ts');
     const names = [
       ...interfaceMembers(options, 'OpenSmsWebhookConsoleOptions'),
       ...interfaceMembers(options, 'OpenSmsWebhookConsoleExtras'),
     ];
     expect(names).toEqual(expect.arrayContaining(['authorize', 'guards', 'path']));
-    const section = readme.slice(readme.indexOf('## Console'), readme.indexOf('## Testing kit'));
-    expect(names.filter((name) => !section.includes(`| \`${name}\` |`))).toEqual([]);
+    const consolePage = read('docs/console.md');
+    expect(names.filter((name) => !consolePage.includes(`| \`${name}\` |`))).toEqual([]);
   });
 });
