@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ts from 'typescript';
+import { REPLACED_OPTIONS, resolveOpenSmsWebhookOptions } from '../libs/opensms-webhook/src/opensms-webhook.options';
 
 const root = path.resolve(__dirname, '..');
 const read = (page: string) => readFileSync(path.join(root, page), 'utf8');
@@ -89,6 +90,51 @@ function firstTableRows(markdown: string): string[][] {
       .slice(1, -1)
       .map((cell) => cell.trim().replace(/\u0000/g, '|')),
   );
+}
+
+/** Every row of every table of a page, as cells. */
+function allTableRows(markdown: string): string[][] {
+  return markdown
+    .split('\n')
+    .filter((line) => line.startsWith('|') && !/^\|\s*-/.test(line))
+    .map((row) =>
+      row
+        .replace(/\\\|/g, '\u0000')
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim().replace(/\u0000/g, '|')),
+    );
+}
+
+/** A default as the docs write it: a TypeScript literal, `{ a: 1 }`, `'x'`. */
+function literal(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (Array.isArray(value)) return `[${value.map(literal).join(', ')}]`;
+  if (typeof value === 'object' && value !== null) {
+    return `{ ${Object.entries(value)
+      .map(([key, field]) => `${key}: ${literal(field)}`)
+      .join(', ')} }`;
+  }
+  return String(value);
+}
+
+/** The options of `forRoot()`, as the compiler sees them: top-level ones, `group.field` for each group, and the module-shaping ones. */
+function moduleOptionNames(program: ts.Program): string[] {
+  const checker = program.getTypeChecker();
+  const file = program.getSourceFile(path.join(library, 'src/opensms-webhook-options.interface.ts'))!;
+  const exported = checker.getExportsOfModule(checker.getSymbolAtLocation(file)!);
+  const declared = (name: string) => {
+    const symbol = exported.find((candidate) => candidate.name === name);
+    if (symbol === undefined) throw new Error(`${name} is not exported by ${file.fileName}`);
+    return checker.getPropertiesOfType(checker.getDeclaredTypeOfSymbol(symbol));
+  };
+  const options = declared('OpenSmsWebhookModuleOptions').flatMap((option) => {
+    const type = checker.getNonNullableType(checker.getTypeOfSymbol(option));
+    const group = type.getSymbol()?.name ?? '';
+    if (!/^OpenSmsWebhook\w+Options$/.test(group)) return [option.name];
+    return checker.getPropertiesOfType(type).map((field) => `${option.name}.${field.name}`);
+  });
+  return [...options, ...declared('OpenSmsWebhookModuleExtras').map((extra) => extra.name)];
 }
 
 const backticked = (text: string) => [...text.matchAll(/`([^`]+)`/g)].map(([, name]) => name);
@@ -295,13 +341,30 @@ describe('README and docs', () => {
     expect(broken).toEqual([]);
   });
 
-  it('documents every module option in docs/options.md', () => {
-    const optionsPage = read('docs/options.md');
-    const options = read('libs/opensms-webhook/src/opensms-webhook-options.interface.ts');
-    const names = [...interfaceMembers(options, 'OpenSmsWebhookModuleOptions'), ...interfaceMembers(options, 'OpenSmsWebhookModuleExtras')];
-    expect(names).toContain('secret');
-    const undocumented = names.filter((name) => !optionsPage.includes(`\`${name}\``));
-    expect(undocumented).toEqual([]);
+  it('documents every module option in docs/options.md, one row each, with the default the code applies', () => {
+    const rows = allTableRows(read('docs/options.md')).filter(([name]) => /^`[\w.]+`$/.test(name ?? ''));
+    const documented = new Map(rows.map(([name, fallback]) => [name.slice(1, -1), fallback]));
+    expect(documented.size).toBe(rows.length);
+    const names = moduleOptionNames(compiled.program);
+    expect(names).toEqual(expect.arrayContaining(['secret', 'worker.concurrency', 'job.attempts', 'path']));
+    expect([...documented.keys()].filter((name) => !(name in REPLACED_OPTIONS)).sort()).toEqual([...names].sort());
+
+    const resolved = { ...resolveOpenSmsWebhookOptions({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }) } as Record<string, unknown>;
+    const wrongDefaults = names.flatMap((name) => {
+      const value = name.split('.').reduce<unknown>((group, field) => (group as Record<string, unknown> | undefined)?.[field], resolved);
+      if (value === undefined || typeof value === 'function' || name === 'dataSource') return [];
+      const expected = `\`${literal(value)}\``;
+      return documented.get(name)?.startsWith(expected)
+        ? []
+        : [`${name}: documented ${documented.get(name)}, the code applies ${expected}`];
+    });
+    expect(wrongDefaults).toEqual([]);
+  });
+
+  it('names in docs/options.md what replaces every option of earlier versions, as the start-up check does', () => {
+    const replaced = section(read('docs/options.md'), '### Options of earlier versions');
+    const rows = Object.fromEntries(firstTableRows(replaced).map(([name, now]) => [name.replace(/`/g, ''), now.replace(/`/g, '')]));
+    expect(rows).toEqual(REPLACED_OPTIONS);
   });
 
   it("lists in the README's Public API exactly the exports of the package's main entry", () => {

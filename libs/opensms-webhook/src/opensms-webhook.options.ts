@@ -81,7 +81,7 @@ const NUMBER_RULES: { group: OptionGroup; field: string; min: 0 | 1; whole: bool
  * Options of earlier versions, each with what replaces it. They are refused, never read, so that
  * an upgrade cannot silently fall back to a default.
  */
-const REPLACED_OPTIONS: Record<string, string> = {
+export const REPLACED_OPTIONS: Readonly<Record<string, string>> = {
   secretResolver: 'tenants: { secretResolver }',
   signatureScheme: 'ingest: { signatureScheme }',
   signatureHeader: 'ingest: { signatureHeader }',

@@ -15,7 +15,7 @@ export function createOpenSmsWebhookController(path: string): Type<unknown> {
       private readonly telemetry: SmsWebhookTelemetry,
     ) {}
 
-    /** Receives one OpenSMS webhook call. See the README for every status code. */
+    /** Receives one OpenSMS webhook call; docs/http-contract.md lists every answer. */
     @Post()
     @HttpCode(HttpStatus.OK)
     @UseGuards(SignatureGuard)
