@@ -1,5 +1,5 @@
 import { OpenSmsWebhookService } from '@opensms/nestjs-webhooks';
-import { request as httpRequest } from 'node:http';
+import { type IncomingMessage, request as httpRequest, type ServerResponse } from 'node:http';
 import { type HttpAdapterName, useTestApp } from './support/test-app';
 import { postSigned, smsPayload } from './support/webhook-client';
 import { LogCapture } from './support/log-capture';
@@ -67,5 +67,21 @@ describe.each(adapters)('bodies are bounded before they are buffered on %s', (ad
   it(`warns at start-up when a stalled upload could hold its connection for ever (${adapter === 'fastify' ? 'Fastify requestTimeout 0' : 'none on Express: Node.js bounds it'})`, () => {
     const warned = logs.lines.some((line) => line.includes('requestTimeout is 0'));
     expect(warned).toBe(adapter === 'fastify');
+  });
+});
+
+describe("a JSON parser the host added to the Express instance itself, before the module's limit", () => {
+  const logs = new LogCapture();
+  // NOTE: reads every body to its end before Nest's middleware runs, as express.json() given to the instance would.
+  const readsBodiesFirst = (request: IncomingMessage, _response: ServerResponse, next: () => void) => {
+    request.on('data', () => undefined).on('end', () => next());
+  };
+  const host = useTestApp('body parser first', { logger: logs, expressMiddleware: readsBodiesFirst });
+
+  it('answers the call (500: no raw body to verify) instead of waiting for a body already read, and says how to fix the set-up', async () => {
+    const response = await postSigned(host.endpoint, smsPayload({ message_id: 'msg_parser_first' }));
+    expect(response.status).toBe(500);
+    expect(logs.lines.filter((line) => line.includes('A JSON body parser runs before'))).toHaveLength(1);
+    expect(logs.lines.join('\n')).toContain('app.useBodyParser()');
   });
 });

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type DynamicModule, type INestApplication, type LoggerService, Module, type Provider, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
@@ -23,6 +24,8 @@ export interface TestAppOptions {
   /** BullMQ prefix of this test file. */
   queuePrefix: string;
   adapter?: HttpAdapterName;
+  /** Middleware the host adds to the Express instance itself, before Nest's own (Express only). */
+  expressMiddleware?: (request: IncomingMessage, response: ServerResponse, next: () => void) => void;
   /** Build the module with forRootAsync (through a factory) instead of forRoot. */
   registration?: 'forRoot' | 'forRootAsync';
   options?: Partial<OpenSmsWebhookModuleOptions>;
@@ -105,6 +108,7 @@ export function testRootModule(app: TestAppOptions): Type<unknown> {
 /** Starts a host application on a random port. Close it with `app.close()`. */
 export async function startTestApp(options: TestAppOptions): Promise<{ app: INestApplication; url: string }> {
   const adapter = options.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
+  if (options.expressMiddleware) (adapter.getInstance() as { use(middleware: unknown): void }).use(options.expressMiddleware);
   const app = await NestFactory.create(testRootModule(options), adapter, {
     rawBody: options.rawBody ?? true,
     logger: options.logger ?? (process.env.TEST_LOGS ? undefined : ['error']),

@@ -49,8 +49,12 @@ export { OPENSMS_WEBHOOK_MIGRATIONS } from './inbox/migrations';
 
 export { defaultDedupeKey } from './ingest/dedupe-key';
 export type { SmsEventReceipt } from './ingest/sms-event-ingest.service';
-export type { SignedWebhookRequest, WebhookRequestHeaders } from './ingest/webhook-request';
-export type { SignatureVerification, SignatureVerifier } from './ingest/verifiers/signature-verifier.interface';
+export type {
+  SignatureVerification,
+  SignatureVerifier,
+  SignedWebhookRequest,
+  WebhookRequestHeaders,
+} from './opensms-webhook-verifier.interface';
 export { StandardWebhooksVerifier } from './ingest/verifiers/standard-webhooks.verifier';
 export { StripeStyleVerifier } from './ingest/verifiers/stripe-style.verifier';
 

@@ -1,8 +1,7 @@
 import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
 import type { JobsOptions, PostgresPoolConfig, RedisOptions, WorkerOptions } from 'bullmq';
 import type { DataSource, DataSourceOptions } from 'typeorm';
-import type { SignatureVerifier } from './ingest/verifiers/signature-verifier.interface';
-import type { WebhookRequestHeaders } from './ingest/webhook-request';
+import type { SignatureVerifier, WebhookRequestHeaders } from './opensms-webhook-verifier.interface';
 
 /** One secret, or several during a rotation (any one of them verifies). `whsec_<base64>` or a raw string. */
 export type WebhookSecrets = string | readonly string[];

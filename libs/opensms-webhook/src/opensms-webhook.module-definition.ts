@@ -17,6 +17,7 @@ import { createOpenSmsWebhookController } from './ingest/opensms-webhook.control
 import { SignatureGuard } from './ingest/signature.guard';
 import { SmsEventIngestService } from './ingest/sms-event-ingest.service';
 import { WebhookBodyLimiter } from './ingest/webhook-body.limiter';
+import { WebhookVerificationService } from './ingest/webhook-verification.service';
 import { OPENSMS_DATA_SOURCE, OPENSMS_RESOLVED_OPTIONS } from './opensms-webhook.constants';
 import type { OpenSmsWebhookModuleExtras, OpenSmsWebhookModuleOptions } from './opensms-webhook-options.interface';
 import { DEFAULT_MODULE_EXTRAS, resolveOpenSmsWebhookOptions } from './opensms-webhook.options';
@@ -73,6 +74,7 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
         ? [
             SmsEventWriter,
             SmsEventIngestService,
+            WebhookVerificationService,
             SignatureGuard,
             InboxUnavailableFilter,
             {

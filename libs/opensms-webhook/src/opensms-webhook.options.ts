@@ -2,7 +2,7 @@ import { InvalidModuleOptionsError } from './errors/invalid-module-options.error
 import { defaultDedupeKey } from './ingest/dedupe-key';
 import { StandardWebhooksVerifier } from './ingest/verifiers/standard-webhooks.verifier';
 import { StripeStyleVerifier } from './ingest/verifiers/stripe-style.verifier';
-import type { SignatureVerifier } from './ingest/verifiers/signature-verifier.interface';
+import type { SignatureVerifier } from './opensms-webhook-verifier.interface';
 import { decodeWebhookSecrets } from './ingest/webhook-secret';
 import type {
   OpenSmsWebhookModuleExtras,

@@ -19,11 +19,11 @@ export function tenantDedupeKey(tenant: string | null, key: string): string {
 }
 
 /**
- * Key of one delivery of a signed call that is kept as `invalid`: the tenant and the signed
- * `webhook-id` (which OpenSMS repeats when it delivers again), or the body when the scheme signs no id.
+ * Key of one delivery of a signed call that is kept as `invalid`: the tenant and the delivery id the
+ * scheme signs (`webhook-id`, which OpenSMS repeats when it delivers again), or the body when it signs none.
  */
-export function deliveryKeyOf(tenant: string | null, signedId: string | undefined, rawBody: Buffer): string {
-  const delivery = signedId === undefined ? ['body', createHash('sha256').update(rawBody).digest('hex')] : ['webhook-id', signedId];
+export function deliveryKeyOf(tenant: string | null, deliveryId: string | undefined, rawBody: Buffer): string {
+  const delivery = deliveryId === undefined ? ['body', createHash('sha256').update(rawBody).digest('hex')] : ['webhook-id', deliveryId];
   return createHash('sha256')
     .update(JSON.stringify([tenant, ...delivery]))
     .digest('hex');

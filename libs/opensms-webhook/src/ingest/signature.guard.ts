@@ -1,199 +1,31 @@
-import {
-  type CanActivate,
-  type ExecutionContext,
-  Inject,
-  Injectable,
-  InternalServerErrorException,
-  Logger,
-  PayloadTooLargeException,
-  UnauthorizedException,
-  UnsupportedMediaTypeException,
-} from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
-import { RawBodyMissingError } from '../errors/raw-body-missing.error';
-import { SecretResolverFailedError } from '../errors/secret-resolver-failed.error';
-import { FailureBurst } from '../internal/failure-burst';
-import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
-import { printable } from '../internal/printable';
-import { describeError, messages } from '../opensms-webhook.messages';
-import type {
-  ResolvedOpenSmsWebhookOptions,
-  WebhookSecretResolution,
-  WebhookSecrets,
-  WebhookTenantSecrets,
-} from '../opensms-webhook-options.interface';
-import type { SignatureVerification } from './verifiers/signature-verifier.interface';
-import { decodeWebhookSecrets } from './webhook-secret';
-import { refusedCallOutcome, reportAnswer } from './webhook-call-outcome';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
-import { headerValue, isJsonContentType, type WebhookRequestHeaders } from './webhook-request';
-import type { IngestTrace } from '../tracing/sms-webhook.traces';
 import { SmsWebhookTracing } from '../tracing/sms-webhook.tracing';
-
-/** The parts of an Express or Fastify request the webhook route reads. */
-export interface WebhookHttpRequest {
-  headers: WebhookRequestHeaders;
-  rawBody?: Buffer;
-  /** Set by {@link SignatureGuard}: the tenant whose secret verified the call, else `null`. */
-  openSmsTenant?: string | null;
-  /** Set by {@link SignatureGuard}: `performance.now()` when the check began. */
-  openSmsStartedAt?: number;
-  /** Set by {@link SignatureGuard}: the call's span, ended with its answer. */
-  openSmsTrace?: IngestTrace;
-}
-
-/** The 401 text of every call whose signature does not verify, whatever the reason inside. */
-const NO_MATCH = 'Invalid webhook signature: no signature matches';
-/** Longest tenant name a resolver may return. */
-const MAX_TENANT_LENGTH = 200;
+import { WebhookCall, type WebhookHttpRequest } from './webhook-call';
+import { WebhookVerificationService } from './webhook-verification.service';
 
 /**
- * Lets a webhook call through only when its signature over the exact raw bytes is valid, after
- * cheap checks of content type (415), size (413) and the scheme's secret-free checks (headers,
- * timestamp). Only then is `tenants.secretResolver` asked; nothing of the body is read before that.
+ * Lets a webhook call reach the route only once its signature verified, so that no interceptor,
+ * pipe or handler of the host ever sees an unverified call. Begins the call's {@link WebhookCall},
+ * and ends it when the call is refused.
  */
 @Injectable()
 export class SignatureGuard implements CanActivate {
-  private readonly logger = new Logger('OpenSmsWebhook');
-  private rawBodyWarningLogged = false;
-  private readonly resolverFailures = new FailureBurst();
-  /** Verifies calls of unknown tenants, so that they cost and answer what a wrong signature does. */
-  private readonly decoyKey = randomBytes(32);
-
   constructor(
-    @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
+    private readonly verification: WebhookVerificationService,
     private readonly telemetry: SmsWebhookTelemetry,
     private readonly tracing: SmsWebhookTracing,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<WebhookHttpRequest>();
-    request.openSmsStartedAt = performance.now();
-    const trace = this.tracing.startIngest(request.headers);
-    request.openSmsTrace = trace;
+    const call = WebhookCall.begin(request, this.telemetry, this.tracing);
     try {
-      return await trace.step('verify', () => this.verify(request));
+      call.verified = await call.trace.step('verify', () => this.verification.verify(request));
+      return true;
     } catch (error) {
-      reportAnswer(this.telemetry, request, refusedCallOutcome(error), { error });
+      call.refused(error);
       throw error;
     }
   }
-
-  private async verify(request: WebhookHttpRequest): Promise<true> {
-    const { headers } = request;
-    if (!isJsonContentType(headerValue(headers, 'content-type'))) {
-      throw new UnsupportedMediaTypeException('Content-Type must be application/json');
-    }
-    const limit = this.options.ingest.bodyLimitBytes;
-    if (Number(headerValue(headers, 'content-length') ?? 0) > limit) this.tooLarge();
-    const rawBody = this.rawBodyOf(request);
-    if (rawBody.length > limit) this.tooLarge();
-
-    const { verifier } = this.options;
-    const { toleranceSeconds } = this.options.ingest;
-    const signed = { headers, rawBody };
-    const nowSeconds = Math.floor(Date.now() / 1000);
-    const precheck = verifier.precheck?.(signed, toleranceSeconds, nowSeconds);
-    if (precheck && precheck.valid !== true) this.reject(precheck.reason);
-
-    const { tenant, keys, secrets } = await this.keysFor(headers);
-    let verification: SignatureVerification;
-    try {
-      verification = await verifier.verify(signed, keys ?? [this.decoyKey], toleranceSeconds, nowSeconds);
-    } catch (error) {
-      this.logger.warn(messages.verifierThrew(verifier.name, redactSecrets(error, secrets, keys ?? [])));
-      throw new UnauthorizedException('Invalid webhook signature: the signature could not be checked');
-    }
-    if (keys === undefined) {
-      this.logger.warn(messages.unknownTenant());
-      throw new UnauthorizedException(verification?.valid === true ? NO_MATCH : `Invalid webhook signature: ${reasonOf(verification)}`);
-    }
-    if (verification?.valid !== true) this.reject(reasonOf(verification));
-    request.openSmsTenant = tenant;
-    return true;
-  }
-
-  private reject(reason: string): never {
-    this.logger.warn(messages.rejectedSignature(reason));
-    throw new UnauthorizedException(`Invalid webhook signature: ${reason}`);
-  }
-
-  private rawBodyOf(request: WebhookHttpRequest): Buffer {
-    if (Buffer.isBuffer(request.rawBody)) return request.rawBody;
-    const hasBody =
-      Number(headerValue(request.headers, 'content-length') ?? 0) > 0 || headerValue(request.headers, 'transfer-encoding') !== undefined;
-    if (!hasBody) return Buffer.alloc(0);
-    const error = new RawBodyMissingError();
-    if (!this.rawBodyWarningLogged) {
-      this.rawBodyWarningLogged = true;
-      this.logger.error(error.message);
-    }
-    throw new InternalServerErrorException(error.message);
-  }
-
-  /**
-   * Asks `tenants.secretResolver` (or the static secrets) for the request's tenant and keys. `keys` is `undefined` for an unknown
-   * tenant or an unusable answer (the call is then answered like a wrong signature). A resolver
-   * that throws is a 503, logged once per burst of failures.
-   */
-  private async keysFor(headers: WebhookRequestHeaders): Promise<{ tenant: string | null; keys?: Buffer[]; secrets: readonly string[] }> {
-    let resolved: WebhookSecretResolution;
-    try {
-      resolved = await this.options.secretResolver(headers);
-    } catch (error) {
-      if (this.resolverFailures.failed()) this.logger.error(messages.secretResolverFailed(error, this.resolverFailures.count));
-      throw new SecretResolverFailedError(error);
-    }
-    const recovered = this.resolverFailures.succeeded();
-    if (recovered > 0) this.logger.log(messages.secretResolverRecovered(recovered));
-
-    const { tenant, secrets } = splitResolution(resolved);
-    if (secrets === undefined) return { tenant, secrets: [] };
-    const secretList = typeof secrets === 'string' ? [secrets] : [...secrets];
-    try {
-      if (tenant !== null && !isUsableTenant(tenant)) {
-        throw new Error(`tenant must be a non-empty printable string of at most ${MAX_TENANT_LENGTH} characters`);
-      }
-      const { verifier } = this.options;
-      return { tenant, keys: decodeWebhookSecrets(secrets, verifier.readSecret?.bind(verifier)), secrets: secretList };
-    } catch (error) {
-      this.logger.error(messages.unusableSecret(redactSecrets(error, secretList, [])));
-      return { tenant, secrets: secretList };
-    }
-  }
-
-  private tooLarge(): never {
-    throw new PayloadTooLargeException(`Body exceeds the limit of ${this.options.ingest.bodyLimitBytes} bytes`);
-  }
-}
-
-/** A resolver's answer as a tenant (or `null`) and its secrets (`undefined`: none). */
-function splitResolution(resolved: WebhookSecretResolution): { tenant: string | null; secrets?: WebhookSecrets } {
-  if (resolved === null || resolved === undefined) return { tenant: null };
-  if (typeof resolved === 'string' || Array.isArray(resolved)) {
-    return (resolved as readonly string[]).length === 0 ? { tenant: null } : { tenant: null, secrets: resolved as WebhookSecrets };
-  }
-  const { tenant, secrets } = resolved as WebhookTenantSecrets;
-  if (secrets === undefined || secrets === null || (secrets as readonly string[]).length === 0) return { tenant: null };
-  return { tenant: typeof tenant === 'string' ? tenant : String(tenant), secrets };
-}
-
-function isUsableTenant(tenant: string): boolean {
-  return tenant.length > 0 && tenant.length <= MAX_TENANT_LENGTH && printable(tenant) === tenant && !/\p{Surrogate}/u.test(tenant);
-}
-
-function reasonOf(verification: unknown): string {
-  const reason = (verification as { reason?: unknown } | null | undefined)?.reason;
-  return typeof reason === 'string' && reason.length > 0 ? reason.slice(0, 200) : 'the verifier did not answer { valid: true }';
-}
-
-/** An error's message with every form of the given secrets and keys (raw, base64, hex) replaced. */
-function redactSecrets(error: unknown, secrets: readonly string[], keys: readonly Buffer[]): string {
-  let text = describeError(error);
-  const forms = [
-    ...secrets,
-    ...keys.flatMap((key) => [key.toString('utf8'), key.toString('base64'), key.toString('base64url'), key.toString('hex')]),
-  ].filter((form) => form.length >= 4);
-  for (const form of forms.sort((a, b) => b.length - a.length)) text = text.split(form).join('[secret]');
-  return text;
 }

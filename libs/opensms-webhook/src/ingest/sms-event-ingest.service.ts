@@ -11,10 +11,11 @@ import { IngestOverloadedError } from '../errors/ingest-overloaded.error';
 import { withTimeout } from '../internal/with-timeout';
 import { MicroBatcher } from '../internal/micro-batcher';
 import { ThrottledWarning } from '../internal/throttled-warning';
-import { headerValue, type WebhookRequestHeaders } from './webhook-request';
+import type { WebhookRequestHeaders } from '../opensms-webhook-verifier.interface';
+import type { VerifiedWebhookCall } from './webhook-call';
+import { headerValue } from './webhook-request';
 import { deliveryKeyOf, tenantDedupeKey } from './dedupe-key';
 import { parseSmsEventPayload } from './sms-event-payload.parser';
-import { StandardWebhooksVerifier } from './verifiers/standard-webhooks.verifier';
 import { type IngestTrace, UNTRACED_INGEST } from '../tracing/sms-webhook.traces';
 
 /** The answer to an accepted call. */
@@ -47,19 +48,18 @@ export class SmsEventIngestService {
 
   /**
    * Stores a verified call and answers it.
-   * @param tenant the tenant whose secret verified the call, if the resolver named one
+   * @param verified what the signature check established: the raw body, the tenant, the delivery id
    * @param trace the call's span: the store runs in a child of it, and its context is stored on the row
    */
   async receive(
-    rawBody: Buffer,
+    verified: VerifiedWebhookCall,
     headers: WebhookRequestHeaders,
-    tenant: string | null = null,
     trace: IngestTrace = UNTRACED_INGEST,
   ): Promise<SmsEventReceipt> {
+    const { rawBody, tenant } = verified;
     const parsed = parseSmsEventPayload(rawBody);
     const keptHeaders = pickStoredHeaders(headers);
-    const refuse = (payload: unknown, problems: string[]) =>
-      this.storeInvalid(rawBody, headers, tenant, payload, keptHeaders, problems, trace);
+    const refuse = (payload: unknown, problems: string[]) => this.storeInvalid(verified, payload, keptHeaders, problems, trace);
     if (!parsed.valid) return refuse(parsed.payload, parsed.problems);
 
     const { dto, payload } = parsed;
@@ -92,18 +92,15 @@ export class SmsEventIngestService {
 
   /** Keeps a signed call that cannot be accepted as `invalid` (once per delivery) and answers 400. */
   private async storeInvalid(
-    rawBody: Buffer,
-    headers: WebhookRequestHeaders,
-    tenant: string | null,
+    { rawBody, tenant, deliveryId }: VerifiedWebhookCall,
     payload: unknown,
     keptHeaders: Record<string, string>,
     problems: string[],
     trace: IngestTrace,
   ): Promise<never> {
-    const signedId = this.options.verifier instanceof StandardWebhooksVerifier ? headerValue(headers, 'webhook-id') : undefined;
     const record: InboxRecord = {
       ...emptyRecord(),
-      deliveryKey: deliveryKeyOf(tenant, signedId, rawBody),
+      deliveryKey: deliveryKeyOf(tenant, deliveryId, rawBody),
       tenant,
       event: eventNameOf(payload),
       payload,

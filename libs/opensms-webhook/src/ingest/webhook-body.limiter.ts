@@ -4,7 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import { SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
-import type { WebhookHttpRequest } from './signature.guard';
+import { WebhookCall, type WebhookHttpRequest } from './webhook-call';
 import { headerValue, isJsonContentType } from './webhook-request';
 
 type Next = (error?: unknown) => void;
@@ -22,8 +22,9 @@ interface FastifyRouteOptions {
 /**
  * Makes the framework itself stop reading a webhook body at `ingest.bodyLimitBytes`, so that no more is
  * ever buffered: a route-level `bodyLimit` on Fastify, a JSON parser with that `limit` in front of
- * the application's own on Express (it reads the route's JSON body itself and keeps the raw bytes the signature is checked over). At
- * start-up it warns about a host set-up that still lets uploads stall for ever.
+ * the application's own on Express (it reads the route's JSON body itself and keeps the raw bytes the signature is checked over). It
+ * warns about a host set-up that still lets uploads stall for ever (at start-up), or whose own parser reads the
+ * route's bodies first (at the first such call).
  *
  * Installed while the application is created (before its routes and parsers), by {@link install}.
  */
@@ -31,6 +32,7 @@ interface FastifyRouteOptions {
 export class WebhookBodyLimiter implements OnApplicationBootstrap {
   private readonly logger = new Logger('OpenSmsWebhook');
   private limitedRoutes = 0;
+  private parserFirstWarned = false;
   private readonly routePath: string;
 
   private constructor(
@@ -55,9 +57,6 @@ export class WebhookBodyLimiter implements OnApplicationBootstrap {
     const type = adapter?.getType();
     if (type !== 'fastify' && type !== 'express') return;
     if (this.limitedRoutes === 0) this.logger.warn(messages.bodyLimitNotApplied(type, this.options.ingest.bodyLimitBytes));
-    if (type === 'express' && this.jsonParserRunsFirst()) {
-      this.logger.warn(messages.bodyParserBeforeLimit(this.options.ingest.bodyLimitBytes));
-    }
     const server = adapter.getHttpServer() as Server | undefined;
     if (server && server.requestTimeout === 0) this.logger.warn(messages.unboundedRequestTimeout(type));
   }
@@ -76,9 +75,9 @@ export class WebhookBodyLimiter implements OnApplicationBootstrap {
       if (!methods.includes('POST') || !this.matches(route.url)) return;
       route.bodyLimit = Math.min(route.bodyLimit ?? Infinity, this.options.ingest.bodyLimitBytes);
       // NOTE: Fastify refuses the body before the guard runs; this is where that 413 can be seen.
-      // A 413 of the guard itself (it set the start time) was reported there.
+      // A 413 of the guard itself (it began the call) was reported with the call.
       const reportTooLarge: FastifyHook = (request, reply, done) => {
-        if (reply.statusCode === 413 && request.openSmsStartedAt === undefined) this.reportTooLarge();
+        if (reply.statusCode === 413 && WebhookCall.of(request) === undefined) this.reportTooLarge();
         done();
       };
       route.onResponse = [...[route.onResponse ?? []].flat(), reportTooLarge];
@@ -106,6 +105,12 @@ export class WebhookBodyLimiter implements OnApplicationBootstrap {
    */
   private readLimited(request: IncomingMessage & { body?: unknown; rawBody?: Buffer }, response: ServerResponse, next: Next): void {
     const limit = this.options.ingest.bodyLimitBytes;
+    if (request.readableEnded) {
+      // NOTE: a parser of the host read the body before this limit could (it was added to the Express instance itself).
+      if (!this.parserFirstWarned) this.logger.warn(messages.bodyParserBeforeLimit(limit));
+      this.parserFirstWarned = true;
+      return next();
+    }
     const tooLarge = () => {
       this.reportTooLarge();
       request.pause();
@@ -141,16 +146,6 @@ export class WebhookBodyLimiter implements OnApplicationBootstrap {
 
   private reportTooLarge(): void {
     this.telemetry.callAnswered({ outcome: 'too_large', seconds: null });
-  }
-
-  /** Whether a JSON parser (the host's) runs before this module's limit on Express. */
-  private jsonParserRunsFirst(): boolean {
-    const stack =
-      (this.adapterHost.httpAdapter.getInstance() as { router?: { stack?: { handle?: { name?: string } }[] } }).router?.stack ?? [];
-    const names = stack.map((layer) => layer.handle?.name);
-    const ours = names.indexOf('openSmsWebhookBodyLimit');
-    const parser = names.indexOf('jsonParser');
-    return parser >= 0 && (ours < 0 || parser < ours);
   }
 }
 

@@ -1,11 +1,4 @@
-/** Incoming request headers, lower-cased as both Express and Fastify give them. */
-export type WebhookRequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
-
-/** What a signature verifier gets: headers and the exact bytes received. */
-export interface SignedWebhookRequest {
-  headers: WebhookRequestHeaders;
-  rawBody: Buffer;
-}
+import type { WebhookRequestHeaders } from '../opensms-webhook-verifier.interface';
 
 /** The single value of a header, or `undefined` when absent or repeated ambiguously. */
 export function headerValue(headers: WebhookRequestHeaders, name: string): string | undefined {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
-import type { WebhookRequestHeaders } from '../ingest/webhook-request';
+import type { WebhookRequestHeaders } from '../opensms-webhook-verifier.interface';
 import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import type { WebhookCallOutcome } from '../telemetry/sms-webhook.telemetry';

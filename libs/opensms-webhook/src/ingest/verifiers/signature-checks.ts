@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { SignatureVerification } from './signature-verifier.interface';
+import type { SignatureVerification } from '../../opensms-webhook-verifier.interface';
 
 /** More candidate signatures than this in one header are not looked at (bounds the HMAC work). */
 export const MAX_SIGNATURES_PER_HEADER = 8;

@@ -1,8 +1,8 @@
 import { STANDARD_WEBHOOK_HEADERS } from '../../opensms-webhook.constants';
 import { readStandardWebhooksSecret } from '../webhook-secret';
-import { headerValue, type SignedWebhookRequest } from '../webhook-request';
+import { headerValue } from '../webhook-request';
 import { anyDigestMatches, checkTimestamp, hmacSha256, invalid, MAX_SIGNATURES_PER_HEADER, VALID } from './signature-checks';
-import type { SignatureVerification, SignatureVerifier } from './signature-verifier.interface';
+import type { SignatureVerification, SignatureVerifier, SignedWebhookRequest } from '../../opensms-webhook-verifier.interface';
 
 const BASE64 = /^[A-Za-z0-9+/]{4,}={0,2}$/;
 
@@ -15,6 +15,10 @@ export class StandardWebhooksVerifier implements SignatureVerifier {
   readonly name = 'standard-webhooks';
 
   readonly readSecret = readStandardWebhooksSecret;
+
+  deliveryId({ headers }: SignedWebhookRequest): string | undefined {
+    return headerValue(headers, STANDARD_WEBHOOK_HEADERS.id);
+  }
 
   precheck({ headers }: SignedWebhookRequest, toleranceSeconds: number, nowSeconds: number): SignatureVerification {
     const id = headerValue(headers, STANDARD_WEBHOOK_HEADERS.id);

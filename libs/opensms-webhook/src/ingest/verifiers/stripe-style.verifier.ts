@@ -1,7 +1,7 @@
 import { readStripeSecret } from '../webhook-secret';
-import { headerValue, type SignedWebhookRequest } from '../webhook-request';
+import { headerValue } from '../webhook-request';
 import { anyDigestMatches, checkTimestamp, hmacSha256, invalid, MAX_SIGNATURES_PER_HEADER, VALID } from './signature-checks';
-import type { SignatureVerification, SignatureVerifier } from './signature-verifier.interface';
+import type { SignatureVerification, SignatureVerifier, SignedWebhookRequest } from '../../opensms-webhook-verifier.interface';
 
 const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
 
