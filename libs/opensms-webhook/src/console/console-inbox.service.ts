@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { WebhookModuleMissingError } from '../errors/webhook-module-missing.error';
 import {
@@ -23,7 +23,8 @@ export interface ConsoleOverview {
   /** Events with work ahead of them (received, processing, failed). */
   backlog: number;
   oldestUnfinishedAt: Date | null;
-  paused: boolean;
+  /** Whether processing is paused; `null` in an ingest-only process, which runs no worker and never connects to the queue. */
+  paused: boolean | null;
   latest: SmsEventSummary[];
 }
 
@@ -76,7 +77,7 @@ export class ConsoleInboxService implements OnModuleInit {
     const [counts, oldestUnfinishedAt, paused, latest] = await Promise.all([
       service.countByState(),
       queries.oldestUnfinishedReceivedAt(),
-      service.isPaused(),
+      service.runsWorker ? service.isPaused() : null,
       queries.search({ limit: LATEST_EVENTS }),
     ]);
     const backlog = UNFINISHED_SMS_EVENT_STATES.reduce((sum, state) => sum + counts[state], 0);
@@ -130,8 +131,10 @@ export class ConsoleInboxService implements OnModuleInit {
     return replayed;
   }
 
+  /** Pauses or resumes processing; refused with a 409 in an ingest-only process, which runs no worker. */
   async setPaused(paused: boolean, user: unknown): Promise<void> {
     const { service } = this.found();
+    if (!service.runsWorker) throw new ConflictException(messages.consoleProcessingElsewhere);
     await (paused ? service.pause() : service.resume());
     this.logger.log(messages.consolePaused(describeConsoleUser(user), paused));
   }

@@ -62,12 +62,7 @@ export function overviewPage(context: ConsolePageContext, overview: ConsoleOverv
     <div class="figure" data-testid="dead">${overview.counts.dead}</div>
     <div class="hint"><a href="${root}/events?state=dead">Show dead events</a></div>
   </div>
-  <div class="card${overview.paused ? ' paused' : ''}">
-    <div class="label">Processing</div>
-    <div class="figure" data-testid="processing">${overview.paused ? 'Paused' : 'Running'}</div>
-    <div class="hint">${overview.paused ? 'events are stored, not handled' : 'workers take new events'}</div>
-    ${postButton(context, overview.paused ? 'resume' : 'pause', overview.paused ? 'Resume processing' : 'Pause processing', {}, overview.paused ? '' : 'secondary')}
-  </div>
+  ${processingCard(context, overview.paused)}
 </section>
 <h2>Events by state</h2>
 <ul class="counts">
@@ -260,6 +255,26 @@ function keyValueTable(values: Readonly<Record<string, string>>): SafeHtml {
   return html`<div class="table-wrap"><table class="pairs" data-testid="headers"><tbody>${entries.map(
     ([name, value]) => html`<tr><th class="mono">${name}</th><td class="mono">${value}</td></tr>`,
   )}</tbody></table></div>`;
+}
+
+/**
+ * Whether processing runs, with the button that pauses or resumes it; in an ingest-only process
+ * (`paused` is `null`), where it runs instead.
+ */
+function processingCard(context: ConsolePageContext, paused: boolean | null): SafeHtml {
+  if (paused === null) {
+    return html`<div class="card">
+    <div class="label">Processing</div>
+    <div class="figure" data-testid="processing">In workers</div>
+    <div class="hint">Processing runs in worker processes.</div>
+  </div>`;
+  }
+  return html`<div class="card${paused ? ' paused' : ''}">
+    <div class="label">Processing</div>
+    <div class="figure" data-testid="processing">${paused ? 'Paused' : 'Running'}</div>
+    <div class="hint">${paused ? 'events are stored, not handled' : 'workers take new events'}</div>
+    ${postButton(context, paused ? 'resume' : 'pause', paused ? 'Resume processing' : 'Pause processing', {}, paused ? '' : 'secondary')}
+  </div>`;
 }
 
 /** A form of one button that POSTs (with the form token) to a path under the console root. */
