@@ -10,7 +10,7 @@ import {
   type SmsEventSummary,
   type SmsEventTimelineEntry,
 } from '../inbox/sms-event.queries';
-import { type SmsEventState, UNFINISHED_SMS_EVENT_STATES } from '../inbox/sms-event-state';
+import { backlogOf, type SmsEventState } from '../inbox/sms-event-state';
 import { messages } from '../opensms-webhook.messages';
 import { OpenSmsWebhookService } from '../opensms-webhook.service';
 import { describeConsoleUser } from './console-access.guard';
@@ -20,7 +20,7 @@ import type { ResolvedOpenSmsWebhookConsoleOptions } from './opensms-webhook-con
 /** Figures of the overview page. */
 export interface ConsoleOverview {
   counts: Record<SmsEventState, number>;
-  /** Events with work ahead of them (received, processing, failed). */
+  /** Events with work ahead of them (received, processing, failed): see `backlogOf`. */
   backlog: number;
   oldestUnfinishedAt: Date | null;
   /** Whether processing is paused; `null` in an ingest-only process, which runs no worker and never connects to the queue. */
@@ -80,8 +80,7 @@ export class ConsoleInboxService implements OnModuleInit {
       service.runsWorker ? service.isPaused() : null,
       queries.search({ limit: LATEST_EVENTS }),
     ]);
-    const backlog = UNFINISHED_SMS_EVENT_STATES.reduce((sum, state) => sum + counts[state], 0);
-    return { counts, backlog, oldestUnfinishedAt, paused, latest: latest.events };
+    return { counts, backlog: backlogOf(counts), oldestUnfinishedAt, paused, latest: latest.events };
   }
 
   search(filter: SmsEventFilter, cursor?: string): Promise<SmsEventPage> {

@@ -40,6 +40,11 @@ export interface SmsEventStateFigures {
   oldestAgeSeconds: number | null;
 }
 
+/** The counts of {@link SmsEventQueries.countAndAgeByState} by state, e.g. for `backlogOf`. */
+export function countsOf(figures: readonly SmsEventStateFigures[]): Partial<Record<IndexedSmsEventState, number>> {
+  return Object.fromEntries(figures.map(({ state, count }) => [state, count]));
+}
+
 /** One page of a {@link SmsEventQueries.search}, newest first. */
 export interface SmsEventPage {
   events: SmsEventSummary[];
@@ -191,15 +196,6 @@ export class SmsEventQueries {
       [UNFINISHED_SMS_EVENT_STATES],
     );
     return row?.oldest ?? null;
-  }
-
-  /** Rows in any of `states`, counted no further than `limit`: a bounded scan of the state index, however long the table. */
-  async countInStates(states: readonly SmsEventState[], limit: number): Promise<number> {
-    const [row]: { count: string }[] = await this.tables.dataSource.query(
-      `SELECT count(*) AS "count" FROM (SELECT 1 FROM ${this.tables.states} WHERE "state" = ANY($1::text[]) LIMIT $2) capped`,
-      [states, limit],
-    );
-    return Number(row?.count ?? 0);
   }
 
   /**

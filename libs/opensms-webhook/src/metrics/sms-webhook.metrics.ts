@@ -7,7 +7,7 @@ import type { ResolvedOpenSmsWebhookMetricsOptions } from './opensms-webhook-met
 
 /** What the gauges show, read from the inbox at scrape time. */
 export interface InboxFigures {
-  /** Events with work ahead of them, per unfinished state. */
+  /** The backlog (the events with work ahead of them, see `backlogOf`) per unfinished state. */
   backlog: ReadonlyMap<string, number>;
   dead: number;
   /** Seconds since the oldest unfinished event was received; 0 when there is none. */
