@@ -341,6 +341,25 @@ describe('inbox console', () => {
       expect(received.map((row) => row.includes('stale'))).toEqual([false, true]);
     });
 
+    it('marks stale in a timeline the events whose handlers saw ctx.stale, also at equal timestamps', async () => {
+      // At one timestamp a final event wins over a pending: a pending after it is stale, a pending before it is not.
+      const timestamp = '2024-01-14T08:00:00Z';
+      const orders = { msg_tie_final_first: ['sms.delivered', 'sms.pending'], msg_tie_pending_first: ['sms.pending', 'sms.delivered'] };
+      for (const [messageId, events] of Object.entries(orders)) {
+        const ids: string[] = [];
+        for (const event of events) {
+          ids.push(await post(scope, { event, message_id: messageId, timestamp }));
+          await waitForState(scope, ids.at(-1) ?? '', 'processed');
+        }
+
+        await page.goto(`${consoleUrl()}/messages/${messageId}`);
+        const shown = await page.getByTestId('timeline').nth(0).locator('tbody td[data-label="Stale"]').allTextContents();
+        const seen = ids.map((id) => consumer.staleSeen.get(id));
+        expect(shown.map((text) => text === 'stale')).toEqual(seen);
+        expect(seen).toEqual(messageId === 'msg_tie_final_first' ? [false, true] : [false, false]);
+      }
+    });
+
     it('pages through a search, newest first', async () => {
       const ids: string[] = [];
       for (let index = 0; index < 5; index += 1) {
