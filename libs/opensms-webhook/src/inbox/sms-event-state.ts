@@ -29,10 +29,7 @@ export const UNFINISHED_SMS_EVENT_STATES: readonly IndexedSmsEventState[] = ['re
 /** States a replay puts back to `received`. */
 export const REPLAYABLE_SMS_EVENT_STATES: readonly SmsEventState[] = ['dead', 'failed'];
 
-/** Finished states whose rows retention prunes. */
-export const PRUNABLE_SMS_EVENT_STATES: readonly SmsEventState[] = ['processed', 'ignored'];
-
-/** States in which the event's work is over and `processed_at` is set. */
+/** States in which the event's work is over and `processed_at` is set: retention prunes their rows. */
 export const COMPLETED_SMS_EVENT_STATES: readonly SmsEventState[] = ['processed', 'ignored'];
 
 /**

@@ -3,8 +3,8 @@ import type { SmsEventEntity } from './sms-event.entity';
 import { staleCondition } from './sms-event.lifecycle';
 import { INDEXED_STATES_CONDITION, type SmsEventStateEntity } from './sms-event-state.entity';
 import {
+  COMPLETED_SMS_EVENT_STATES,
   type IndexedSmsEventState,
-  PRUNABLE_SMS_EVENT_STATES,
   type SmsEventState,
   UNFINISHED_SMS_EVENT_STATES,
   zeroCountsByState,
@@ -246,7 +246,7 @@ export class SmsEventQueries {
     return rows.map((row) => row.id);
   }
 
-  /** Deletes processed and ignored events received more than `days` ago; returns how many. */
+  /** Deletes the completed events (processed, ignored) received more than `days` ago; returns how many. */
   async prune(days: number): Promise<number> {
     const [row]: { count: number }[] = await this.tables.dataSource.query(
       `WITH pruned AS (
@@ -257,7 +257,7 @@ export class SmsEventQueries {
          DELETE FROM ${this.tables.events} e USING pruned WHERE e."id" = pruned."event_id" RETURNING 1
        )
        SELECT count(*)::int AS "count" FROM deleted`,
-      [days, PRUNABLE_SMS_EVENT_STATES],
+      [days, COMPLETED_SMS_EVENT_STATES],
     );
     return row.count;
   }
