@@ -124,7 +124,7 @@ ${replayable ? html`<div class="actions">${postButton(context, `events/${encodeU
   <dt>Dedupe key</dt><dd class="mono">${event.dedupeKey ?? '—'}</dd>
 </dl>
 ${event.lastError ? html`<h2>Last error</h2><pre class="error" data-testid="last-error">${event.lastError}</pre>` : null}
-<h2>Handlers that completed</h2>
+<h2>Handler runs</h2>
 ${handlerRunsTable(detail.handlerRuns)}
 <h2>Payload</h2>
 <pre data-testid="payload">${JSON.stringify(event.payload, null, 2)}</pre>
@@ -237,7 +237,7 @@ function timelineTable(root: string, timeline: readonly SmsEventTimelineEntry[],
 }
 
 function handlerRunsTable(runs: readonly SmsEventHandlerRun[]): SafeHtml {
-  if (runs.length === 0) return html`<div class="table-wrap"><p class="empty">No handler has committed its work for this event.</p></div>`;
+  if (runs.length === 0) return html`<div class="table-wrap"><p class="empty">No handler run has completed for this event.</p></div>`;
   return html`<div class="table-wrap"><table class="stack" data-testid="handler-runs">
 <thead><tr><th>Handler</th><th>Completed</th><th>Attempt</th></tr></thead>
 <tbody>${runs.map(

@@ -62,7 +62,10 @@ export interface SmsEventTimelineEntry extends SmsEventSummary {
   stale: boolean;
 }
 
-/** One handler's committed work for an event. */
+/**
+ * One run of one handler for one event that completed: its work committed, with the event's state
+ * (a run that throws is rolled back and leaves no record).
+ */
 export interface SmsEventHandlerRun {
   handler: string;
   completedAt: Date;
@@ -169,7 +172,7 @@ export class SmsEventQueries {
     );
   }
 
-  /** The handlers that committed their work for an event, in the order they did. */
+  /** The completed handler runs of an event, in the order they completed. */
   handlerRuns(eventId: string): Promise<SmsEventHandlerRun[]> {
     return this.tables.dataSource.query(
       `SELECT run.key AS "handler", (run.value->>'at')::timestamptz AS "completedAt", (run.value->>'attempt')::int AS "attempt"

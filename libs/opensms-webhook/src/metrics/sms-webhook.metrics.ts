@@ -2,7 +2,12 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { MetricNameTakenError } from '../errors/metric-name-taken.error';
 import { isKnownSmsEvent } from '../events/sms-event-types';
 import { UNFINISHED_SMS_EVENT_STATES } from '../inbox/sms-event-state';
-import type { SmsEventAttemptEnded, SmsEventHandlerRan, SmsWebhookObserver, WebhookCallAnswered } from '../telemetry/sms-webhook.telemetry';
+import type {
+  SmsEventAttemptEnded,
+  SmsEventHandlerRunEnded,
+  SmsWebhookObserver,
+  WebhookCallAnswered,
+} from '../telemetry/sms-webhook.telemetry';
 import type { ResolvedOpenSmsWebhookMetricsOptions } from './opensms-webhook-metrics-options.interface';
 
 /** What the gauges show, read from the inbox at scrape time. */
@@ -184,7 +189,7 @@ export class SmsWebhookMetricSet implements SmsWebhookObserver {
     if (stale && WORK_ENDED_STATES.has(state)) this.staleEvents.inc();
   }
 
-  handlerRan({ handler, seconds, error }: SmsEventHandlerRan): void {
+  handlerRunEnded({ handler, seconds, error }: SmsEventHandlerRunEnded): void {
     this.handlerDuration.observe({ handler }, seconds);
     if (error !== undefined) this.handlerFailures.inc({ handler });
   }
