@@ -10,7 +10,7 @@ import { InboxUnavailableError } from '../errors/inbox-unavailable.error';
 import { IngestOverloadedError } from '../errors/ingest-overloaded.error';
 import { withTimeout } from '../internal/with-timeout';
 import { MicroBatcher } from '../internal/micro-batcher';
-import { ThrottledWarning } from '../internal/throttled-warning';
+import { FailureBurst } from '../internal/failure-burst';
 import { headerValue, type WebhookRequestHeaders } from './webhook-request';
 import { deliveryKeyOf, tenantDedupeKey } from './dedupe-key';
 import { parseSmsEventPayload } from './sms-event-payload.parser';
@@ -34,7 +34,7 @@ export interface SmsEventReceipt {
 @Injectable()
 export class SmsEventIngestService {
   private readonly logger = new Logger('OpenSmsWebhook');
-  private readonly overload = new ThrottledWarning(this.logger);
+  private readonly overload = new FailureBurst(this.logger);
   private readonly writer: MicroBatcher<InboxRecord, StoredRecord | FailedRecord>;
 
   constructor(
