@@ -1,4 +1,4 @@
-import { ForbiddenException, type LoggerService } from '@nestjs/common';
+import { ForbiddenException, type INestApplication, type LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   InvalidConsoleOptionsError,
@@ -11,7 +11,8 @@ import { signWebhook } from '@opensms/nestjs-webhooks/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ConsoleConsumer } from './fixtures/console.consumer';
 import { launchBrowser } from './support/browser';
-import { TEST_SECRET, type TestAppScope, useTestApp, waitFor } from './support/test-app';
+import { clearQueuePrefix, startTestApp, TEST_SECRET, type TestAppScope, useTestApp, waitFor } from './support/test-app';
+import { createSchema, dropSchema, uniqueName } from './support/test-database';
 import { postRaw, postSigned, smsPayload } from './support/webhook-client';
 
 const TOKEN = 'console-test-token';
@@ -151,6 +152,82 @@ describe('inbox console', () => {
     });
   }
 
+  describe("in an ingest-only process (mode 'ingest'), next to a worker process", () => {
+    const schema = uniqueName('console ingest');
+    const consumer = new ConsoleConsumer();
+    const logs = new LogLines();
+    const apps: { app: INestApplication; url: string }[] = [];
+    const ingest = () => apps[0];
+    const worker = () => apps[1];
+    const consoleUrl = () => `${ingest().url}/opensms`;
+    const authorization = basic('alice');
+
+    beforeAll(async () => {
+      await createSchema(schema);
+      const common = { schema, queuePrefix: schema, options: { job: { attempts: 2 } } };
+      apps.push(
+        await startTestApp({
+          ...common,
+          extras: { mode: 'ingest' },
+          imports: [OpenSmsWebhookConsoleModule.register({ authorize, challenge: CHALLENGE })],
+          logger: logs,
+        }),
+      );
+      apps.push(
+        await startTestApp({ ...common, extras: { mode: 'worker' }, providers: [{ provide: ConsoleConsumer, useValue: consumer }] }),
+      );
+    });
+
+    afterAll(async () => {
+      for (const { app } of apps) await app.close();
+      await clearQueuePrefix(schema);
+      await dropSchema(schema);
+    });
+
+    it('shows the overview with where processing runs instead of the pause control', async () => {
+      const response = await fetch(consoleUrl(), { headers: { authorization } });
+      expect(response.status).toBe(200);
+      const page = await response.text();
+      expect(page).toContain('<div class="hint">Processing runs in worker processes.</div>');
+      expect(page).toContain('data-testid="processing">In workers<');
+      expect(page).not.toContain('Pause processing');
+      expect(page).not.toContain('Resume processing');
+      expect(page).not.toContain(`action="/opensms/pause"`);
+    });
+
+    it('answers a pause or a resume with 409 and why, and leaves processing running', async () => {
+      // The overview has no form here; the form token is the cookie's (a double-submit token).
+      const { cookie } = await formToken(consoleUrl(), authorization);
+      const token = cookie.slice(cookie.indexOf('=') + 1);
+      for (const action of ['pause', 'resume']) {
+        const response = await postForm(`${consoleUrl()}/${action}`, { authorization, cookie }, { _csrf: token });
+        expect(response.status).toBe(409);
+        expect(((await response.json()) as { message: string }).message).toMatch(
+          /^Processing runs in worker processes: this process \(mode 'ingest'\)/,
+        );
+      }
+      expect(await worker().app.get(OpenSmsWebhookService).isPaused()).toBe(false);
+      expect(logs.lines.filter((line) => line.startsWith('Console: '))).toEqual([]);
+    });
+
+    it('replays a dead event from the inbox alone: a worker process then runs it again', async () => {
+      consumer.failing.add('msg_ingest_console');
+      const stored = await postSigned(`${ingest().url}/webhooks/sms`, smsPayload({ message_id: 'msg_ingest_console' }));
+      expect(stored.status).toBe(200);
+      const id = stored.body.id as string;
+      const inbox = ingest().app.get(OpenSmsWebhookService);
+      await waitFor(`inbox ${id} to be dead`, async () => (await inbox.findById(id))?.state === 'dead', 30_000);
+
+      consumer.failing.delete('msg_ingest_console');
+      const { cookie, token } = await formToken(`${consoleUrl()}/events/${id}`, authorization);
+      const replayed = await postForm(`${consoleUrl()}/events/${id}/replay`, { authorization, cookie }, { _csrf: token });
+      expect(replayed.status).toBe(303);
+      expect(replayed.headers.get('location')).toBe(`/opensms/events/${id}?done=replayed`);
+      await waitFor(`inbox ${id} to be processed`, async () => (await inbox.findById(id))?.state === 'processed', 30_000);
+      expect(logs.lines).toContain(`Console: alice replayed inbox ${id}`);
+    });
+  });
+
   describe('in a browser', () => {
     const logs = new LogLines();
     const consumer = new ConsoleConsumer();
@@ -262,6 +339,25 @@ describe('inbox console', () => {
       expect(received.map((row) => row.includes('sms.pending'))).toEqual([false, true]);
       expect(byTimestamp.map((row) => row.includes('sms.pending'))).toEqual([true, false]);
       expect(received.map((row) => row.includes('stale'))).toEqual([false, true]);
+    });
+
+    it('marks stale in a timeline the events whose handlers saw ctx.stale, also at equal timestamps', async () => {
+      // At one timestamp a final event wins over a pending: a pending after it is stale, a pending before it is not.
+      const timestamp = '2024-01-14T08:00:00Z';
+      const orders = { msg_tie_final_first: ['sms.delivered', 'sms.pending'], msg_tie_pending_first: ['sms.pending', 'sms.delivered'] };
+      for (const [messageId, events] of Object.entries(orders)) {
+        const ids: string[] = [];
+        for (const event of events) {
+          ids.push(await post(scope, { event, message_id: messageId, timestamp }));
+          await waitForState(scope, ids.at(-1) ?? '', 'processed');
+        }
+
+        await page.goto(`${consoleUrl()}/messages/${messageId}`);
+        const shown = await page.getByTestId('timeline').nth(0).locator('tbody td[data-label="Stale"]').allTextContents();
+        const seen = ids.map((id) => consumer.staleSeen.get(id));
+        expect(shown.map((text) => text === 'stale')).toEqual(seen);
+        expect(seen).toEqual(messageId === 'msg_tie_final_first' ? [false, true] : [false, false]);
+      }
     });
 
     it('pages through a search, newest first', async () => {

@@ -19,6 +19,6 @@ export class OpsAlertsListener {
 
   @OnEvent(OPENSMS_ALERTS.backlog)
   onBacklog(alert: BacklogAlert): void {
-    this.logger.warn(`${alert.backlog} webhook events wait to be processed (threshold ${alert.threshold})`);
+    this.logger.warn(`Backlog of ${alert.backlog} unfinished webhook events (threshold ${alert.threshold})`);
   }
 }

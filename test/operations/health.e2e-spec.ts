@@ -76,7 +76,7 @@ describe('health: a worker process that keeps up', () => {
     await waitFor('processed events and a reconciler sweep', async () => {
       health = await getHealth(`${scope.url}/health`);
       const opensms = health.body.details.opensms;
-      return opensms.backlog.waiting === 0 && opensms.backlog.processing === 0 && opensms.reconciler.lastSweepAt !== null;
+      return opensms.backlog.unfinished === 0 && opensms.backlog.processing === 0 && opensms.reconciler.lastSweepAt !== null;
     });
 
     expect(health.status).toBe(200);
@@ -92,7 +92,7 @@ describe('health: a worker process that keeps up', () => {
           queue: { status: 'up', backend: TEST_QUEUE_BACKEND, paused: false, responseTimeMs: expect.any(Number) },
           backlog: {
             status: 'up',
-            waiting: 0,
+            unfinished: 0,
             received: 0,
             failed: 0,
             processing: 0,
@@ -152,8 +152,8 @@ describe('health: an ingest-only process with no worker behind it', () => {
     expect(backlogged.body.info).toEqual({});
     const opensms = backlogged.body.error.opensms;
     expect(opensms.status).toBe('down');
-    expect(opensms.problems).toEqual(['backlog: 3 events wait for a worker (received + failed), more than 2']);
-    expect(opensms.backlog).toMatchObject({ status: 'down', waiting: 3, received: 3, failed: 0, dead: 0, maxBacklog: 2 });
+    expect(opensms.problems).toEqual(['backlog: 3 unfinished events (received, processing or failed), more than 2']);
+    expect(opensms.backlog).toMatchObject({ status: 'down', unfinished: 3, received: 3, failed: 0, dead: 0, maxBacklog: 2 });
     expect(opensms.backlog.oldestUnfinishedAge).toMatch(/^\d+ s$/);
     expect(opensms.backlog.oldestUnfinishedAgeSeconds).toEqual(expect.any(Number));
     expect(opensms.inbox.status).toBe('up');
@@ -177,7 +177,7 @@ describe('health: an ingest-only process with no worker behind it', () => {
     expect(health.body.status).toBe('degraded');
     expect(health.body.details.opensms.status).toBe('degraded');
     expect(health.body.details.opensms.problems).toEqual(['dead letters: 3 dead events, more than 0; replay them once the cause is fixed']);
-    expect(health.body.details.opensms.backlog).toMatchObject({ status: 'degraded', waiting: 0, dead: 3, maxDead: 0 });
+    expect(health.body.details.opensms.backlog).toMatchObject({ status: 'degraded', unfinished: 0, dead: 3, maxDead: 0 });
   });
 });
 

@@ -34,7 +34,7 @@ export {
 export { KNOWN_SMS_EVENTS, type KnownSmsEventName, type SmsEventType } from './events/sms-event-types';
 
 export { SmsEventEntity } from './inbox/sms-event.entity';
-export { type CompletedHandlers, SmsEventStateEntity } from './inbox/sms-event-state.entity';
+export { SmsEventStateEntity, type SmsEventHandlerRuns } from './inbox/sms-event-state.entity';
 export { SmsEventOutboxEntity } from './inbox/sms-event-outbox.entity';
 export { type SmsEventState, SMS_EVENT_STATES } from './inbox/sms-event-state';
 export type {

@@ -62,6 +62,8 @@ export const messages = {
   metricsInboxFailed: (error: unknown) =>
     `Metrics: could not read the inbox figures; the backlog gauges keep their last values: ${describeError(error)}`,
   consolePaused: (user: string, paused: boolean) => `Console: ${user} ${paused ? 'paused' : 'resumed'} processing`,
+  consoleProcessingElsewhere:
+    "Processing runs in worker processes: this process (mode 'ingest') can neither pause nor resume it. Use the console of a process whose module has mode 'all' or 'worker'.",
   backlogCheckFailed: (error: unknown) => `Backlog alert check failed, will try again: ${describeError(error)}`,
   alertListenerFailed: (alert: string, error: unknown) => `A listener of ${alert} threw; ignored: ${describeError(error)}`,
 };

@@ -51,6 +51,15 @@ export class OpenSmsWebhookService {
   }
 
   /**
+   * Whether this process runs the worker (`mode` `'all'` or `'worker'`), which {@link pause},
+   * {@link resume}, {@link isPaused}, {@link reconcile} and {@link prune} need; `false` in an
+   * ingest-only process, where they throw `WorkerModeRequiredError`.
+   */
+  get runsWorker(): boolean {
+    return this.producer !== undefined;
+  }
+
+  /**
    * Pauses processing in every process of this queue: events are still received and stored, workers
    * take no new job until {@link resume}. Running events finish.
    */

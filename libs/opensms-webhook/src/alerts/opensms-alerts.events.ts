@@ -53,12 +53,15 @@ export class SignatureFailuresAlert {
   ) {}
 }
 
-/** More than `threshold` events wait to be processed (`received` or `failed`): workers are down, paused, or too slow. */
+/**
+ * The backlog, the events with work ahead of them (`received`, `processing` or `failed`), is above
+ * `threshold`: workers are down, paused, or too slow.
+ */
 export class BacklogAlert {
   readonly name = OPENSMS_ALERTS.backlog;
 
   constructor(
-    /** Events `received` or `failed`, counted up to ten times the threshold (a bounded scan). */
+    /** Unfinished events (`received`, `processing` or `failed`). */
     readonly backlog: number,
     readonly threshold: number,
     /** When the oldest unfinished event was received. */

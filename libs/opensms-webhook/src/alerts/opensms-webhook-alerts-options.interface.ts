@@ -9,12 +9,13 @@ export interface OpenSmsWebhookAlertsOptions {
   /** @default 60000 */
   signatureFailureWindowMs?: number;
   /**
-   * Events `received` or `failed` above which a `BacklogAlert` is raised.
+   * Backlog (the unfinished events: `received`, `processing` or `failed`) above which a
+   * `BacklogAlert` is raised.
    * @default 1000
    */
   backlogThreshold?: number;
   /**
-   * How often each worker process checks the backlog (a bounded index scan); `0` turns the check off.
+   * How often each worker process checks the backlog (a count of the state index); `0` turns the check off.
    * @default 60000
    */
   backlogCheckIntervalMs?: number;

@@ -3,8 +3,8 @@ import { ModuleRef } from '@nestjs/core';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { EventEmitterMissingError } from '../errors/event-emitter-missing.error';
 import { WebhookModuleMissingError } from '../errors/webhook-module-missing.error';
-import { SmsEventQueries } from '../inbox/sms-event.queries';
-import type { SmsEventState } from '../inbox/sms-event-state';
+import { countsOf, SmsEventQueries } from '../inbox/sms-event.queries';
+import { backlogOf, UNFINISHED_SMS_EVENT_STATES } from '../inbox/sms-event-state';
 import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
 import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
@@ -12,11 +12,6 @@ import { type SmsEventAttemptEnded, type WebhookCallAnswered, SmsWebhookTelemetr
 import { BacklogAlert, SignatureFailuresAlert, SmsEventDeadAlert } from './opensms-alerts.events';
 import { OPENSMS_ALERTS_OPTIONS } from './opensms-webhook-alerts.constants';
 import type { ResolvedOpenSmsWebhookAlertsOptions } from './opensms-webhook-alerts-options.interface';
-
-/** The states counted as backlog: waiting for a first or a next attempt. */
-const BACKLOG_STATES: readonly SmsEventState[] = ['received', 'failed'];
-/** The backlog is counted up to this many times the threshold, so a check stays a bounded scan. */
-const BACKLOG_COUNT_FACTOR = 10;
 
 /** What the alerts need of the application: the webhook module's parts and the host's emitter. */
 interface AlertsContext {
@@ -81,7 +76,7 @@ export class SmsWebhookAlerts implements OnModuleInit, OnApplicationBootstrap, O
     this.checking = true;
     try {
       const { backlogThreshold } = this.options;
-      const backlog = await this.context.queries.countInStates(BACKLOG_STATES, backlogThreshold * BACKLOG_COUNT_FACTOR);
+      const backlog = backlogOf(countsOf(await this.context.queries.countAndAgeByState(UNFINISHED_SMS_EVENT_STATES)));
       if (backlog <= backlogThreshold) return undefined;
       const alert = new BacklogAlert(backlog, backlogThreshold, await this.context.queries.oldestUnfinishedReceivedAt());
       this.emit(alert);

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { printable } from '../internal/printable';
 import type { SignatureScheme } from '../opensms-webhook-options.interface';
 import { readableDuration } from '../internal/duration';
-import { UNFINISHED_SMS_EVENT_STATES } from '../inbox/sms-event-state';
+import { backlogOf } from '../inbox/sms-event-state';
 import { type InboxConnection, withInbox } from './inbox.command';
 import { type QueueLocation, withQueue } from './queue.command';
 import { sendTestEvent } from './send-test.command';
@@ -220,7 +220,7 @@ async function status(values: CliValues, output: CliOutput): Promise<number> {
   );
   const paused = await withQueue(queueLocation(values), (queue) => queue.isPaused());
   for (const [state, count] of Object.entries(counts)) output.log(`${state.padEnd(10)} ${count}`);
-  const backlog = UNFINISHED_SMS_EVENT_STATES.reduce((sum, state) => sum + counts[state], 0);
+  const backlog = backlogOf(counts);
   output.log(`backlog    ${backlog}${oldest ? `, oldest unfinished ${readableDuration(Date.now() - oldest.getTime())} old` : ''}`);
   output.log(paused ? 'processing paused (resume with: opensms-webhook resume)' : 'processing running');
   return 0;

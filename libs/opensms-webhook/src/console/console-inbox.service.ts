@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { WebhookModuleMissingError } from '../errors/webhook-module-missing.error';
 import {
@@ -10,7 +10,7 @@ import {
   type SmsEventSummary,
   type SmsEventTimelineEntry,
 } from '../inbox/sms-event.queries';
-import { type SmsEventState, UNFINISHED_SMS_EVENT_STATES } from '../inbox/sms-event-state';
+import { backlogOf, type SmsEventState } from '../inbox/sms-event-state';
 import { messages } from '../opensms-webhook.messages';
 import { OpenSmsWebhookService } from '../opensms-webhook.service';
 import { describeConsoleUser } from './console-access.guard';
@@ -20,10 +20,11 @@ import type { ResolvedOpenSmsWebhookConsoleOptions } from './opensms-webhook-con
 /** Figures of the overview page. */
 export interface ConsoleOverview {
   counts: Record<SmsEventState, number>;
-  /** Events with work ahead of them (received, processing, failed). */
+  /** Events with work ahead of them (received, processing, failed): see `backlogOf`. */
   backlog: number;
   oldestUnfinishedAt: Date | null;
-  paused: boolean;
+  /** Whether processing is paused; `null` in an ingest-only process, which runs no worker and never connects to the queue. */
+  paused: boolean | null;
   latest: SmsEventSummary[];
 }
 
@@ -76,11 +77,10 @@ export class ConsoleInboxService implements OnModuleInit {
     const [counts, oldestUnfinishedAt, paused, latest] = await Promise.all([
       service.countByState(),
       queries.oldestUnfinishedReceivedAt(),
-      service.isPaused(),
+      service.runsWorker ? service.isPaused() : null,
       queries.search({ limit: LATEST_EVENTS }),
     ]);
-    const backlog = UNFINISHED_SMS_EVENT_STATES.reduce((sum, state) => sum + counts[state], 0);
-    return { counts, backlog, oldestUnfinishedAt, paused, latest: latest.events };
+    return { counts, backlog: backlogOf(counts), oldestUnfinishedAt, paused, latest: latest.events };
   }
 
   search(filter: SmsEventFilter, cursor?: string): Promise<SmsEventPage> {
@@ -130,8 +130,10 @@ export class ConsoleInboxService implements OnModuleInit {
     return replayed;
   }
 
+  /** Pauses or resumes processing; refused with a 409 in an ingest-only process, which runs no worker. */
   async setPaused(paused: boolean, user: unknown): Promise<void> {
     const { service } = this.found();
+    if (!service.runsWorker) throw new ConflictException(messages.consoleProcessingElsewhere);
     await (paused ? service.pause() : service.resume());
     this.logger.log(messages.consolePaused(describeConsoleUser(user), paused));
   }

@@ -62,12 +62,7 @@ export function overviewPage(context: ConsolePageContext, overview: ConsoleOverv
     <div class="figure" data-testid="dead">${overview.counts.dead}</div>
     <div class="hint"><a href="${root}/events?state=dead">Show dead events</a></div>
   </div>
-  <div class="card${overview.paused ? ' paused' : ''}">
-    <div class="label">Processing</div>
-    <div class="figure" data-testid="processing">${overview.paused ? 'Paused' : 'Running'}</div>
-    <div class="hint">${overview.paused ? 'events are stored, not handled' : 'workers take new events'}</div>
-    ${postButton(context, overview.paused ? 'resume' : 'pause', overview.paused ? 'Resume processing' : 'Pause processing', {}, overview.paused ? '' : 'secondary')}
-  </div>
+  ${processingCard(context, overview.paused)}
 </section>
 <h2>Events by state</h2>
 <ul class="counts">
@@ -129,7 +124,7 @@ ${replayable ? html`<div class="actions">${postButton(context, `events/${encodeU
   <dt>Dedupe key</dt><dd class="mono">${event.dedupeKey ?? '—'}</dd>
 </dl>
 ${event.lastError ? html`<h2>Last error</h2><pre class="error" data-testid="last-error">${event.lastError}</pre>` : null}
-<h2>Handlers that completed</h2>
+<h2>Handler runs</h2>
 ${handlerRunsTable(detail.handlerRuns)}
 <h2>Payload</h2>
 <pre data-testid="payload">${JSON.stringify(event.payload, null, 2)}</pre>
@@ -242,7 +237,7 @@ function timelineTable(root: string, timeline: readonly SmsEventTimelineEntry[],
 }
 
 function handlerRunsTable(runs: readonly SmsEventHandlerRun[]): SafeHtml {
-  if (runs.length === 0) return html`<div class="table-wrap"><p class="empty">No handler has committed its work for this event.</p></div>`;
+  if (runs.length === 0) return html`<div class="table-wrap"><p class="empty">No handler run has completed for this event.</p></div>`;
   return html`<div class="table-wrap"><table class="stack" data-testid="handler-runs">
 <thead><tr><th>Handler</th><th>Completed</th><th>Attempt</th></tr></thead>
 <tbody>${runs.map(
@@ -260,6 +255,26 @@ function keyValueTable(values: Readonly<Record<string, string>>): SafeHtml {
   return html`<div class="table-wrap"><table class="pairs" data-testid="headers"><tbody>${entries.map(
     ([name, value]) => html`<tr><th class="mono">${name}</th><td class="mono">${value}</td></tr>`,
   )}</tbody></table></div>`;
+}
+
+/**
+ * Whether processing runs, with the button that pauses or resumes it; in an ingest-only process
+ * (`paused` is `null`), where it runs instead.
+ */
+function processingCard(context: ConsolePageContext, paused: boolean | null): SafeHtml {
+  if (paused === null) {
+    return html`<div class="card">
+    <div class="label">Processing</div>
+    <div class="figure" data-testid="processing">In workers</div>
+    <div class="hint">Processing runs in worker processes.</div>
+  </div>`;
+  }
+  return html`<div class="card${paused ? ' paused' : ''}">
+    <div class="label">Processing</div>
+    <div class="figure" data-testid="processing">${paused ? 'Paused' : 'Running'}</div>
+    <div class="hint">${paused ? 'events are stored, not handled' : 'workers take new events'}</div>
+    ${postButton(context, paused ? 'resume' : 'pause', paused ? 'Resume processing' : 'Pause processing', {}, paused ? '' : 'secondary')}
+  </div>`;
 }
 
 /** A form of one button that POSTs (with the form token) to a path under the console root. */

@@ -185,7 +185,7 @@ export class SmsEventDispatcher {
       // round trip less. A newer savepoint of the same name hides the older ones until rolled back to.
       await runner.query(`SAVEPOINT ${HANDLER_SAVEPOINT}`);
       const startedAt = performance.now();
-      const ran = { eventId: row.id, event: row.event, handler: handler.name };
+      const run = { eventId: row.id, event: row.event, handler: handler.name };
       try {
         await trace.handler(handler.name, () =>
           handler.invoke(event, {
@@ -198,9 +198,9 @@ export class SmsEventDispatcher {
           }),
         );
         committed.push(handler.name);
-        this.telemetry.handlerRan({ ...ran, seconds: secondsSince(startedAt) });
+        this.telemetry.handlerRunEnded({ ...run, seconds: secondsSince(startedAt) });
       } catch (error) {
-        this.telemetry.handlerRan({ ...ran, seconds: secondsSince(startedAt), error });
+        this.telemetry.handlerRunEnded({ ...run, seconds: secondsSince(startedAt), error });
         await runner.query(`ROLLBACK TO SAVEPOINT ${HANDLER_SAVEPOINT}`);
         this.logger.warn(messages.handlerFailed(row.id, handler.name, attempt, error));
         failures.push({ handler: handler.name, error });

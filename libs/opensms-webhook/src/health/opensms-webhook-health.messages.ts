@@ -5,7 +5,8 @@ export const healthProblems = {
   inboxUnreachable: (error: string) => `inbox database: ${error}`,
   queueUnreachable: (backend: string, error: string) => `queue (${backend}): ${error}`,
   backlogUnreadable: (error: string) => `backlog: could not be counted: ${error}`,
-  backlogTooLarge: (waiting: number, max: number) => `backlog: ${waiting} events wait for a worker (received + failed), more than ${max}`,
+  backlogTooLarge: (unfinished: number, max: number) =>
+    `backlog: ${unfinished} unfinished events (received, processing or failed), more than ${max}`,
   backlogTooOld: (ageMs: number, maxMs: number) =>
     `backlog: the oldest unfinished event is ${readableDuration(ageMs)} old, older than ${readableDuration(maxMs)}`,
   tooManyDead: (dead: number, max: number) => `dead letters: ${dead} dead events, more than ${max}; replay them once the cause is fixed`,

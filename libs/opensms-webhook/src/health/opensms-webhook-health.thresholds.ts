@@ -6,7 +6,8 @@ import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.i
  */
 export interface OpenSmsWebhookHealthThresholds {
   /**
-   * Events waiting for a worker (`received` + `failed`) above which the check is down.
+   * Backlog above which the check is down: the unfinished events (`received`, `processing` or
+   * `failed`).
    * @default 1000
    */
   maxBacklog?: number;

@@ -1,6 +1,6 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
-import type { SmsEventQueries } from '../inbox/sms-event.queries';
-import { zeroCountsByState } from '../inbox/sms-event-state';
+import type { SmsEventQueries, SmsEventStateFigures } from '../inbox/sms-event.queries';
+import type { IndexedSmsEventState } from '../inbox/sms-event-state';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import type { SmsEventProducer } from '../queue/sms-event.producer';
 import { SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
@@ -11,7 +11,8 @@ import { resolveHealthThresholds } from './opensms-webhook-health.thresholds';
 function workerIndicator(oldest: Date | null = null) {
   const queries = {
     ping: async () => undefined,
-    countByState: async () => ({ ...zeroCountsByState(), processing: oldest ? 1 : 0 }),
+    countAndAgeByState: async (states: readonly IndexedSmsEventState[]): Promise<SmsEventStateFigures[]> =>
+      states.map((state) => ({ state, count: state === 'processing' && oldest ? 1 : 0, oldestAgeSeconds: null })),
     oldestUnfinishedReceivedAt: async () => oldest,
   } as unknown as SmsEventQueries;
   const producer = { isPaused: async () => false } as unknown as SmsEventProducer;
@@ -63,7 +64,7 @@ describe('OpenSmsWebhookHealthIndicator', () => {
     expect(health.opensms.problems).toEqual(['backlog: the oldest unfinished event is 12 min old, older than 10 min']);
     expect(health.opensms.backlog).toMatchObject({
       status: 'down',
-      waiting: 0,
+      unfinished: 1,
       processing: 1,
       oldestUnfinishedAge: '12 min',
       oldestUnfinishedAgeSeconds: 720,

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit, Optional } from '@nestjs/common';
 import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { SmsEventQueries } from '../inbox/sms-event.queries';
+import { countsOf, SmsEventQueries } from '../inbox/sms-event.queries';
+import { backlogOf, UNFINISHED_SMS_EVENT_STATES } from '../inbox/sms-event-state';
 import { readableDuration } from '../internal/duration';
 import { withTimeout } from '../internal/with-timeout';
 import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
@@ -82,8 +83,8 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
   }
 
   /**
-   * {@link isReady}, and whether the work keeps up: the backlog (`received` + `failed`) and the
-   * age of the oldest unfinished event within their thresholds, the `dead` count (degraded above
+   * {@link isReady}, and whether the work keeps up: the backlog (the unfinished events:
+   * `received`, `processing`, `failed`) and the age of the oldest of them within their thresholds, the `dead` count (degraded above
    * `maxDead`), and a reconciler sweep completed recently (processes that run it). Down when any
    * part is, with `problems` naming each.
    */
@@ -139,19 +140,22 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
 
   private async checkBacklog(limits: ResolvedHealthThresholds): Promise<CheckedPart> {
     const trip = await roundTrip(
-      () => Promise.all([this.queries.countByState(), this.queries.oldestUnfinishedReceivedAt()]),
+      () =>
+        Promise.all([this.queries.countAndAgeByState([...UNFINISHED_SMS_EVENT_STATES, 'dead']), this.queries.oldestUnfinishedReceivedAt()]),
       limits.timeoutMs,
     );
     if ('error' in trip) return down({ error: trip.error }, healthProblems.backlogUnreadable(trip.error));
-    const [counts, oldest] = trip.value;
-    const waiting = counts.received + counts.failed;
+    const [byState, oldest] = trip.value;
+    const counts = countsOf(byState);
+    const unfinished = backlogOf(counts);
+    const dead = counts.dead ?? 0;
     const oldestAgeMs = oldest ? Math.max(0, Date.now() - oldest.getTime()) : null;
     const figures = {
-      waiting,
-      received: counts.received,
-      failed: counts.failed,
-      processing: counts.processing,
-      dead: counts.dead,
+      unfinished,
+      received: counts.received ?? 0,
+      failed: counts.failed ?? 0,
+      processing: counts.processing ?? 0,
+      dead,
       oldestUnfinishedAge: oldestAgeMs === null ? null : readableDuration(oldestAgeMs),
       oldestUnfinishedAgeSeconds: oldestAgeMs === null ? null : Math.floor(oldestAgeMs / 1000),
       oldestUnfinishedReceivedAt: oldest?.toISOString() ?? null,
@@ -160,14 +164,14 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
       maxDead: limits.maxDead ?? null,
     };
     const problems = [
-      ...(waiting > limits.maxBacklog ? [healthProblems.backlogTooLarge(waiting, limits.maxBacklog)] : []),
+      ...(unfinished > limits.maxBacklog ? [healthProblems.backlogTooLarge(unfinished, limits.maxBacklog)] : []),
       ...(oldestAgeMs !== null && oldestAgeMs > limits.maxOldestUnfinishedMs
         ? [healthProblems.backlogTooOld(oldestAgeMs, limits.maxOldestUnfinishedMs)]
         : []),
     ];
     if (problems.length > 0) return { part: { status: 'down', ...figures }, problems };
-    if (limits.maxDead !== undefined && counts.dead > limits.maxDead) {
-      return { part: { status: 'degraded', ...figures }, problems: [healthProblems.tooManyDead(counts.dead, limits.maxDead)] };
+    if (limits.maxDead !== undefined && dead > limits.maxDead) {
+      return { part: { status: 'degraded', ...figures }, problems: [healthProblems.tooManyDead(dead, limits.maxDead)] };
     }
     return up(figures);
   }

@@ -1,8 +1,11 @@
 import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { SMS_EVENT_STATES, type SmsEventState } from './sms-event-state';
 
-/** The handlers that committed their work for an event: `{ [handler]: { attempt, at } }`. */
-export type CompletedHandlers = Record<string, { attempt: number; at: string }>;
+/**
+ * The completed runs of an event's handlers as stored (`completed_handlers`), one per handler:
+ * `{ [handler]: { attempt, at } }`; read as `SmsEventHandlerRun`s by the console.
+ */
+export type SmsEventHandlerRuns = Record<string, { attempt: number; at: string }>;
 
 /**
  * The condition of the state index: every state but `processed`. A query reads that index only
@@ -46,9 +49,9 @@ export class SmsEventStateEntity {
   lastError: string | null;
 
   /**
-   * The handlers whose transaction committed for this event, with the attempt and time: a retry or
-   * replay runs only the others. Written in the transaction of the handlers' own work.
+   * The handlers whose run committed for this event, with its attempt and time: a retry or replay
+   * runs only the others. Written in the transaction of the handlers' own work.
    */
   @Column({ name: 'completed_handlers', type: 'jsonb', default: () => "'{}'::jsonb" })
-  completedHandlers: CompletedHandlers;
+  completedHandlers: SmsEventHandlerRuns;
 }

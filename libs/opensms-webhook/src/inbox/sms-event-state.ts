@@ -20,17 +20,26 @@ export type SmsEventState = (typeof SMS_EVENT_STATES)[number];
 /** A state whose rows the state index holds: every state but `processed`, the one that grows without bound. */
 export type IndexedSmsEventState = Exclude<SmsEventState, 'processed'>;
 
-/** States in which an event still has work ahead of it (and so must have a queued job). */
+/**
+ * States in which an event still has work ahead of it (and so must have a queued job); the events
+ * in them are the backlog (see {@link backlogOf}).
+ */
 export const UNFINISHED_SMS_EVENT_STATES: readonly IndexedSmsEventState[] = ['received', 'processing', 'failed'];
 
 /** States a replay puts back to `received`. */
 export const REPLAYABLE_SMS_EVENT_STATES: readonly SmsEventState[] = ['dead', 'failed'];
 
-/** Finished states whose rows retention prunes. */
-export const PRUNABLE_SMS_EVENT_STATES: readonly SmsEventState[] = ['processed', 'ignored'];
-
-/** States in which the event's work is over and `processed_at` is set. */
+/** States in which the event's work is over and `processed_at` is set: retention prunes their rows. */
 export const COMPLETED_SMS_EVENT_STATES: readonly SmsEventState[] = ['processed', 'ignored'];
+
+/**
+ * The backlog: how many events have work ahead of them, i.e. are in one of the
+ * {@link UNFINISHED_SMS_EVENT_STATES}, from counts by state (a state not given counts 0). The one
+ * definition that health, alerts, metrics, the console and the CLI report.
+ */
+export function backlogOf(counts: Readonly<Partial<Record<SmsEventState, number>>>): number {
+  return UNFINISHED_SMS_EVENT_STATES.reduce((sum, state) => sum + (counts[state] ?? 0), 0);
+}
 
 /** A count for every state, zero where there are no rows. */
 export function zeroCountsByState(): Record<SmsEventState, number> {

@@ -3,8 +3,8 @@ import type { SmsEventEntity } from './sms-event.entity';
 import { staleCondition } from './sms-event.lifecycle';
 import { INDEXED_STATES_CONDITION, type SmsEventStateEntity } from './sms-event-state.entity';
 import {
+  COMPLETED_SMS_EVENT_STATES,
   type IndexedSmsEventState,
-  PRUNABLE_SMS_EVENT_STATES,
   type SmsEventState,
   UNFINISHED_SMS_EVENT_STATES,
   zeroCountsByState,
@@ -40,6 +40,11 @@ export interface SmsEventStateFigures {
   oldestAgeSeconds: number | null;
 }
 
+/** The counts of {@link SmsEventQueries.countAndAgeByState} by state, e.g. for `backlogOf`. */
+export function countsOf(figures: readonly SmsEventStateFigures[]): Partial<Record<IndexedSmsEventState, number>> {
+  return Object.fromEntries(figures.map(({ state, count }) => [state, count]));
+}
+
 /** One page of a {@link SmsEventQueries.search}, newest first. */
 export interface SmsEventPage {
   events: SmsEventSummary[];
@@ -57,7 +62,10 @@ export interface SmsEventTimelineEntry extends SmsEventSummary {
   stale: boolean;
 }
 
-/** One handler's committed work for an event. */
+/**
+ * One run of one handler for one event that completed: its work committed, with the event's state
+ * (a run that throws is rolled back and leaves no record).
+ */
 export interface SmsEventHandlerRun {
   handler: string;
   completedAt: Date;
@@ -164,7 +172,7 @@ export class SmsEventQueries {
     );
   }
 
-  /** The handlers that committed their work for an event, in the order they did. */
+  /** The completed handler runs of an event, in the order they completed. */
   handlerRuns(eventId: string): Promise<SmsEventHandlerRun[]> {
     return this.tables.dataSource.query(
       `SELECT run.key AS "handler", (run.value->>'at')::timestamptz AS "completedAt", (run.value->>'attempt')::int AS "attempt"
@@ -191,15 +199,6 @@ export class SmsEventQueries {
       [UNFINISHED_SMS_EVENT_STATES],
     );
     return row?.oldest ?? null;
-  }
-
-  /** Rows in any of `states`, counted no further than `limit`: a bounded scan of the state index, however long the table. */
-  async countInStates(states: readonly SmsEventState[], limit: number): Promise<number> {
-    const [row]: { count: string }[] = await this.tables.dataSource.query(
-      `SELECT count(*) AS "count" FROM (SELECT 1 FROM ${this.tables.states} WHERE "state" = ANY($1::text[]) LIMIT $2) capped`,
-      [states, limit],
-    );
-    return Number(row?.count ?? 0);
   }
 
   /**
@@ -250,7 +249,7 @@ export class SmsEventQueries {
     return rows.map((row) => row.id);
   }
 
-  /** Deletes processed and ignored events received more than `days` ago; returns how many. */
+  /** Deletes the completed events (processed, ignored) received more than `days` ago; returns how many. */
   async prune(days: number): Promise<number> {
     const [row]: { count: number }[] = await this.tables.dataSource.query(
       `WITH pruned AS (
@@ -261,7 +260,7 @@ export class SmsEventQueries {
          DELETE FROM ${this.tables.events} e USING pruned WHERE e."id" = pruned."event_id" RETURNING 1
        )
        SELECT count(*)::int AS "count" FROM deleted`,
-      [days, PRUNABLE_SMS_EVENT_STATES],
+      [days, COMPLETED_SMS_EVENT_STATES],
     );
     return row.count;
   }

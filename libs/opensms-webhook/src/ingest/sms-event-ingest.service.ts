@@ -10,7 +10,7 @@ import { InboxUnavailableError } from '../errors/inbox-unavailable.error';
 import { IngestOverloadedError } from '../errors/ingest-overloaded.error';
 import { withTimeout } from '../internal/with-timeout';
 import { MicroBatcher } from '../internal/micro-batcher';
-import { ThrottledWarning } from '../internal/throttled-warning';
+import { FailureBurst } from '../internal/failure-burst';
 import type { WebhookRequestHeaders } from '../opensms-webhook-verifier.interface';
 import type { VerifiedWebhookCall } from './webhook-call';
 import { headerValue } from './webhook-request';
@@ -35,7 +35,7 @@ export interface SmsEventReceipt {
 @Injectable()
 export class SmsEventIngestService {
   private readonly logger = new Logger('OpenSmsWebhook');
-  private readonly overload = new ThrottledWarning(this.logger);
+  private readonly overload = new FailureBurst(this.logger);
   private readonly writer: MicroBatcher<InboxRecord, StoredRecord | FailedRecord>;
 
   constructor(

@@ -40,7 +40,7 @@ const MAX_TENANT_LENGTH = 200;
 export class WebhookVerificationService {
   private readonly logger = new Logger('OpenSmsWebhook');
   private rawBodyWarningLogged = false;
-  private readonly resolverFailures = new FailureBurst();
+  private readonly resolverFailures = new FailureBurst(this.logger, 60_000);
   /** Verifies calls of unknown tenants, so that they cost and answer what a wrong signature does. */
   private readonly decoyKey = randomBytes(32);
 
@@ -108,7 +108,7 @@ export class WebhookVerificationService {
     try {
       resolved = await this.options.secretResolver(headers);
     } catch (error) {
-      if (this.resolverFailures.failed()) this.logger.error(messages.secretResolverFailed(error, this.resolverFailures.count));
+      this.resolverFailures.error((failures) => messages.secretResolverFailed(error, failures));
       throw new SecretResolverFailedError(error);
     }
     const recovered = this.resolverFailures.succeeded();

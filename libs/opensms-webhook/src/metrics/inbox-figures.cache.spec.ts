@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { SmsEventQueries, SmsEventStateFigures } from '../inbox/sms-event.queries';
-import { ThrottledWarning } from '../internal/throttled-warning';
+import { FailureBurst } from '../internal/failure-burst';
 import { InboxFiguresCache } from './inbox-figures.cache';
 
 const ROWS: SmsEventStateFigures[] = [
@@ -14,7 +14,7 @@ function cacheOver(query: () => Promise<SmsEventStateFigures[]>, options = { inb
   const countAndAgeByState = jest.fn(query);
   const logger = new Logger('test');
   const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
-  const cache = new InboxFiguresCache({ countAndAgeByState } as unknown as SmsEventQueries, options, new ThrottledWarning(logger));
+  const cache = new InboxFiguresCache({ countAndAgeByState } as unknown as SmsEventQueries, options, new FailureBurst(logger));
   return { cache, countAndAgeByState, warn };
 }
 

@@ -1,7 +1,7 @@
 import type { SmsEventQueries } from '../inbox/sms-event.queries';
 import { UNFINISHED_SMS_EVENT_STATES } from '../inbox/sms-event-state';
 import { withTimeout } from '../internal/with-timeout';
-import type { ThrottledWarning } from '../internal/throttled-warning';
+import type { FailureBurst } from '../internal/failure-burst';
 import { messages } from '../opensms-webhook.messages';
 import type { InboxFigures, InboxFiguresSource } from './sms-webhook.metrics';
 
@@ -17,7 +17,7 @@ export class InboxFiguresCache implements InboxFiguresSource {
   constructor(
     private readonly queries: SmsEventQueries,
     private readonly options: { inboxCacheMs: number; inboxTimeoutMs: number },
-    private readonly warning: ThrottledWarning,
+    private readonly warning: FailureBurst,
   ) {}
 
   async read(): Promise<InboxFigures | null> {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { ModuleRef } from '@nestjs/core';
 import { WebhookModuleMissingError } from '../errors/webhook-module-missing.error';
 import { SmsEventQueries } from '../inbox/sms-event.queries';
-import { ThrottledWarning } from '../internal/throttled-warning';
+import { FailureBurst } from '../internal/failure-burst';
 import { SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
 import { InboxFiguresCache } from './inbox-figures.cache';
 import { OPENSMS_METRICS_OPTIONS } from './metrics.constants';
@@ -33,7 +33,7 @@ export class SmsWebhookMetricsRecorder implements OnModuleInit, OnModuleDestroy 
       throw new WebhookModuleMissingError('OpenSmsWebhookMetricsModule');
     }
     const metrics = SmsWebhookMetricSet.in(this.options.registry, this.options);
-    const inbox = new InboxFiguresCache(queries, this.options, new ThrottledWarning(this.logger, 60_000));
+    const inbox = new InboxFiguresCache(queries, this.options, new FailureBurst(this.logger, 60_000));
     this.detach = [telemetry.observe(metrics), metrics.addInboxSource(inbox)];
   }
 

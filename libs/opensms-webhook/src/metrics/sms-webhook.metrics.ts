@@ -2,12 +2,17 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { MetricNameTakenError } from '../errors/metric-name-taken.error';
 import { isKnownSmsEvent } from '../events/sms-event-types';
 import { UNFINISHED_SMS_EVENT_STATES } from '../inbox/sms-event-state';
-import type { SmsEventAttemptEnded, SmsEventHandlerRan, SmsWebhookObserver, WebhookCallAnswered } from '../telemetry/sms-webhook.telemetry';
+import type {
+  SmsEventAttemptEnded,
+  SmsEventHandlerRunEnded,
+  SmsWebhookObserver,
+  WebhookCallAnswered,
+} from '../telemetry/sms-webhook.telemetry';
 import type { ResolvedOpenSmsWebhookMetricsOptions } from './opensms-webhook-metrics-options.interface';
 
 /** What the gauges show, read from the inbox at scrape time. */
 export interface InboxFigures {
-  /** Events with work ahead of them, per unfinished state. */
+  /** The backlog (the events with work ahead of them, see `backlogOf`) per unfinished state. */
   backlog: ReadonlyMap<string, number>;
   dead: number;
   /** Seconds since the oldest unfinished event was received; 0 when there is none. */
@@ -184,7 +189,7 @@ export class SmsWebhookMetricSet implements SmsWebhookObserver {
     if (stale && WORK_ENDED_STATES.has(state)) this.staleEvents.inc();
   }
 
-  handlerRan({ handler, seconds, error }: SmsEventHandlerRan): void {
+  handlerRunEnded({ handler, seconds, error }: SmsEventHandlerRunEnded): void {
     this.handlerDuration.observe({ handler }, seconds);
     if (error !== undefined) this.handlerFailures.inc({ handler });
   }

@@ -1,7 +1,7 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { SmsEventOutbox } from '../inbox/sms-event.outbox';
 import { messages } from '../opensms-webhook.messages';
-import { ThrottledWarning } from '../internal/throttled-warning';
+import { FailureBurst } from '../internal/failure-burst';
 import { SmsEventRelay } from './sms-event.relay';
 
 /**
@@ -12,7 +12,7 @@ import { SmsEventRelay } from './sms-event.relay';
  */
 @Injectable()
 export class SmsEventRelayNotifier {
-  private readonly warning = new ThrottledWarning(new Logger('OpenSmsWebhook'));
+  private readonly warning = new FailureBurst(new Logger('OpenSmsWebhook'));
   private channel?: Promise<string>;
   private sending = false;
   private again = false;

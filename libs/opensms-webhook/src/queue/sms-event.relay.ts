@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { SmsEventOutbox } from '../inbox/sms-event.outbox';
 import { OPENSMS_DATA_SOURCE, OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
 import { messages } from '../opensms-webhook.messages';
-import { ThrottledWarning } from '../internal/throttled-warning';
+import { FailureBurst } from '../internal/failure-burst';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import { SmsEventProducer } from './sms-event.producer';
 
@@ -35,7 +35,7 @@ interface PoolOfDriver {
  */
 @Injectable()
 export class SmsEventRelay implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly warning = new ThrottledWarning(new Logger('OpenSmsWebhook'));
+  private readonly warning = new FailureBurst(new Logger('OpenSmsWebhook'));
   private timer?: NodeJS.Timeout;
   private listener?: ListenClient;
   private relisten?: NodeJS.Timeout;

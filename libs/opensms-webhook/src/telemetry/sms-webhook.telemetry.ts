@@ -26,8 +26,8 @@ export interface SmsEventAttemptEnded {
   lastError: string | null;
 }
 
-/** One run of one handler for one event. */
-export interface SmsEventHandlerRan {
+/** One run of one handler for one event ended: it returned (its work commits with the attempt) or threw. */
+export interface SmsEventHandlerRunEnded {
   eventId: string;
   event: string;
   handler: string;
@@ -50,7 +50,7 @@ export interface ReconcilerSwept {
 export interface SmsWebhookObserver {
   callAnswered?(call: WebhookCallAnswered): void;
   attemptEnded?(end: SmsEventAttemptEnded): void;
-  handlerRan?(run: SmsEventHandlerRan): void;
+  handlerRunEnded?(run: SmsEventHandlerRunEnded): void;
   reconcilerSwept?(sweep: ReconcilerSwept): void;
 }
 
@@ -80,8 +80,8 @@ export class SmsWebhookTelemetry {
     this.report('attemptEnded', end);
   }
 
-  handlerRan(run: SmsEventHandlerRan): void {
-    this.report('handlerRan', run);
+  handlerRunEnded(run: SmsEventHandlerRunEnded): void {
+    this.report('handlerRunEnded', run);
   }
 
   reconcilerSwept(sweep: ReconcilerSwept): void {
