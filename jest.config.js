@@ -4,6 +4,6 @@ const base = require('./test/jest/jest.base');
 module.exports = {
   ...base,
   rootDir: '.',
-  roots: ['<rootDir>/libs', '<rootDir>/src'],
+  roots: ['<rootDir>/libs', '<rootDir>/src', '<rootDir>/tools'],
   testRegex: '\\.spec\\.ts$',
 };
