@@ -4,7 +4,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OPENSMS_WEBHOOK_MIGRATIONS, OpenSmsWebhookModule, type OpenSmsWebhookMode } from '@opensms/nestjs-webhooks';
-import { OpenSmsWebhookMetricsModule } from '@opensms/nestjs-webhooks/prometheus';
+import { OpenSmsWebhookMetricsModule } from '@opensms/nestjs-webhooks/metrics';
 import { Registry } from 'prom-client';
 import type { DataSourceOptions } from 'typeorm';
 import { BENCH, type BenchAdapter } from './bench.config';

@@ -10,7 +10,7 @@ const library = JSON.parse(readFileSync(join(root, '../libs/opensms-webhook/pack
 
 /**
  * Resolves `@opensms/nestjs-webhooks` and each of its subpaths to the compiled output next to the
- * bench's: the package's `exports` name each subpath's folder (`./prometheus` is `dist/metrics`).
+ * bench's: the package's `exports` name each subpath's folder (`./metrics` is `dist/metrics`).
  */
 const subpaths = Object.entries(library.exports).flatMap(([subpath, target]) =>
   typeof target === 'object' && subpath !== '.'

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { addOpenSmsWebhookToDocument } from '@opensms/nestjs-webhooks/swagger';
+import { addOpenSmsWebhookToDocument } from '@opensms/nestjs-webhooks/openapi';
 import { AppModule } from './app.module';
 import { type AppConfig, type RawEnvironment, validateAppConfig } from './config/app.config';
 

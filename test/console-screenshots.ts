@@ -4,7 +4,8 @@
  * event's page to docs/ (with `--phone`, also phone-sized ones to /tmp). Drops its schema and queue
  * keys afterwards. Needs the same PostgreSQL, Redis and Chromium as the tests.
  */
-import { OpenSmsWebhookConsoleModule, OpenSmsWebhookService, type SmsEventState } from '@opensms/nestjs-webhooks';
+import { OpenSmsWebhookService, type SmsEventState } from '@opensms/nestjs-webhooks';
+import { OpenSmsWebhookConsoleModule } from '@opensms/nestjs-webhooks/console';
 import path from 'node:path';
 import { ConsoleConsumer } from './fixtures/console.consumer';
 import { launchBrowser } from './support/browser';

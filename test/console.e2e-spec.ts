@@ -1,12 +1,11 @@
 import { ForbiddenException, type INestApplication, type LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { OpenSmsWebhookService, type SmsEventState } from '@opensms/nestjs-webhooks';
 import {
   InvalidConsoleOptionsError,
-  type OpenSmsConsoleRequest,
+  type OpenSmsWebhookConsoleRequest,
   OpenSmsWebhookConsoleModule,
-  OpenSmsWebhookService,
-  type SmsEventState,
-} from '@opensms/nestjs-webhooks';
+} from '@opensms/nestjs-webhooks/console';
 import { signWebhook } from '@opensms/nestjs-webhooks/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ConsoleConsumer } from './fixtures/console.consumer';
@@ -19,7 +18,7 @@ const TOKEN = 'console-test-token';
 const CHALLENGE = 'Basic realm="OpenSMS console"';
 
 /** The test's access check: Basic credentials whose password is the token; `mallory` is known but refused. */
-function authorize(request: OpenSmsConsoleRequest): string | false {
+function authorize(request: OpenSmsWebhookConsoleRequest): string | false {
   const [scheme, encoded] = (request.headers.authorization ?? '').split(' ');
   if (scheme !== 'Basic' || !encoded) return false;
   const [user, password] = Buffer.from(encoded, 'base64').toString().split(':');

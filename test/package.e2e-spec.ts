@@ -19,7 +19,9 @@ const SETUP_TIMEOUT_MS = 480_000;
 const LIBRARY_PACKAGE = JSON.parse(readFileSync(path.join(LIBRARY, 'package.json'), 'utf8')) as {
   peerDependencies: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  exports: Record<string, unknown>;
 };
+const LIBRARY_EXPORTS = LIBRARY_PACKAGE.exports;
 
 /**
  * What a user installs next to the package: its required peer dependencies (none of the optional
@@ -201,6 +203,23 @@ describe('the published package, installed as a user would', () => {
   it('serves the testing kit from the @opensms/nestjs-webhooks/testing subpath', () => {
     const expected = signWebhook('{}', TEST_SECRET, { id: 'msg_kit', timestamp: 1700000000 }).headers['webhook-signature'];
     expect(hostLines).toContain(`KIT ${expected}`);
+  });
+
+  it('resolves every subpath of its exports to the folder of the same name, and loads those that need no optional peer', async () => {
+    const subpaths = Object.keys(LIBRARY_EXPORTS).filter((subpath) => subpath.startsWith('./') && subpath !== './package.json');
+    expect(subpaths.sort()).toEqual(['./alerts', './console', './health', './metrics', './openapi', './testing']);
+    const script = `
+      const entries = ${JSON.stringify(subpaths)}.map((subpath) => '@opensms/nestjs-webhooks' + subpath.slice(1));
+      for (const entry of entries) console.log('RESOLVED ' + require.resolve(entry).split('/dist/')[1]);
+      console.log('CONSOLE ' + typeof require('@opensms/nestjs-webhooks/console').OpenSmsWebhookConsoleModule);
+      console.log('ROOT ' + ('OpenSmsWebhookConsoleModule' in require('@opensms/nestjs-webhooks')));
+    `;
+    const { stdout } = await run(process.execPath, ['-e', script], { cwd: path.join(workDir, 'host') });
+    expect(stdout.trim().split('\n')).toEqual([
+      ...subpaths.map((subpath) => `RESOLVED ${subpath.slice(2)}/index.js`),
+      'CONSOLE function',
+      'ROOT false',
+    ]);
   });
 
   it('installs the opensms-webhook command', async () => {

@@ -1,4 +1,4 @@
-import { type OpenSmsConsoleAuthorize, type OpenSmsWebhookConsoleOptions } from '@opensms/nestjs-webhooks';
+import { type OpenSmsWebhookConsoleAuthorize, type OpenSmsWebhookConsoleOptions } from '@opensms/nestjs-webhooks/console';
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /**
@@ -10,7 +10,7 @@ export function consoleOptions(token: string): OpenSmsWebhookConsoleOptions {
   return { authorize: tokenAuthorize(token), challenge: 'Basic realm="OpenSMS console"' };
 }
 
-function tokenAuthorize(token: string): OpenSmsConsoleAuthorize {
+function tokenAuthorize(token: string): OpenSmsWebhookConsoleAuthorize {
   const expected = digest(token);
   const matches = (given: string) => timingSafeEqual(digest(given), expected);
   return (request) => {

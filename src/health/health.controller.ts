@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
-import { OpenSmsWebhookHealthIndicator } from '@opensms/nestjs-webhooks/terminus';
+import { OpenSmsWebhookHealthIndicator } from '@opensms/nestjs-webhooks/health';
 
 /** Health of the webhook pipeline: 200 when it is up, 503 with the reasons when it is not. */
 @Controller('health')

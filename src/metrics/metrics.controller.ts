@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { OPENSMS_METRICS_REGISTRY } from '@opensms/nestjs-webhooks/prometheus';
+import { OPENSMS_METRICS_REGISTRY } from '@opensms/nestjs-webhooks/metrics';
 import type { Registry } from 'prom-client';
 
 /** `GET /metrics`: the registry of the webhook metrics in Prometheus text format, on either HTTP adapter. */

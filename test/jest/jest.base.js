@@ -35,10 +35,6 @@ module.exports = {
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
   moduleNameMapper: {
     '^@opensms/nestjs-webhooks$': '<rootDir>/libs/opensms-webhook/src',
-    '^@opensms/nestjs-webhooks/prometheus$': '<rootDir>/libs/opensms-webhook/src/metrics',
-    // NOTE: the published subpath `swagger` is the folder `openapi` (see the package's `exports`).
-    '^@opensms/nestjs-webhooks/swagger$': '<rootDir>/libs/opensms-webhook/src/openapi',
-    '^@opensms/nestjs-webhooks/terminus$': '<rootDir>/libs/opensms-webhook/src/health',
     '^@opensms/nestjs-webhooks/(.*)$': '<rootDir>/libs/opensms-webhook/src/$1',
   },
 };

@@ -1,6 +1,6 @@
 import { Controller, type DynamicModule, Get, Module } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
-import { type OpenSmsWebhookHealthThresholds, OpenSmsWebhookHealthIndicator } from '@opensms/nestjs-webhooks/terminus';
+import { type OpenSmsWebhookHealthThresholds, OpenSmsWebhookHealthIndicator } from '@opensms/nestjs-webhooks/health';
 import type { DataSource } from 'typeorm';
 import { acceptedIds, deliverAll, statusUpdates } from '../support/delivery';
 import { deleteKeysWithPrefix } from '../support/redis-keys';

@@ -1,6 +1,6 @@
 import { Injectable, Module } from '@nestjs/common';
 import { OnSmsEvent, OpenSmsWebhookService, type SmsEvent, type SmsEventState } from '@opensms/nestjs-webhooks';
-import { OpenSmsWebhookMetricsModule } from '@opensms/nestjs-webhooks/prometheus';
+import { OpenSmsWebhookMetricsModule } from '@opensms/nestjs-webhooks/metrics';
 import { signWebhook } from '@opensms/nestjs-webhooks/testing';
 import { Registry } from 'prom-client';
 import { MetricsController } from '../../src/metrics/metrics.controller';

@@ -7,8 +7,8 @@ import {
   SwaggerModule,
 } from '@nestjs/swagger';
 import { KNOWN_SMS_EVENTS } from '@opensms/nestjs-webhooks';
-import { addOpenSmsWebhookToDocument, OPENSMS_OPENAPI_SCHEMAS } from '@opensms/nestjs-webhooks/swagger';
-import { openSmsPayload } from '@opensms/nestjs-webhooks/testing';
+import { addOpenSmsWebhookToDocument, OPENSMS_OPENAPI_SCHEMAS } from '@opensms/nestjs-webhooks/openapi';
+import { smsEventPayload } from '@opensms/nestjs-webhooks/testing';
 import { useTestApp } from '../support/test-app';
 import { postSigned } from '../support/webhook-client';
 
@@ -61,7 +61,7 @@ describe('OpenAPI document of the webhook route', () => {
     for (const [event, type] of Object.entries(KNOWN_SMS_EVENTS)) {
       const schema = document.components?.schemas?.[OPENSMS_OPENAPI_SCHEMAS[type]] as SchemaObject;
       const properties = schema.properties as Record<string, SchemaObject>;
-      const payload = openSmsPayload({ event, message_id: `msg_openapi_${type}` }) as Record<string, unknown>;
+      const payload = smsEventPayload({ event, message_id: `msg_openapi_${type}` }) as Record<string, unknown>;
 
       expect(schema.required?.filter((field) => payload[field] === undefined)).toEqual([]);
       expect(Object.keys(payload).filter((field) => !(field in properties))).toEqual([]);

@@ -1,4 +1,4 @@
-import { openSmsPayload, signWebhook, type SignWebhookOptions } from '@opensms/nestjs-webhooks/testing';
+import { smsEventPayload, signWebhook, type SignWebhookOptions } from '@opensms/nestjs-webhooks/testing';
 import { TEST_SECRET } from './test-app';
 
 export interface WebhookResponse {
@@ -8,7 +8,7 @@ export interface WebhookResponse {
 }
 
 /** A payload as OpenSMS sends it, with defaults for the fields not given (the testing kit's). */
-export const smsPayload = openSmsPayload;
+export const smsPayload = smsEventPayload;
 
 /** POSTs raw bytes with the given headers. */
 export async function postRaw(url: string, body: string | Buffer, headers: Record<string, string>): Promise<WebhookResponse> {

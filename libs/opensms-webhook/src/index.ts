@@ -18,9 +18,9 @@ export type {
   WebhookSecrets,
   WebhookTenantSecrets,
 } from './opensms-webhook-options.interface';
-export { ON_SMS_EVENT_METADATA, STANDARD_WEBHOOK_HEADERS } from './opensms-webhook.constants';
+export { STANDARD_WEBHOOK_HEADERS } from './opensms-webhook.constants';
 
-export { OnSmsEvent, type OnSmsEventMetadata, type SmsEventHandler } from './decorators/on-sms-event.decorator';
+export { OnSmsEvent, type SmsEventHandler } from './decorators/on-sms-event.decorator';
 export {
   SmsDeliveredEvent,
   SmsFailedEvent,
@@ -37,14 +37,7 @@ export { SmsEventEntity } from './inbox/sms-event.entity';
 export { SmsEventStateEntity, type SmsEventHandlerRuns } from './inbox/sms-event-state.entity';
 export { SmsEventOutboxEntity } from './inbox/sms-event-outbox.entity';
 export { type SmsEventState, SMS_EVENT_STATES } from './inbox/sms-event-state';
-export type {
-  SmsEventFilter,
-  SmsEventHandlerRun,
-  SmsEventPage,
-  SmsEventRecord,
-  SmsEventSummary,
-  SmsEventTimelineEntry,
-} from './inbox/sms-event.queries';
+export type { SmsEventFilter, SmsEventRecord } from './inbox/sms-event.queries';
 export { OPENSMS_WEBHOOK_MIGRATIONS } from './inbox/migrations';
 
 export { defaultDedupeKey } from './ingest/dedupe-key';
@@ -59,7 +52,5 @@ export { StandardWebhooksVerifier } from './ingest/verifiers/standard-webhooks.v
 export { StripeStyleVerifier } from './ingest/verifiers/stripe-style.verifier';
 
 export { redisOptionsFromUrl } from './queue/redis-url';
-
-export * from './console';
 
 export * from './errors';

@@ -7,9 +7,6 @@ export const OPENSMS_RESOLVED_OPTIONS = Symbol('OPENSMS_RESOLVED_OPTIONS');
 /** Injection token of the host's TypeORM DataSource that holds the inbox (the `dataSource` option). */
 export const OPENSMS_DATA_SOURCE = Symbol('OPENSMS_DATA_SOURCE');
 
-/** `configKey` of the BullMQ configuration owned by this module (keeps the host's own BullMQ setup apart). */
-export const OPENSMS_BULL_CONFIG_KEY = 'opensms-webhooks';
-
 /** BullMQ job name of an inbox event to dispatch. */
 export const DISPATCH_JOB_NAME = 'dispatch';
 

@@ -21,6 +21,7 @@ import { WebhookVerificationService } from './ingest/webhook-verification.servic
 import { OPENSMS_DATA_SOURCE, OPENSMS_RESOLVED_OPTIONS } from './opensms-webhook.constants';
 import type { OpenSmsWebhookModuleExtras, OpenSmsWebhookModuleOptions } from './opensms-webhook-options.interface';
 import { DEFAULT_MODULE_EXTRAS, resolveOpenSmsWebhookOptions } from './opensms-webhook.options';
+import { OpenSmsWebhookCore } from './opensms-webhook.core';
 import { OpenSmsWebhookService } from './opensms-webhook.service';
 import { SmsEventRelayNotifier } from './queue/sms-event-relay.notifier';
 import { SmsEventProducer } from './queue/sms-event.producer';
@@ -70,6 +71,7 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
       SmsWebhookTelemetry,
       SmsWebhookTracing,
       OpenSmsWebhookService,
+      OpenSmsWebhookCore,
       ...(ingests
         ? [
             SmsEventWriter,
@@ -98,7 +100,7 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
           ]
         : []),
     ],
-    // NOTE: the inbox queries and (worker processes) the producer serve the health indicator of the host.
-    exports: [OpenSmsWebhookService, OPENSMS_RESOLVED_OPTIONS, SmsWebhookTelemetry, SmsEventQueries, ...(works ? [SmsEventProducer] : [])],
+    // NOTE: the integrations reach the rest through OpenSmsWebhookCore.in(), not through exports.
+    exports: [OpenSmsWebhookService],
   };
 }

@@ -16,7 +16,7 @@ export const OPENSMS_ALERTS = {
 } as const;
 
 /** The name of one alert. */
-export type OpenSmsAlertName = (typeof OPENSMS_ALERTS)[keyof typeof OPENSMS_ALERTS];
+export type OpenSmsWebhookAlertName = (typeof OPENSMS_ALERTS)[keyof typeof OPENSMS_ALERTS];
 
 /** An event became `dead`: its handlers failed on its last attempt (or threw `UnrecoverableError`). Replay it once fixed. */
 export class SmsEventDeadAlert {

@@ -2,7 +2,7 @@ import { ConfigurableModuleBuilder, type DynamicModule, Module } from '@nestjs/c
 import { OPENSMS_ALERTS_OPTIONS } from './opensms-webhook-alerts.constants';
 import type { OpenSmsWebhookAlertsOptions } from './opensms-webhook-alerts-options.interface';
 import { resolveAlertsOptions } from './opensms-webhook-alerts.options';
-import { SmsWebhookAlerts } from './sms-webhook.alerts';
+import { OpenSmsWebhookAlerts } from './opensms-webhook.alerts';
 
 const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } = new ConfigurableModuleBuilder<OpenSmsWebhookAlertsOptions>({
   moduleName: 'OpenSmsWebhookAlerts',
@@ -20,8 +20,8 @@ const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } = new ConfigurableModule
  * ```
  */
 @Module({
-  providers: [{ provide: OPENSMS_ALERTS_OPTIONS, useFactory: resolveAlertsOptions, inject: [MODULE_OPTIONS_TOKEN] }, SmsWebhookAlerts],
-  exports: [SmsWebhookAlerts],
+  providers: [{ provide: OPENSMS_ALERTS_OPTIONS, useFactory: resolveAlertsOptions, inject: [MODULE_OPTIONS_TOKEN] }, OpenSmsWebhookAlerts],
+  exports: [OpenSmsWebhookAlerts],
 })
 export class OpenSmsWebhookAlertsModule extends ConfigurableModuleClass {
   /** Alerts with the given thresholds (every option has a default). */

@@ -1,6 +1,6 @@
 import type { SignatureScheme } from '../opensms-webhook-options.interface';
-import type { OpenSmsPayload } from '../testing/dispatch-to-handlers';
-import { openSmsPayload } from '../testing/open-sms-payload';
+import type { SmsEventPayload } from '../testing/dispatch-to-handlers';
+import { smsEventPayload } from '../testing/sms-event-payload';
 import { signWebhook } from '../testing/sign-webhook';
 
 /** Options of {@link sendTestEvent}. */
@@ -29,15 +29,15 @@ export interface SendTestEventOptions {
 export interface SendTestEventResult {
   status: number;
   body: string;
-  payload: OpenSmsPayload;
+  payload: SmsEventPayload;
 }
 
 /**
- * The payload of a test event, as OpenSMS would send it ({@link openSmsPayload}), now and for a
+ * The payload of a test event, as OpenSMS would send it ({@link smsEventPayload}), now and for a
  * fresh message unless given.
  */
-export function testEventPayload(options: Omit<SendTestEventOptions, 'url' | 'secret'>): OpenSmsPayload {
-  return openSmsPayload({
+export function testEventPayload(options: Omit<SendTestEventOptions, 'url' | 'secret'>): SmsEventPayload {
+  return smsEventPayload({
     message_id: options.messageId ?? `msg_test_${Date.now().toString(36)}`,
     timestamp: new Date().toISOString(),
     ...definedFields({

@@ -1,18 +1,19 @@
 import { ConflictException, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { WebhookModuleMissingError } from '../errors/webhook-module-missing.error';
+import { OpenSmsWebhookCore } from '../opensms-webhook.core';
 import {
   type SmsEventFilter,
   type SmsEventHandlerRun,
   type SmsEventPage,
-  SmsEventQueries,
+  type SmsEventQueries,
   type SmsEventRecord,
   type SmsEventSummary,
   type SmsEventTimelineEntry,
 } from '../inbox/sms-event.queries';
 import { backlogOf, type SmsEventState } from '../inbox/sms-event-state';
 import { messages } from '../opensms-webhook.messages';
-import { OpenSmsWebhookService } from '../opensms-webhook.service';
+import type { OpenSmsWebhookService } from '../opensms-webhook.service';
 import { describeConsoleUser } from './console-access.guard';
 import { OPENSMS_CONSOLE_OPTIONS } from './console.constants';
 import type { ResolvedOpenSmsWebhookConsoleOptions } from './opensms-webhook-console-options.interface';
@@ -57,14 +58,8 @@ export class ConsoleInboxService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    try {
-      this.inbox = {
-        service: this.moduleRef.get(OpenSmsWebhookService, { strict: false }),
-        queries: this.moduleRef.get(SmsEventQueries, { strict: false }),
-      };
-    } catch {
-      throw new WebhookModuleMissingError();
-    }
+    const { service, queries } = OpenSmsWebhookCore.in(this.moduleRef, 'OpenSmsWebhookConsoleModule');
+    this.inbox = { service, queries };
   }
 
   /** Largest number of dead events one "replay all matching" replays. */

@@ -1,4 +1,4 @@
-import type { OpenSmsConsoleRequest } from './opensms-webhook-console-options.interface';
+import type { OpenSmsWebhookConsoleRequest } from './opensms-webhook-console-options.interface';
 
 /** What the console uses of an Express response or a Fastify reply (both have these two methods). */
 export interface ConsoleResponse {
@@ -7,7 +7,7 @@ export interface ConsoleResponse {
 }
 
 /** A console request as the adapters give it (Express also keeps the `originalUrl`). */
-export type ConsoleHttpRequest = OpenSmsConsoleRequest & {
+export type ConsoleHttpRequest = OpenSmsWebhookConsoleRequest & {
   originalUrl?: string;
   protocol?: string;
   body?: unknown;

@@ -1,7 +1,8 @@
 export { OpenSmsWebhookConsoleModule } from './opensms-webhook-console.module';
 export type {
-  OpenSmsConsoleAuthorize,
-  OpenSmsConsoleRequest,
+  OpenSmsWebhookConsoleAuthorize,
+  OpenSmsWebhookConsoleRequest,
   OpenSmsWebhookConsoleExtras,
   OpenSmsWebhookConsoleOptions,
 } from './opensms-webhook-console-options.interface';
+export { InvalidConsoleOptionsError } from '../errors/invalid-console-options.error';

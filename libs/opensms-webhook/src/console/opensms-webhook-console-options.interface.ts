@@ -2,7 +2,7 @@ import type { CanActivate, Type } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** What the console reads of a request (an Express or a Fastify request both fit). */
-export interface OpenSmsConsoleRequest {
+export interface OpenSmsWebhookConsoleRequest {
   headers: IncomingHttpHeaders;
   method: string;
   url: string;
@@ -17,7 +17,7 @@ export interface OpenSmsConsoleRequest {
  * `ForbiddenException`) to answer with its status. Nothing of the console is rendered for a denied
  * request.
  */
-export type OpenSmsConsoleAuthorize = (request: OpenSmsConsoleRequest) => unknown | Promise<unknown>;
+export type OpenSmsWebhookConsoleAuthorize = (request: OpenSmsWebhookConsoleRequest) => unknown | Promise<unknown>;
 
 /**
  * Options of `OpenSmsWebhookConsoleModule.register()` / `registerAsync()` (the `useFactory` result).
@@ -27,7 +27,7 @@ export interface OpenSmsWebhookConsoleOptions {
   /**
    * The access check of every console request, run after `guards`. Required unless `guards` are given.
    */
-  authorize?: OpenSmsConsoleAuthorize;
+  authorize?: OpenSmsWebhookConsoleAuthorize;
   /**
    * `WWW-Authenticate` header of a 401, e.g. `'Basic realm="OpenSMS console"'` to have browsers ask
    * for a user name and password when `authorize` checks Basic credentials.
@@ -64,7 +64,7 @@ export interface OpenSmsWebhookConsoleExtras {
 
 /** Console options with every default applied. */
 export interface ResolvedOpenSmsWebhookConsoleOptions {
-  authorize?: OpenSmsConsoleAuthorize;
+  authorize?: OpenSmsWebhookConsoleAuthorize;
   challenge?: string;
   pageSize: number;
   replayLimit: number;

@@ -1,14 +1,9 @@
 export { DuplicateHandlerNameError } from './duplicate-handler-name.error';
-export { EventEmitterMissingError } from './event-emitter-missing.error';
 export { InboxUnavailableError } from './inbox-unavailable.error';
 export { IngestOverloadedError } from './ingest-overloaded.error';
-export { InvalidAlertsOptionsError } from './invalid-alerts-options.error';
-export { InvalidConsoleOptionsError } from './invalid-console-options.error';
-export { InvalidMetricsOptionsError } from './invalid-metrics-options.error';
 export { InvalidModuleOptionsError } from './invalid-module-options.error';
 export { InvalidRedisUrlError } from './invalid-redis-url.error';
 export { InvalidWebhookSecretError } from './invalid-webhook-secret.error';
-export { MetricNameTakenError } from './metric-name-taken.error';
 export { RawBodyMissingError } from './raw-body-missing.error';
 export { SecretResolverFailedError } from './secret-resolver-failed.error';
 export { RequestScopedHandlerError } from './request-scoped-handler.error';

@@ -1,4 +1,6 @@
+import type { ModuleRef } from '@nestjs/core';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { OpenSmsWebhookCore } from '../opensms-webhook.core';
 import type { SmsEventQueries, SmsEventStateFigures } from '../inbox/sms-event.queries';
 import type { IndexedSmsEventState } from '../inbox/sms-event-state';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
@@ -22,7 +24,9 @@ function workerIndicator(oldest: Date | null = null) {
     worker: { reconcileIntervalMs: 1000 },
   } as unknown as ResolvedOpenSmsWebhookOptions;
   const telemetry = new SmsWebhookTelemetry();
-  const indicator = new OpenSmsWebhookHealthIndicator(new HealthIndicatorService(), queries, telemetry, options, producer);
+  const core = { queries, telemetry, options, producer } as unknown as OpenSmsWebhookCore;
+  const moduleRef = { get: (token: unknown) => (token === OpenSmsWebhookCore ? core : undefined) } as unknown as ModuleRef;
+  const indicator = new OpenSmsWebhookHealthIndicator(new HealthIndicatorService(), moduleRef);
   indicator.onModuleInit();
   return { indicator, telemetry };
 }

@@ -1,14 +1,14 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit, Optional } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { countsOf, SmsEventQueries } from '../inbox/sms-event.queries';
+import { WebhookModuleMissingError } from '../errors/webhook-module-missing.error';
+import { countsOf } from '../inbox/sms-event.queries';
 import { backlogOf, UNFINISHED_SMS_EVENT_STATES } from '../inbox/sms-event-state';
 import { readableDuration } from '../internal/duration';
 import { withTimeout } from '../internal/with-timeout';
-import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
+import { OpenSmsWebhookCore } from '../opensms-webhook.core';
 import { describeError } from '../opensms-webhook.messages';
-import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
-import { SmsEventProducer } from '../queue/sms-event.producer';
-import { type ReconcilerSwept, SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
+import type { ReconcilerSwept } from '../telemetry/sms-webhook.telemetry';
 import { healthProblems, skippedReasons } from './opensms-webhook-health.messages';
 import {
   type OpenSmsWebhookHealthThresholds,
@@ -32,8 +32,8 @@ interface CheckedPart {
 
 /**
  * Health checks of the webhook pipeline for `@nestjs/terminus`, in the shape of its other
- * indicators (`{ [key]: { status, ... } }`). Add it to the providers of the module that imports
- * `TerminusModule` and `OpenSmsWebhookModule`, and call it from your health route:
+ * indicators (`{ [key]: { status, ... } }`). Add it to the providers of a module that imports
+ * `TerminusModule` (the application registers `OpenSmsWebhookModule` anywhere), and call it from your health route:
  *
  * ```ts
  * @Get('health')
@@ -53,16 +53,16 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
   private lastSweep?: ReconcilerSwept;
   private stopObserving?: () => void;
 
+  private core?: OpenSmsWebhookCore;
+
   constructor(
     private readonly health: HealthIndicatorService,
-    private readonly queries: SmsEventQueries,
-    private readonly telemetry: SmsWebhookTelemetry,
-    @Inject(OPENSMS_RESOLVED_OPTIONS) private readonly options: ResolvedOpenSmsWebhookOptions,
-    @Optional() private readonly producer?: SmsEventProducer,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   onModuleInit(): void {
-    this.stopObserving = this.telemetry.observe({ reconcilerSwept: (sweep) => (this.lastSweep = sweep) });
+    this.core = OpenSmsWebhookCore.in(this.moduleRef, 'OpenSmsWebhookHealthIndicator');
+    this.stopObserving = this.core.telemetry.observe({ reconcilerSwept: (sweep) => (this.lastSweep = sweep) });
   }
 
   onModuleDestroy(): void {
@@ -78,7 +78,7 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
     key: Key = 'opensms' as Key,
     thresholds: Pick<OpenSmsWebhookHealthThresholds, 'timeoutMs'> = {},
   ): Promise<HealthIndicatorResult<Key>> {
-    const limits = resolveHealthThresholds(thresholds, this.options);
+    const limits = resolveHealthThresholds(thresholds, this.found().options);
     return this.report(key, { inbox: this.checkInbox(limits), queue: this.checkQueue(limits) });
   }
 
@@ -92,7 +92,7 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
     key: Key = 'opensms' as Key,
     thresholds: OpenSmsWebhookHealthThresholds = {},
   ): Promise<HealthIndicatorResult<Key>> {
-    const limits = resolveHealthThresholds(thresholds, this.options);
+    const limits = resolveHealthThresholds(thresholds, this.found().options);
     const inbox = this.checkInbox(limits);
     return this.report(key, {
       inbox,
@@ -110,14 +110,14 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
     const problems = checked.flatMap((part) => part.problems);
     const statuses = checked.map((part) => part.part.status);
     const session = this.health.check(key);
-    const details = { mode: this.options.mode, ...parts };
+    const details = { mode: this.found().options.mode, ...parts };
     if (statuses.includes('down')) return session.down({ problems, ...details });
     if (statuses.includes('degraded')) return session.degraded({ problems, ...details });
     return session.up(details);
   }
 
   private async checkInbox(limits: ResolvedHealthThresholds): Promise<CheckedPart> {
-    const trip = await roundTrip(() => this.queries.ping(), limits.timeoutMs);
+    const trip = await roundTrip(() => this.found().queries.ping(), limits.timeoutMs);
     if ('error' in trip) {
       return down({ responseTimeMs: trip.responseTimeMs, error: trip.error }, healthProblems.inboxUnreachable(trip.error));
     }
@@ -125,9 +125,9 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
   }
 
   private async checkQueue(limits: ResolvedHealthThresholds): Promise<CheckedPart> {
-    const producer = this.producer;
+    const { producer } = this.found();
     if (!producer) return skipped(skippedReasons.queueInIngestMode);
-    const backend = this.options.queue.backend;
+    const backend = this.found().options.queue.backend;
     const trip = await roundTrip(() => producer.isPaused(), limits.timeoutMs);
     if ('error' in trip) {
       return down(
@@ -141,7 +141,10 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
   private async checkBacklog(limits: ResolvedHealthThresholds): Promise<CheckedPart> {
     const trip = await roundTrip(
       () =>
-        Promise.all([this.queries.countAndAgeByState([...UNFINISHED_SMS_EVENT_STATES, 'dead']), this.queries.oldestUnfinishedReceivedAt()]),
+        Promise.all([
+          this.found().queries.countAndAgeByState([...UNFINISHED_SMS_EVENT_STATES, 'dead']),
+          this.found().queries.oldestUnfinishedReceivedAt(),
+        ]),
       limits.timeoutMs,
     );
     if ('error' in trip) return down({ error: trip.error }, healthProblems.backlogUnreadable(trip.error));
@@ -177,8 +180,8 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
   }
 
   private checkReconciler(limits: ResolvedHealthThresholds): CheckedPart {
-    if (!this.producer) return skipped(skippedReasons.reconcilerInIngestMode);
-    if (this.options.worker.reconcileIntervalMs === 0) return skipped(skippedReasons.reconcilerOff);
+    if (!this.found().producer) return skipped(skippedReasons.reconcilerInIngestMode);
+    if (this.found().options.worker.reconcileIntervalMs === 0) return skipped(skippedReasons.reconcilerOff);
     const silentMs = Date.now() - (this.lastSweep?.at.getTime() ?? this.startedAt);
     const figures = {
       lastSweepAt: this.lastSweep?.at.toISOString() ?? null,
@@ -190,6 +193,11 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
       return down(figures, healthProblems.reconcilerSilent(silentMs, limits.maxReconcilerSilenceMs));
     }
     return up(figures);
+  }
+
+  private found(): OpenSmsWebhookCore {
+    if (!this.core) throw new WebhookModuleMissingError('OpenSmsWebhookHealthIndicator');
+    return this.core;
   }
 }
 

@@ -1,7 +1,7 @@
 import { parseSmsEventPayload } from './sms-event-payload.parser';
-import { openSmsPayload } from '../testing/open-sms-payload';
+import { smsEventPayload } from '../testing/sms-event-payload';
 
-const VALID = openSmsPayload({ event: 'sms.failed' });
+const VALID = smsEventPayload({ event: 'sms.failed' });
 
 const parse = (body: unknown) => parseSmsEventPayload(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)));
 

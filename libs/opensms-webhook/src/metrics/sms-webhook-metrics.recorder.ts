@@ -1,9 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { WebhookModuleMissingError } from '../errors/webhook-module-missing.error';
-import { SmsEventQueries } from '../inbox/sms-event.queries';
+import { OpenSmsWebhookCore } from '../opensms-webhook.core';
 import { FailureBurst } from '../internal/failure-burst';
-import { SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
 import { InboxFiguresCache } from './inbox-figures.cache';
 import { OPENSMS_METRICS_OPTIONS } from './metrics.constants';
 import type { ResolvedOpenSmsWebhookMetricsOptions } from './opensms-webhook-metrics-options.interface';
@@ -24,14 +22,7 @@ export class SmsWebhookMetricsRecorder implements OnModuleInit, OnModuleDestroy 
   ) {}
 
   onModuleInit(): void {
-    let telemetry: SmsWebhookTelemetry;
-    let queries: SmsEventQueries;
-    try {
-      telemetry = this.moduleRef.get(SmsWebhookTelemetry, { strict: false });
-      queries = this.moduleRef.get(SmsEventQueries, { strict: false });
-    } catch {
-      throw new WebhookModuleMissingError('OpenSmsWebhookMetricsModule');
-    }
+    const { telemetry, queries } = OpenSmsWebhookCore.in(this.moduleRef, 'OpenSmsWebhookMetricsModule');
     const metrics = SmsWebhookMetricSet.in(this.options.registry, this.options);
     const inbox = new InboxFiguresCache(queries, this.options, new FailureBurst(this.logger, 60_000));
     this.detach = [telemetry.observe(metrics), metrics.addInboxSource(inbox)];

@@ -3,11 +3,11 @@ import type { EntityManager } from 'typeorm';
 import { OnSmsEvent } from '../decorators/on-sms-event.decorator';
 import { SmsDeliveredEvent, type SmsEvent, type SmsEventContext, SmsFailedEvent, UnknownSmsEvent } from '../events/sms-events';
 import { dispatchToHandlers } from './dispatch-to-handlers';
-import { openSmsPayload } from './open-sms-payload';
+import { smsEventPayload } from './sms-event-payload';
 
 const manager = { marker: 'test-manager' } as unknown as EntityManager;
 
-const failedPayload = openSmsPayload({ event: 'sms.failed' });
+const failedPayload = smsEventPayload({ event: 'sms.failed' });
 
 /** A host handler class as a user would write it. */
 @Injectable()

@@ -3,7 +3,7 @@ import { SmsEventHandlerRegistry } from '../dispatch/sms-event-handler.registry'
 import { eventSourceOf, type OpenSmsPayloadFields, toSmsEvent, type SmsEventContext } from '../events/sms-events';
 
 /** A payload as OpenSMS sends it (`timestamp` as an ISO-8601 string). */
-export interface OpenSmsPayload extends OpenSmsPayloadFields {
+export interface SmsEventPayload extends OpenSmsPayloadFields {
   [field: string]: unknown;
 }
 
@@ -18,7 +18,7 @@ export interface OpenSmsPayload extends OpenSmsPayloadFields {
  */
 export async function dispatchToHandlers(
   handlers: readonly object[],
-  payload: OpenSmsPayload,
+  payload: SmsEventPayload,
   context: Partial<SmsEventContext> & { manager: EntityManager },
 ): Promise<string[]> {
   const registry = new SmsEventHandlerRegistry();

@@ -1,3 +1,3 @@
-export { dispatchToHandlers, type OpenSmsPayload } from './dispatch-to-handlers';
-export { openSmsPayload } from './open-sms-payload';
+export { dispatchToHandlers, type SmsEventPayload } from './dispatch-to-handlers';
+export { smsEventPayload } from './sms-event-payload';
 export { signWebhook, type SignedWebhook, type SignWebhookOptions } from './sign-webhook';

@@ -3,13 +3,13 @@ import { StandardWebhooksVerifier } from '../ingest/verifiers/standard-webhooks.
 import { StripeStyleVerifier } from '../ingest/verifiers/stripe-style.verifier';
 import { decodeWebhookSecrets, readStripeSecret } from '../ingest/webhook-secret';
 import { signWebhook } from './sign-webhook';
-import { openSmsPayload } from './open-sms-payload';
+import { smsEventPayload } from './sms-event-payload';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const RAW_SECRET = 'a plain shared secret';
 const NOW = 1_700_000_000;
 const TOLERANCE = 300;
-const PAYLOAD = openSmsPayload({ event: 'sms.failed' });
+const PAYLOAD = smsEventPayload({ event: 'sms.failed' });
 
 /** The request a receiver sees for a signed call. */
 const asRequest = ({ body, headers }: ReturnType<typeof signWebhook>) => ({ headers, rawBody: Buffer.from(body) });

@@ -2,13 +2,12 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { ModuleRef } from '@nestjs/core';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { EventEmitterMissingError } from '../errors/event-emitter-missing.error';
-import { WebhookModuleMissingError } from '../errors/webhook-module-missing.error';
-import { countsOf, SmsEventQueries } from '../inbox/sms-event.queries';
+import { countsOf, type SmsEventQueries } from '../inbox/sms-event.queries';
 import { backlogOf, UNFINISHED_SMS_EVENT_STATES } from '../inbox/sms-event-state';
-import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
+import { OpenSmsWebhookCore } from '../opensms-webhook.core';
 import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
-import { type SmsEventAttemptEnded, type WebhookCallAnswered, SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
+import type { SmsEventAttemptEnded, SmsWebhookTelemetry, WebhookCallAnswered } from '../telemetry/sms-webhook.telemetry';
 import { BacklogAlert, SignatureFailuresAlert, SmsEventDeadAlert } from './opensms-alerts.events';
 import { OPENSMS_ALERTS_OPTIONS } from './opensms-webhook-alerts.constants';
 import type { ResolvedOpenSmsWebhookAlertsOptions } from './opensms-webhook-alerts-options.interface';
@@ -28,7 +27,7 @@ interface AlertsContext {
  * logged, never allowed to fail a call or an event.
  */
 @Injectable()
-export class SmsWebhookAlerts implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+export class OpenSmsWebhookAlerts implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('OpenSmsWebhookAlerts');
   private context?: AlertsContext;
   private unsubscribe?: () => void;
@@ -42,16 +41,9 @@ export class SmsWebhookAlerts implements OnModuleInit, OnApplicationBootstrap, O
   ) {}
 
   onModuleInit(): void {
-    const context = { emitter: this.find(EventEmitter2, () => new EventEmitterMissingError()) };
-    this.context = {
-      ...context,
-      telemetry: this.find(SmsWebhookTelemetry, () => new WebhookModuleMissingError('OpenSmsWebhookAlertsModule')),
-      queries: this.find(SmsEventQueries, () => new WebhookModuleMissingError('OpenSmsWebhookAlertsModule')),
-      webhookOptions: this.find<ResolvedOpenSmsWebhookOptions>(
-        OPENSMS_RESOLVED_OPTIONS,
-        () => new WebhookModuleMissingError('OpenSmsWebhookAlertsModule'),
-      ),
-    };
+    const emitter = this.emitter();
+    const { telemetry, queries, options: webhookOptions } = OpenSmsWebhookCore.in(this.moduleRef, 'OpenSmsWebhookAlertsModule');
+    this.context = { emitter, telemetry, queries, webhookOptions };
     this.unsubscribe = this.context.telemetry.observe({
       attemptEnded: (end) => this.onAttemptEnded(end),
       callAnswered: (call) => this.onCallAnswered(call),
@@ -115,11 +107,11 @@ export class SmsWebhookAlerts implements OnModuleInit, OnApplicationBootstrap, O
     }
   }
 
-  private find<T>(token: string | symbol | (abstract new (...args: never[]) => T), missing: () => Error): T {
+  private emitter(): EventEmitter2 {
     try {
-      return this.moduleRef.get<T>(token as string, { strict: false });
+      return this.moduleRef.get(EventEmitter2, { strict: false });
     } catch {
-      throw missing();
+      throw new EventEmitterMissingError();
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { OpenSmsPayload } from './dispatch-to-handlers';
+import type { SmsEventPayload } from './dispatch-to-handlers';
 
 /**
  * A payload as OpenSMS sends it (the Webhooks Guide's example), with `fields` overriding the
@@ -6,10 +6,10 @@ import type { OpenSmsPayload } from './dispatch-to-handlers';
  * `sms.failed`) when only `event` is given.
  *
  * ```ts
- * openSmsPayload({ event: 'sms.failed', message_id: 'msg_42' })
+ * smsEventPayload({ event: 'sms.failed', message_id: 'msg_42' })
  * ```
  */
-export function openSmsPayload(fields: Readonly<Record<string, unknown>> = {}): OpenSmsPayload {
+export function smsEventPayload(fields: Readonly<Record<string, unknown>> = {}): SmsEventPayload {
   const event = typeof fields.event === 'string' ? fields.event : 'sms.delivered';
   return {
     event,
