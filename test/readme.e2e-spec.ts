@@ -298,6 +298,64 @@ function publicMethods(program: ts.Program, file: string, className: string): st
     .map((method) => (method.name as ts.Identifier).text);
 }
 
+const ARCHITECTURE = 'docs/architecture.md';
+const librarySource = path.join(library, 'src');
+
+/** The top-level folders of the library's source, as the architecture page names them (`ingest/`). */
+function topLevelFolders(): string[] {
+  return readdirSync(librarySource, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => `${entry.name}/`);
+}
+
+/** The library's source files, specs and type tests left out (as `tools/import-cycles.mjs` reads them). */
+function librarySourceFiles(): string[] {
+  return readdirSync(librarySource, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'))
+    .map((file) => path.join(librarySource, file));
+}
+
+/**
+ * For each top-level folder, the other top-level folders its files import, re-export or import types from
+ * (the scan of `tools/import-cycles.mjs`); imports of the root files are left out.
+ */
+function folderImports(): Map<string, Set<string>> {
+  const files = new Set(librarySourceFiles());
+  const folderOf = (file: string) => {
+    const relative = path.relative(librarySource, file);
+    return relative.includes(path.sep) ? `${relative.split(path.sep)[0]}/` : undefined;
+  };
+  const imports = new Map(topLevelFolders().map((folder) => [folder, new Set<string>()]));
+  for (const file of files) {
+    const from = folderOf(file);
+    if (from === undefined) continue;
+    for (const { fileName } of ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles) {
+      if (!fileName.startsWith('.')) continue;
+      const base = path.resolve(path.dirname(file), fileName);
+      const target = [`${base}.ts`, path.join(base, 'index.ts')].find((candidate) => files.has(candidate));
+      const to = target === undefined ? undefined : folderOf(target);
+      if (to !== undefined && to !== from) imports.get(from)!.add(to);
+    }
+  }
+  return imports;
+}
+
+/**
+ * The names a page gives classes, interfaces and types of the library: in its prose, each backticked
+ * PascalCase name (`SmsEventWriter`, `SmsEventWriter.store`, `@OnSmsEvent()`); in its ```text blocks,
+ * each PascalCase word of two parts or more (`SignatureGuard`).
+ */
+function classNamesOf(markdown: string): string[] {
+  const prose = backticked(proseLines(markdown).join('\n')).flatMap((code) => {
+    const name = /^@?([A-Z][A-Za-z0-9]*)(?=$|[.(])/.exec(code)?.[1];
+    return name !== undefined && /[a-z]/.test(name) ? [name] : [];
+  });
+  const diagrams = [...markdown.matchAll(/^```text\n([\s\S]*?)^```$/gm)].flatMap(([, block]) => [
+    ...block.matchAll(/\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+\b/g),
+  ]);
+  return [...new Set([...prose, ...diagrams.map(([name]) => name)])];
+}
+
 describe('README and docs', () => {
   let compiled: ReturnType<typeof compileDocs>;
 
@@ -434,5 +492,47 @@ describe('README and docs', () => {
     expect(names).toEqual(expect.arrayContaining(['authorize', 'guards', 'path']));
     const consolePage = read('docs/console.md');
     expect(names.filter((name) => !consolePage.includes(`| \`${name}\` |`))).toEqual([]);
+  });
+
+  it('docs/architecture.md describes every top-level folder of the library, and only those', () => {
+    const rows = firstTableRows(section(read(ARCHITECTURE), '## Folders'));
+    const named = rows.map(([folder]) => backticked(folder).filter((name) => name.endsWith('/')));
+    expect(rows.filter((_, index) => named[index].length !== 1).map(([folder]) => folder)).toEqual(['root files']);
+    const listed = named.flat();
+    expect(topLevelFolders()).toEqual(expect.arrayContaining(['ingest/', 'inbox/', 'dispatch/']));
+    expect([...listed].sort()).toEqual(topLevelFolders().sort());
+    expect(new Set(listed).size).toBe(listed.length);
+  });
+
+  it('docs/architecture.md gives each folder the folders it imports, every one of them in a row above it', () => {
+    const rows = firstTableRows(section(read(ARCHITECTURE), '## Folders'));
+    const imports = folderImports();
+    expect([...imports.get('dispatch/')!]).toEqual(expect.arrayContaining(['inbox/', 'queue/']));
+    const wrong = rows.flatMap(([folderCell, , dependsOn], index) => {
+      const [folder] = backticked(folderCell).filter((name) => name.endsWith('/'));
+      if (folder === undefined) return [];
+      if (!imports.has(folder)) return [`${folder} is no folder of the library`];
+      const actual = [...imports.get(folder)!].sort();
+      const listed = backticked(dependsOn).filter((name) => name.endsWith('/'));
+      const above = new Set(rows.slice(0, index).flatMap(([cell]) => backticked(cell)));
+      return [
+        ...(JSON.stringify([...listed].sort()) === JSON.stringify(actual)
+          ? []
+          : [`${folder} lists ${listed.join(', ')}, imports ${actual.join(', ')}`]),
+        ...actual.filter((target) => !above.has(target)).map((target) => `${folder} imports ${target}, which is not above it`),
+      ];
+    });
+    expect(wrong).toEqual([]);
+  });
+
+  it('docs/architecture.md names only classes, interfaces and types the library declares', () => {
+    const sources = librarySourceFiles()
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
+    const names = classNamesOf(read(ARCHITECTURE));
+    expect(names).toEqual(expect.arrayContaining(['SignatureGuard', 'SmsEventWriter', 'SmsEventDispatcher', 'OnSmsEvent']));
+    const declared = (name: string) =>
+      new RegExp(`\\bexport\\s+(?:declare\\s+)?(?:abstract\\s+)?(?:class|interface|type|function)\\s+${name}\\b`).test(sources);
+    expect(names.filter((name) => !declared(name))).toEqual([]);
   });
 });
