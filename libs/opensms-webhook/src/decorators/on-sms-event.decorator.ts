@@ -10,8 +10,8 @@ export interface OnSmsEventMetadata {
 export type SmsEventHandler<K extends SmsEventSelector> = (event: SmsEventMap[K], context: SmsEventContext) => unknown;
 
 /**
- * Marks a provider or controller method as a handler of SMS events, run by the worker with a
- * transaction of its own: `@OnSmsEvent('failed')`, `@OnSmsEvent('delivered', 'pending')`, or
+ * Marks a provider or controller method as a handler of SMS events, run by the worker inside the
+ * transaction of the event's batch, in a savepoint of its own (`ctx.manager`): `@OnSmsEvent('failed')`, `@OnSmsEvent('delivered', 'pending')`, or
  * `@OnSmsEvent('*')` for every event, including types this version does not know.
  *
  * The method's first parameter must accept the event of the named types: `@OnSmsEvent('failed')`

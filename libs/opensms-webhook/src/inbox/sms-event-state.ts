@@ -2,11 +2,12 @@
  * Every state of an inbox row, the one list the library derives all others from.
  *
  * ```
- * received ──claim──▶ processing ──all handlers committed──▶ processed
- *    ▲                    │ ├──a handler failed, attempts left──▶ failed ──claim──▶ processing
- *    │                    │ └──attempts spent or unrecoverable──▶ dead
- *    └──────replay────────┴──────────────────────────────────── dead | failed
- * received ──claim, no handler for its type──▶ ignored
+ * received | failed ──claimed, all handlers committed──▶ processed
+ *        │          ──claimed, a handler failed, attempts left──▶ failed
+ *        │          ──claimed, attempts spent or unrecoverable──▶ dead
+ *        │          ──claimed, no handler for its type──▶ ignored
+ *        └──claimed, still running after 500 ms──▶ processing (a marker; it ends as above)
+ * dead | failed ──replay──▶ received
  * (signed but malformed) ──▶ invalid
  * ```
  * `processed`, `ignored` and `invalid` are final; `dead` is final until replayed. The transitions

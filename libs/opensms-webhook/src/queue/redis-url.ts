@@ -3,12 +3,12 @@ import type { RedisOptions } from 'bullmq';
 import { InvalidRedisUrlError } from '../errors/invalid-redis-url.error';
 
 /**
- * ioredis options of a `redis://[user:password@]host[:port][/db]` URL, for the `redis` option.
+ * ioredis options of a `redis://[user:password@]host[:port][/db]` URL, for the `queue.connection` option.
  * `rediss://` connects with TLS (the server's certificate is verified); the user name (Redis ACL),
  * the password and the database number are kept.
  *
  * ```ts
- * OpenSmsWebhookModule.forRoot({ secret, redis: redisOptionsFromUrl(process.env.REDIS_URL!) })
+ * OpenSmsWebhookModule.forRoot({ secret, queue: { connection: redisOptionsFromUrl(process.env.REDIS_URL!) } })
  * ```
  */
 export function redisOptionsFromUrl(url: string): RedisOptions {
