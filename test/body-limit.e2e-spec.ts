@@ -5,6 +5,13 @@ import { postSigned, smsPayload } from './support/webhook-client';
 import { LogCapture } from './support/log-capture';
 
 const adapters: HttpAdapterName[] = ['express', 'fastify'];
+
+/** Whether a POST to `url` reaches the webhook route (its unsigned call is answered 4xx but not 404) or no route. */
+async function routeStatus(url: string): Promise<'reaches the route' | 'no route'> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  await response.arrayBuffer();
+  return response.status === 404 ? 'no route' : 'reaches the route';
+}
 const LIMIT = 64 * 1024;
 
 /**
@@ -48,6 +55,15 @@ describe.each(adapters)('bodies are bounded before they are buffered on %s', (ad
 
   it('413 as soon as a chunked upload passes the limit, while the upload is still open', async () => {
     expect(await stalledUpload(host.endpoint, LIMIT + 6 * 1024, {})).toBe(413);
+  });
+
+  it.each(['/WEBHOOKS/SMS', '/Webhooks/Sms/'])('413 at once on %s too, a path the router sends to the webhook route', async (variant) => {
+    const route = await routeStatus(`${host.url}${variant}`);
+    // NOTE: Express routes paths case-insensitively and with a trailing slash; Fastify only the exact path.
+    expect(route).toBe(adapter === 'express' ? 'reaches the route' : 'no route');
+    if (route === 'reaches the route') {
+      expect(await stalledUpload(`${host.url}${variant}`, 1024, { contentLength: LIMIT + 6 * 1024, waitMs: 5000 })).toBe(413);
+    }
   });
 
   it('413 for a body of 2 MiB, nothing stored', async () => {

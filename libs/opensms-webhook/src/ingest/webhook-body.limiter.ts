@@ -61,9 +61,14 @@ export class WebhookBodyLimiter implements OnApplicationBootstrap {
     if (server && server.requestTimeout === 0) this.logger.warn(messages.unboundedRequestTimeout(type));
   }
 
-  private matches(url: string): boolean {
+  /**
+   * Whether a request path reaches the webhook route, by the router's own rules: never a trailing
+   * slash of difference, and on Express no case either unless the app enables `case sensitive routing`.
+   */
+  private matches(url: string, caseSensitive = true): boolean {
     const path = url.split('?', 1)[0].replace(/\/+$/, '');
-    return path === this.routePath || path.endsWith(this.routePath);
+    const [candidate, route] = caseSensitive ? [path, this.routePath] : [path.toLowerCase(), this.routePath.toLowerCase()];
+    return candidate === route || candidate.endsWith(route);
   }
 
   private limitFastifyRoute(): void {
@@ -86,15 +91,18 @@ export class WebhookBodyLimiter implements OnApplicationBootstrap {
   }
 
   private limitExpressRoute(): void {
+    const instance = this.adapterHost.httpAdapter.getInstance() as {
+      use(middleware: Middleware): void;
+      enabled?(setting: string): boolean;
+    };
     const openSmsWebhookBodyLimit: Middleware = (request, response, next) => {
       const applies =
         request.method === 'POST' &&
-        this.matches(request.path ?? request.url ?? '') &&
+        this.matches(request.path ?? request.url ?? '', instance.enabled?.('case sensitive routing') === true) &&
         isJsonContentType(headerValue(request.headers, 'content-type'));
       if (applies) this.readLimited(request, response, next);
       else next();
     };
-    const instance = this.adapterHost.httpAdapter.getInstance() as { use(middleware: Middleware): void };
     instance.use(openSmsWebhookBodyLimit);
     this.limitedRoutes += 1;
   }
