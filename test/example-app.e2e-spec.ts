@@ -109,6 +109,15 @@ describe('example app: messages kept up to date by OpenSMS webhooks', () => {
     expect((await getMessage('msg_unknown')).status).toBe(404);
   });
 
+  it('answers GET /health/live with the process up, touching nothing', async () => {
+    const response = await fetch(`${url}/health/live`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      status: 'ok',
+      details: { opensms: { status: 'up', mode: 'all', uptimeSeconds: expect.any(Number) } },
+    });
+  });
+
   it('answers GET /health and GET /health/ready with the webhook pipeline up', async () => {
     for (const route of ['health', 'health/ready']) {
       const response = await fetch(`${url}/${route}`);

@@ -23,4 +23,11 @@ export class HealthController {
   ready() {
     return this.health.check([() => this.opensms.isReady()]);
   }
+
+  /** Whether this process runs (a liveness probe): touches neither the database nor the queue. */
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([() => this.opensms.isAlive()]);
+  }
 }

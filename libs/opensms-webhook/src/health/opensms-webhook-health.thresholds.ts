@@ -27,7 +27,7 @@ export interface OpenSmsWebhookHealthThresholds {
    * Time without a completed reconciler sweep after which the check is down (processes that run
    * the worker, with the reconciler on). A sweep fails while the database or the queue does not
    * answer.
-   * @default 3 × reconcileIntervalMs
+   * @default 3 × worker.reconcileIntervalMs
    */
   maxReconcilerSilenceMs?: number;
   /**
@@ -36,6 +36,13 @@ export interface OpenSmsWebhookHealthThresholds {
    * @default 2000
    */
   timeoutMs?: number;
+  /**
+   * Whether a part that is down shows the driver's own error (it may name internal addresses)
+   * instead of its kind (`connection refused`, `host not found`, `authentication failed`, …).
+   * Health routes are often public: turn it on only where the answer is not.
+   * @default false
+   */
+  errorDetails?: boolean;
 }
 
 /** Thresholds with every default filled in. */
@@ -53,5 +60,6 @@ export function resolveHealthThresholds(
     maxDead: thresholds.maxDead,
     maxReconcilerSilenceMs: thresholds.maxReconcilerSilenceMs ?? 3 * options.worker.reconcileIntervalMs,
     timeoutMs: thresholds.timeoutMs ?? 2000,
+    errorDetails: thresholds.errorDetails ?? false,
   };
 }

@@ -86,6 +86,7 @@ describe('resolveHealthThresholds', () => {
       maxDead: undefined,
       maxReconcilerSilenceMs: 90_000,
       timeoutMs: 2000,
+      errorDetails: false,
     });
   });
 

@@ -2,19 +2,22 @@ import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/com
 import { ModuleRef } from '@nestjs/core';
 import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { WebhookModuleMissingError } from '../errors/webhook-module-missing.error';
-import { countsOf } from '../inbox/sms-event.queries';
+import { countsOf, type SmsEventStateFigures } from '../inbox/sms-event.queries';
 import { backlogOf, UNFINISHED_SMS_EVENT_STATES } from '../inbox/sms-event-state';
 import { readableDuration } from '../internal/duration';
 import { withTimeout } from '../internal/with-timeout';
 import { OpenSmsWebhookCore } from '../opensms-webhook.core';
 import { describeError } from '../opensms-webhook.messages';
 import type { ReconcilerSwept } from '../telemetry/sms-webhook.telemetry';
-import { healthProblems, skippedReasons } from './opensms-webhook-health.messages';
+import { errorKind, healthProblems, skippedReasons } from './opensms-webhook-health.messages';
 import {
   type OpenSmsWebhookHealthThresholds,
   type ResolvedHealthThresholds,
   resolveHealthThresholds,
 } from './opensms-webhook-health.thresholds';
+
+/** How long the backlog's figures answer further checks: probes every second cost one count per second. */
+const BACKLOG_REUSE_MS = 1000;
 
 /** Where one part of the pipeline stands; `skipped` when this process does not run it. */
 export type OpenSmsWebhookHealthPartStatus = 'up' | 'degraded' | 'down' | 'skipped';
@@ -42,7 +45,7 @@ interface CheckedPart {
  *   return this.health.check([() => this.opensms.isHealthy('opensms', { maxBacklog: 5000 })]);
  * }
  * ```
- * {@link isReady} answers whether this process can do its work now (its database and, where the
+ * {@link isAlive} touches nothing (liveness); {@link isReady} answers whether this process can do its work now (its database and, where the
  * worker runs, its queue); {@link isHealthy} adds whether the work keeps up (backlog, dead
  * letters, reconciler). Neither belongs in a liveness probe: restarting the process does not
  * bring a database back.
@@ -54,6 +57,8 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
   private stopObserving?: () => void;
 
   private core?: OpenSmsWebhookCore;
+  private readonly reads = new Map<string, Promise<unknown>>();
+  private lastBacklog?: { at: number; figures: [SmsEventStateFigures[], Date | null] };
 
   constructor(
     private readonly health: HealthIndicatorService,
@@ -67,6 +72,15 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
 
   onModuleDestroy(): void {
     this.stopObserving?.();
+  }
+
+  /**
+   * Whether this process runs: always up, touching neither the database nor the queue. This is the
+   * one for a liveness probe (restarting a process never brings a database back).
+   */
+  isAlive<const Key extends string = 'opensms'>(key: Key = 'opensms' as Key): HealthIndicatorResult<Key> {
+    const uptimeSeconds = Math.floor((Date.now() - this.startedAt) / 1000);
+    return this.health.check(key).up({ mode: this.found().options.mode, uptimeSeconds });
   }
 
   /**
@@ -117,7 +131,7 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
   }
 
   private async checkInbox(limits: ResolvedHealthThresholds): Promise<CheckedPart> {
-    const trip = await roundTrip(() => this.found().queries.ping(), limits.timeoutMs);
+    const trip = await roundTrip(() => this.shared('inbox', () => this.found().queries.ping()), limits);
     if ('error' in trip) {
       return down({ responseTimeMs: trip.responseTimeMs, error: trip.error }, healthProblems.inboxUnreachable(trip.error));
     }
@@ -128,7 +142,7 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
     const { producer } = this.found();
     if (!producer) return skipped(skippedReasons.queueInIngestMode);
     const backend = this.found().options.queue.backend;
-    const trip = await roundTrip(() => producer.isPaused(), limits.timeoutMs);
+    const trip = await roundTrip(() => this.shared('queue', () => producer.isPaused()), limits);
     if ('error' in trip) {
       return down(
         { backend, responseTimeMs: trip.responseTimeMs, error: trip.error },
@@ -139,14 +153,7 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
   }
 
   private async checkBacklog(limits: ResolvedHealthThresholds): Promise<CheckedPart> {
-    const trip = await roundTrip(
-      () =>
-        Promise.all([
-          this.found().queries.countAndAgeByState([...UNFINISHED_SMS_EVENT_STATES, 'dead']),
-          this.found().queries.oldestUnfinishedReceivedAt(),
-        ]),
-      limits.timeoutMs,
-    );
+    const trip = await roundTrip(() => this.backlogFigures(), limits);
     if ('error' in trip) return down({ error: trip.error }, healthProblems.backlogUnreadable(trip.error));
     const [byState, oldest] = trip.value;
     const counts = countsOf(byState);
@@ -195,6 +202,33 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
     return up(figures);
   }
 
+  /**
+   * Runs `read` once for every check that asks while it runs, so that probes arriving together cost
+   * the database or the queue one round trip, not one each.
+   */
+  private shared<T>(name: string, read: () => Promise<T>): Promise<T> {
+    let running = this.reads.get(name) as Promise<T> | undefined;
+    if (running === undefined) {
+      running = read().finally(() => this.reads.delete(name));
+      this.reads.set(name, running);
+    }
+    return running;
+  }
+
+  /** The backlog's figures from the state index, shared by concurrent checks and reused for {@link BACKLOG_REUSE_MS}. */
+  private async backlogFigures(): Promise<[SmsEventStateFigures[], Date | null]> {
+    const last = this.lastBacklog;
+    if (last && performance.now() - last.at < BACKLOG_REUSE_MS) return last.figures;
+    const figures = await this.shared('backlog', () =>
+      Promise.all([
+        this.found().queries.countAndAgeByState([...UNFINISHED_SMS_EVENT_STATES, 'dead']),
+        this.found().queries.oldestUnfinishedReceivedAt(),
+      ]),
+    );
+    this.lastBacklog = { at: performance.now(), figures };
+    return figures;
+  }
+
   private found(): OpenSmsWebhookCore {
     if (!this.core) throw new WebhookModuleMissingError('OpenSmsWebhookHealthIndicator');
     return this.core;
@@ -204,14 +238,15 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
 /** What a bounded round trip gave: its value or its error, and how long it took. */
 type RoundTrip<T> = ({ value: T } | { error: string }) & { responseTimeMs: number };
 
-async function roundTrip<T>(work: () => Promise<T>, timeoutMs: number): Promise<RoundTrip<T>> {
+async function roundTrip<T>(work: () => Promise<T>, limits: ResolvedHealthThresholds): Promise<RoundTrip<T>> {
   const started = performance.now();
   const took = () => Math.round(performance.now() - started);
+  const timedOut = healthProblems.timedOut(limits.timeoutMs);
   try {
-    const value = await withTimeout(work(), timeoutMs, healthProblems.timedOut(timeoutMs));
+    const value = await withTimeout(work(), limits.timeoutMs, timedOut);
     return { value, responseTimeMs: took() };
   } catch (error) {
-    return { error: describeError(error), responseTimeMs: took() };
+    return { error: limits.errorDetails ? describeError(error) : errorKind(error, timedOut), responseTimeMs: took() };
   }
 }
 
