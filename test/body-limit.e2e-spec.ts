@@ -80,6 +80,10 @@ describe.each(adapters)('bodies are bounded before they are buffered on %s', (ad
     expect(response.status).toBe(200);
   });
 
+  it('logs the webhook route under the name of its controller', () => {
+    expect(logs.lines.some((line) => /^OpenSmsWebhookController \{\/webhooks\/sms\}/.test(line))).toBe(true);
+  });
+
   it(`warns at start-up when a stalled upload could hold its connection for ever (${adapter === 'fastify' ? 'Fastify requestTimeout 0' : 'none on Express: Node.js bounds it'})`, () => {
     const warned = logs.lines.some((line) => line.includes('requestTimeout is 0'));
     expect(warned).toBe(adapter === 'fastify');
