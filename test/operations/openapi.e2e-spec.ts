@@ -7,18 +7,27 @@ import {
   SwaggerModule,
 } from '@nestjs/swagger';
 import { KNOWN_SMS_EVENTS } from '@opensms/nestjs-webhooks';
+import { OpenSmsWebhookConsoleModule } from '@opensms/nestjs-webhooks/console';
 import { addOpenSmsWebhookToDocument, OPENSMS_OPENAPI_SCHEMAS } from '@opensms/nestjs-webhooks/openapi';
 import { smsEventPayload } from '@opensms/nestjs-webhooks/testing';
 import { useTestApp } from '../support/test-app';
 import { postSigned } from '../support/webhook-client';
 
 describe('OpenAPI document of the webhook route', () => {
-  const host = useTestApp('openapi');
+  const host = useTestApp('openapi', {
+    imports: [OpenSmsWebhookConsoleModule.register({ authorize: () => true })],
+  });
   const createDocument = (version?: string): OpenAPIObject => {
     const config = new DocumentBuilder().setTitle('Host API').setVersion('1');
     if (version) config.setOpenAPIVersion(version);
     return SwaggerModule.createDocument(host.app, config.build());
   };
+
+  it("lists none of the console's routes: its pages and actions are for people, not an API", () => {
+    const paths = Object.keys(createDocument('3.1.0').paths);
+    expect(paths.length).toBeGreaterThan(0);
+    expect(paths.filter((route) => route.startsWith('/opensms'))).toEqual([]);
+  });
 
   it('adds an OpenAPI 3.1 webhooks entry with the payload of each event type, the signature headers and every answer', () => {
     const generated = createDocument('3.1.0');

@@ -12,6 +12,7 @@ import {
   Redirect,
   Req,
   Res,
+  SetMetadata,
   type Type,
   UseGuards,
 } from '@nestjs/common';
@@ -42,6 +43,9 @@ const NOTICES: Record<string, (count: number) => string> = {
   resumed: () => 'Processing resumed.',
 };
 
+/** The metadata key of `@nestjs/swagger`'s `@ApiExcludeController()`. */
+const SWAGGER_EXCLUDE_CONTROLLER = 'swagger/apiExcludeController';
+
 /**
  * Builds the console's controller for its route and the host's guards. Pages are GETs; actions are
  * form POSTs (token-checked) answered with 303 to the page that shows their effect.
@@ -49,6 +53,9 @@ const NOTICES: Record<string, (count: number) => string> = {
 export function createConsoleController(path: string, hostGuards: readonly (Type<CanActivate> | CanActivate)[]): Type<unknown> {
   @Controller(path)
   @UseGuards(...hostGuards, ConsoleAccessGuard, ConsoleCsrfGuard)
+  // NOTE: `@ApiExcludeController()` without importing @nestjs/swagger (an optional peer): the console is
+  // pages and form posts for people, not an API, and its actions must not be listed in a public document.
+  @SetMetadata(SWAGGER_EXCLUDE_CONTROLLER, [true])
   class OpenSmsWebhookConsoleController {
     constructor(private readonly inbox: ConsoleInboxService) {}
 
