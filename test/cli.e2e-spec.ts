@@ -100,7 +100,7 @@ describe('opensms-webhook CLI against real servers', () => {
   it('send-test: takes the secret from OPENSMS_WEBHOOK_SECRET (the first of a list)', async () => {
     const output = captureOutput();
     const code = await runCli(['send-test', '--url', host.endpoint, '--message-id', 'msg_cli_env'], output, {
-      OPENSMS_WEBHOOK_SECRET: `${TEST_SECRET}, whsec_b2xkLXNlY3JldA==`,
+      OPENSMS_WEBHOOK_SECRET: `${TEST_SECRET}, whsec_b2xkLXNlY3JldC1iZWluZy1yb3RhdGVkLW91dA==`,
     });
     expect(output.lines).toContain('HTTP 200');
     expect(code).toBe(0);
