@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Injectable } from '@nestjs/common';
@@ -26,9 +26,29 @@ class AlwaysDeadHandler {
   }
 }
 
-function captureOutput(): CliOutput & { lines: string[] } {
+function captureOutput(): CliOutput & { lines: string[]; errors: string[] } {
   const lines: string[] = [];
-  return { lines, log: (line) => lines.push(line), error: (line) => lines.push(line) };
+  const errors: string[] = [];
+  return {
+    lines,
+    errors,
+    log: (line) => lines.push(line),
+    error: (line) => {
+      lines.push(line);
+      errors.push(line);
+    },
+  };
+}
+
+/** A local HTTP server on a free port that records the requests it gets and answers with `answer`. */
+async function recordingServer(answer: (response: ServerResponse) => void): Promise<{ server: Server; port: number; requests: string[] }> {
+  const requests: string[] = [];
+  const server = createServer((request, response) => {
+    requests.push(`${request.method} ${request.url}`);
+    request.resume().on('end', () => answer(response));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port, requests };
 }
 
 /** Runs the CLI as users do, in a process of its own; resolves its exit code and output. */
@@ -100,7 +120,7 @@ describe('opensms-webhook CLI against real servers', () => {
   it('send-test: takes the secret from OPENSMS_WEBHOOK_SECRET (the first of a list)', async () => {
     const output = captureOutput();
     const code = await runCli(['send-test', '--url', host.endpoint, '--message-id', 'msg_cli_env'], output, {
-      OPENSMS_WEBHOOK_SECRET: `${TEST_SECRET}, whsec_b2xkLXNlY3JldA==`,
+      OPENSMS_WEBHOOK_SECRET: `${TEST_SECRET}, whsec_b2xkLXNlY3JldC1iZWluZy1yb3RhdGVkLW91dA==`,
     });
     expect(output.lines).toContain('HTTP 200');
     expect(code).toBe(0);
@@ -122,6 +142,66 @@ describe('opensms-webhook CLI against real servers', () => {
       expect(output.lines).toContain('nope\\nHTTP 200\\n\\x1b]0;owned\\x07');
     } finally {
       await new Promise((resolve) => hostile.close(resolve));
+    }
+  });
+
+  it('send-test: never follows a redirect: the 307 is the answer, naming where it points, and the other server gets nothing', async () => {
+    const other = await recordingServer((response) => response.writeHead(200).end('{"status":"received"}'));
+    const redirecting = await recordingServer((response) =>
+      response.writeHead(307, { location: `http://127.0.0.1:${other.port}/collect` }).end('moved'),
+    );
+    try {
+      const output = captureOutput();
+      const code = await runCli(
+        ['send-test', '--url', `http://127.0.0.1:${redirecting.port}/webhooks/sms`, '--secret', TEST_SECRET],
+        output,
+      );
+
+      expect(redirecting.requests).toEqual(['POST /webhooks/sms']);
+      expect(other.requests).toEqual([]);
+      expect(output.lines).toContain('HTTP 307');
+      expect(output.lines).toContain(`Redirect to http://127.0.0.1:${other.port}/collect not followed: send-test posts only to --url`);
+      expect(code).toBe(1);
+    } finally {
+      await Promise.all([other, redirecting].map(({ server }) => new Promise((resolve) => server.close(resolve))));
+    }
+  });
+
+  it('send-test: a URL with a user name and password is refused without printing them', async () => {
+    const port = await closedPort();
+    const output = captureOutput();
+    const code = await runCli(['send-test', '--url', `http://user:pass@127.0.0.1:${port}/x`, '--secret', TEST_SECRET], output);
+
+    expect(output.lines.join('\n')).not.toContain('pass');
+    expect(output.errors).toEqual([
+      `opensms-webhook: --url must not contain credentials (got http://127.0.0.1:${port}/x): send-test sends only the signed call`,
+    ]);
+    expect(code).toBe(1);
+  });
+
+  it('send-test: an endpoint that cannot be reached is named without the query of its URL', async () => {
+    const port = await closedPort();
+    const output = captureOutput();
+    const code = await runCli(['send-test', '--url', `http://127.0.0.1:${port}/x?token=query-secret`, '--secret', TEST_SECRET], output);
+
+    expect(output.errors).toEqual([expect.stringMatching(new RegExp(`^opensms-webhook: Cannot reach http://127\\.0\\.0\\.1:${port}/x: `))]);
+    expect(output.lines.join('\n')).not.toContain('query-secret');
+    expect(code).toBe(1);
+  });
+
+  it('send-test: warns on stderr when http:// goes to a host other than this machine', async () => {
+    const remote = captureOutput();
+    await runCli(['send-test', '--url', 'http://example.invalid/webhooks/sms', '--secret', TEST_SECRET], remote);
+    expect(remote.errors[0]).toBe(
+      'Warning: http://example.invalid/webhooks/sms is not encrypted (http:// to another machine): ' +
+        'the signed event and its headers cross the network readable by anyone on the way; use https://',
+    );
+
+    const port = await closedPort();
+    for (const local of [`localhost:${port}`, `127.0.0.1:${port}`, `127.8.9.10:${port}`, `[::1]:${port}`]) {
+      const output = captureOutput();
+      await runCli(['send-test', '--url', `http://${local}/webhooks/sms`, '--secret', TEST_SECRET], output);
+      expect(output.errors.filter((line) => line.startsWith('Warning'))).toEqual([]);
     }
   });
 

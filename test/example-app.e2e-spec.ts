@@ -186,7 +186,10 @@ describe('example app: messages kept up to date by OpenSMS webhooks', () => {
 
     it('send-test: 401 and a non-zero exit code with a wrong secret', async () => {
       const output = captureOutput();
-      const code = await runCli(['send-test', '--url', `${url}/webhooks/sms`, '--secret', 'whsec_d3Jvbmc='], output);
+      const code = await runCli(
+        ['send-test', '--url', `${url}/webhooks/sms`, '--secret', 'whsec_d3Jvbmctc2VjcmV0LW9mLWFuLWF0dGFja2Vy'],
+        output,
+      );
       expect(output.lines).toContain('HTTP 401');
       expect(code).toBe(1);
     });
@@ -216,12 +219,12 @@ describe('example app configuration', () => {
   });
 
   it('reads a comma-separated list of secrets and applies the documented defaults', () => {
-    expect(validateAppConfig({ OPENSMS_WEBHOOK_SECRET: 'a, b' })).toEqual({
+    expect(validateAppConfig({ OPENSMS_WEBHOOK_SECRET: 'new-signing-secret-0001, old-signing-secret-0002' })).toEqual({
       PORT: 3000,
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
       DATABASE_SCHEMA: 'public',
       REDIS_URL: 'redis://127.0.0.1:6379',
-      OPENSMS_WEBHOOK_SECRET: ['a', 'b'],
+      OPENSMS_WEBHOOK_SECRET: ['new-signing-secret-0001', 'old-signing-secret-0002'],
       OPENSMS_QUEUE_BACKEND: 'redis',
       OPENSMS_QUEUE_PREFIX: 'bull',
       OPENSMS_QUEUE_SCHEMA: 'bullmq',
@@ -231,7 +234,7 @@ describe('example app configuration', () => {
   });
 
   it('names every invalid variable', () => {
-    expect(() => validateAppConfig({ OPENSMS_WEBHOOK_SECRET: 'a', HTTP_ADAPTER: 'koa', OPENSMS_QUEUE_BACKEND: 'kafka' })).toThrow(
+    expect(() => validateAppConfig({ OPENSMS_WEBHOOK_SECRET: TEST_SECRET, HTTP_ADAPTER: 'koa', OPENSMS_QUEUE_BACKEND: 'kafka' })).toThrow(
       /OPENSMS_QUEUE_BACKEND must be one of redis, postgres[\s\S]*HTTP_ADAPTER must be one of express, fastify/,
     );
   });

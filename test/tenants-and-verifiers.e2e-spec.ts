@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import {
   OnSmsEvent,
@@ -16,6 +17,8 @@ import { LogCapture } from './support/log-capture';
 const adapters: HttpAdapterName[] = ['express', 'fastify'];
 const SECRET_A = 'whsec_dGVuYW50IGEgc2lnbmluZyBrZXkgMDEyMzQ1Njc4OQ==';
 const SECRET_B = 'whsec_dGVuYW50IGIgc2lnbmluZyBrZXkgOTg3NjU0MzIxMA==';
+/** A key of 5 bytes ("short"), too short to sign with. */
+const SHORT_KEY = Buffer.from('short');
 
 let serial = 0;
 function freshPayload(fields: Record<string, unknown> = {}): Record<string, unknown> {
@@ -39,6 +42,21 @@ function post(url: string, payload: unknown, secret: string, tenant: string, opt
   return postRaw(url, signed.body, { ...signed.headers, 'x-tenant': tenant });
 }
 
+/** POSTs a call signed as Standard Webhooks signs it, with the key bytes given (the testing kit refuses a short key). */
+function postSignedWithKey(url: string, payload: unknown, key: Buffer, tenant: string) {
+  const body = JSON.stringify(payload);
+  const id = `msg_short_${serial}`;
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
+  return postRaw(url, body, {
+    'content-type': 'application/json',
+    'webhook-id': id,
+    'webhook-timestamp': timestamp,
+    'webhook-signature': `v1,${signature}`,
+    'x-tenant': tenant,
+  });
+}
+
 describe.each(adapters)('tenants (secretResolver) stay apart on %s', (adapter) => {
   const logs = new LogCapture();
   let resolverCalls = 0;
@@ -48,6 +66,7 @@ describe.each(adapters)('tenants (secretResolver) stay apart on %s', (adapter) =
     if (tenant === 'boom') throw new Error('tenant directory unreachable');
     if (tenant === 'a') return { tenant: 'a', secrets: SECRET_A };
     if (tenant === 'b') return { tenant: 'b', secrets: [SECRET_B] };
+    if (tenant === 'short') return { tenant: 'short', secrets: `whsec_${SHORT_KEY.toString('base64')}` };
     return undefined;
   }) as unknown as WebhookSecretResolver;
   const host = useTestApp(`tenants ${adapter}`, {
@@ -91,6 +110,24 @@ describe.each(adapters)('tenants (secretResolver) stay apart on %s', (adapter) =
 
     expect([unknown.status, wrong.status]).toEqual([401, 401]);
     expect(unknown.body).toEqual(wrong.body);
+  });
+
+  it('a secret the resolver returns that is shorter than 16 bytes is unusable: 401 like a wrong signature, and logged', async () => {
+    const service = host.app.get(OpenSmsWebhookService);
+    const payload = freshPayload();
+    const response = await postSignedWithKey(host.endpoint, payload, SHORT_KEY, 'short');
+    const wrong = await post(host.endpoint, freshPayload(), SECRET_B, 'a');
+
+    expect(response.status).toBe(401);
+    expect(response.body).toEqual(wrong.body);
+    expect(await service.find({ messageId: payload.message_id as string })).toHaveLength(0);
+    expect(
+      logs.lines.some(
+        (line) =>
+          line.startsWith('secretResolver returned an unusable secret or tenant') &&
+          line.includes('gives a 5-byte key, shorter than the 16 bytes a signing key needs'),
+      ),
+    ).toBe(true);
   });
 
   it('a resolver that throws: 503 with Retry-After on every call, logged once per burst', async () => {

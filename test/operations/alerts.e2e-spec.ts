@@ -70,7 +70,8 @@ describe('alerts through @nestjs/event-emitter', () => {
   });
 
   it('emits opensms.signature.failures once the unauthorized calls of a window reach the threshold, once per window', async () => {
-    const forged = () => postSigned(host.endpoint, smsPayload({ message_id: 'msg_forged' }), { secret: 'whsec_d3Jvbmctc2VjcmV0' });
+    const forged = () =>
+      postSigned(host.endpoint, smsPayload({ message_id: 'msg_forged' }), { secret: 'whsec_d3Jvbmctc2VjcmV0LW9mLWFuLWF0dGFja2Vy' });
     for (let n = 1; n <= 2; n++) expect((await forged()).status).toBe(401);
     expect(listener().signatureFailures).toHaveLength(0);
 

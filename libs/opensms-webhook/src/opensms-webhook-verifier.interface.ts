@@ -42,7 +42,8 @@ export interface SignatureVerifier {
   precheck?(request: SignedWebhookRequest, toleranceSeconds: number, nowSeconds: number): SignatureVerification;
   /**
    * Optional: how this scheme turns one configured secret into key bytes (throw an `Error` saying
-   * what is wrong). Default: `whsec_<base64>` decoded, anything else as its UTF-8 bytes.
+   * what is wrong). Default: `whsec_<base64>` decoded, anything else as its UTF-8 bytes. A secret
+   * whose key is shorter than 16 bytes is refused, whatever this returns.
    */
   readSecret?(secret: string): Buffer;
   /**

@@ -131,6 +131,28 @@ describe('resolveOpenSmsWebhookOptions', () => {
     expect(message).toMatch(/either as "whsec_<base64>" or as the raw string/);
   });
 
+  it('refuses at start-up a secret whose key is shorter than 16 bytes, naming its length and where to get a proper one', () => {
+    const fiveBytes = `whsec_${Buffer.from('wrong').toString('base64')}`;
+    const message = problemsOf({ secret: fiveBytes });
+    expect(message).toMatch(/secret #1 gives a 5-byte key, shorter than the 16 bytes a signing key needs/);
+    expect(message).toMatch(/Settings → Webhooks/);
+    expect(problemsOf({ secret: [SECRET, 'raw'] })).toMatch(/secret #2 gives a 3-byte key/);
+    expect(() => resolveOpenSmsWebhookOptions({ secret: 'short-secret' }, { mode: 'worker' })).toThrow(/12-byte key/);
+    expect(problemsOf({ secret: 'whsec_AAAA', ingest: { signatureScheme: 'stripe' } })).toMatch(/secret #1 gives a 10-byte key/);
+  });
+
+  it("measures a custom verifier's key as its readSecret returns it", () => {
+    const verifier = {
+      name: 'hex-keys',
+      verify: () => ({ valid: false as const, reason: 'unused' }),
+      readSecret: (secret: string) => Buffer.from(secret, 'hex'),
+    };
+    expect(problemsOf({ secret: '00112233445566778899', ingest: { signatureScheme: verifier } })).toMatch(/secret #1 gives a 10-byte key/);
+    expect(() =>
+      resolveOpenSmsWebhookOptions({ secret: '00112233445566778899aabbccddeeff', ingest: { signatureScheme: verifier } }),
+    ).not.toThrow();
+  });
+
   it('refuses a negative tolerance, naming the option and the accepted range', () => {
     expect(problemsOf({ secret: SECRET, ingest: { toleranceSeconds: -1 } })).toMatch(
       /ingest.toleranceSeconds must be a number ≥ 0 \(got -1\)/,

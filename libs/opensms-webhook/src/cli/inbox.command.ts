@@ -7,6 +7,7 @@ import { SmsEventTables } from '../inbox/sms-event.tables';
 import { OpenSmsWebhookService } from '../opensms-webhook.service';
 import { SmsEventOutbox } from '../inbox/sms-event.outbox';
 import { SmsEventRelayNotifier } from '../queue/sms-event-relay.notifier';
+import { describeUrl } from './url';
 
 /** Where the inbox lives. */
 export interface InboxConnection {
@@ -60,16 +61,6 @@ async function connectToDatabase(connection: InboxConnection): Promise<DataSourc
     return await dataSource.initialize();
   } catch (error) {
     throw new ServerUnreachableError('PostgreSQL', describeUrl(connection.databaseUrl), reason(error));
-  }
-}
-
-/** `scheme://host:port/path` of a URL, without its user name and password. */
-export function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
-  } catch {
-    return 'the given URL (not a valid URL)';
   }
 }
 

@@ -7,6 +7,7 @@ import { backlogOf } from '../inbox/sms-event-state';
 import { type InboxConnection, withInbox } from './inbox.command';
 import { type QueueLocation, withQueue } from './queue.command';
 import { sendTestEvent } from './send-test.command';
+import { describeUrl, isLoopbackHost } from './url';
 
 /** Where the CLI writes; replaceable in tests. */
 export interface CliOutput {
@@ -30,7 +31,7 @@ const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const USAGE = `Usage: opensms-webhook <command> [options]
 
 Commands:
-  send-test   Sign one test event as OpenSMS does and POST it
+  send-test   Sign one test event as OpenSMS does and POST it to --url (redirects are not followed)
               --url <url> [--secret <secret>] [--event sms.delivered|sms.failed|sms.pending|<other>]
               [--message-id <id>] [--phone <E.164>] [--status <status>] [--error <text>]
               [--scheme standard-webhooks|stripe] [--header <stripe signature header>]
@@ -169,9 +170,17 @@ async function sendTest(values: CliValues, output: CliOutput): Promise<number> {
   if (scheme !== 'standard-webhooks' && scheme !== 'stripe') {
     throw new UsageError(`--scheme must be standard-webhooks or stripe (got "${scheme}")`);
   }
+  const url = endpointUrl(required(values.url, '--url'));
+  const secret = required(values.secret, '--secret');
+  if (url.protocol === 'http:' && !isLoopbackHost(url)) {
+    output.error(
+      `Warning: ${describeUrl(url)} is not encrypted (http:// to another machine): the signed event and its headers ` +
+        'cross the network readable by anyone on the way; use https://',
+    );
+  }
   const result = await sendTestEvent({
-    url: required(values.url, '--url'),
-    secret: required(values.secret, '--secret'),
+    url: url.href,
+    secret,
     event: values.event,
     messageId: values['message-id'],
     phone: values.phone,
@@ -180,10 +189,40 @@ async function sendTest(values: CliValues, output: CliOutput): Promise<number> {
     scheme: scheme as SignatureScheme,
     header: values.header,
   });
-  output.log(`Sent ${String(result.payload.event)} for ${String(result.payload.message_id)}`);
+  output.log(`Sent ${String(result.payload.event)} for ${String(result.payload.message_id)} to ${describeUrl(url)}`);
   output.log(`HTTP ${result.status}`);
+  if (result.location !== undefined) {
+    output.log(`Redirect to ${redirectTarget(result.location, url)} not followed: send-test posts only to --url`);
+  }
   output.log(result.body);
   return result.status >= 200 && result.status < 300 ? 0 : 1;
+}
+
+/** `--url` as a URL send-test can post to: http(s), without credentials (which are never printed). */
+function endpointUrl(given: string): URL {
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw new UsageError('--url must be a URL, e.g. http://localhost:3000/webhooks/sms');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--url must be an http:// or https:// URL (got ${printable(url.protocol)})`);
+  }
+  if (url.username || url.password) {
+    // NOTE: not a UsageError: the usage printed after one names a password, and nothing of the given one may be printed.
+    throw new Error(`--url must not contain credentials (got ${describeUrl(url)}): send-test sends only the signed call`);
+  }
+  return url;
+}
+
+/** Where a redirect points, as safe to print: resolved against the URL posted to, without credentials or query. */
+function redirectTarget(location: string, base: URL): string {
+  try {
+    return printable(describeUrl(new URL(location, base)));
+  } catch {
+    return 'a Location that is not a URL';
+  }
 }
 
 async function listDead(values: CliValues, output: CliOutput): Promise<number> {

@@ -3,7 +3,8 @@ import { withTimeout } from '../internal/with-timeout';
 import { DEFAULT_MODULE_EXTRAS, resolveOpenSmsWebhookOptions } from '../opensms-webhook.options';
 import { redisOptionsFromUrl } from '../queue/redis-url';
 import { SmsEventProducer } from '../queue/sms-event.producer';
-import { CONNECT_TIMEOUT_MS, describeUrl, reason } from './inbox.command';
+import { CONNECT_TIMEOUT_MS, reason } from './inbox.command';
+import { describeUrl } from './url';
 
 /** Where the application's queue lives: the same backend, prefix and name as its module options. */
 export type QueueLocation =

@@ -24,19 +24,34 @@ export const readStandardWebhooksSecret: WebhookSecretReader = (secret) =>
 export const readStripeSecret: WebhookSecretReader = (secret) => Buffer.from(secret, 'utf8');
 
 /**
+ * Fewest key bytes a secret may give (after decoding): an HMAC key shorter than this can be
+ * guessed, and anyone who guesses it can sign calls. OpenSMS's own secrets are far longer.
+ */
+export const MIN_WEBHOOK_SECRET_BYTES = 16;
+
+/**
  * Turns configured secrets into key bytes with a scheme's reader. Throws
- * {@link InvalidWebhookSecretError} on an empty or malformed secret.
+ * {@link InvalidWebhookSecretError} on an empty or malformed secret, and on one whose key is
+ * shorter than {@link MIN_WEBHOOK_SECRET_BYTES}.
  */
 export function decodeWebhookSecrets(secrets: WebhookSecrets, read: WebhookSecretReader = readWebhookSecret): Buffer[] {
   const list = (typeof secrets === 'string' ? [secrets] : [...secrets]).map((secret) => String(secret).trim());
   if (list.length === 0) throw new InvalidWebhookSecretError('no secret given');
   return list.map((secret, index) => {
     if (secret.length === 0) throw new InvalidWebhookSecretError(`secret #${index + 1} is empty`);
+    let key: Buffer;
     try {
-      return read(secret);
+      key = read(secret);
     } catch (error) {
       throw new InvalidWebhookSecretError(`secret #${index + 1} ${(error as Error).message}`);
     }
+    if (!(key instanceof Uint8Array)) throw new InvalidWebhookSecretError(`secret #${index + 1} was read as no key bytes (not a Buffer)`);
+    if (key.length < MIN_WEBHOOK_SECRET_BYTES) {
+      throw new InvalidWebhookSecretError(
+        `secret #${index + 1} gives a ${key.length}-byte key, shorter than the ${MIN_WEBHOOK_SECRET_BYTES} bytes a signing key needs`,
+      );
+    }
+    return key;
   });
 }
 

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { StripeStyleVerifier } from './stripe-style.verifier';
 
 const KEY = Buffer.from('stripe-style-secret');
-const OTHER_KEY = Buffer.from('another-secret');
+const OTHER_KEY = Buffer.from('another-signing-secret');
 const HEADER = 'opensms-signature';
 const NOW = 1_700_000_000;
 const TOLERANCE = 300;
