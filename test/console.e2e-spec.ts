@@ -10,6 +10,7 @@ import { signWebhook } from '@opensms/nestjs-webhooks/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ConsoleConsumer } from './fixtures/console.consumer';
 import { launchBrowser } from './support/browser';
+import { rawHttpRequest } from './support/raw-http';
 import { clearQueuePrefix, startTestApp, TEST_SECRET, type TestAppScope, useTestApp, waitFor } from './support/test-app';
 import { createSchema, dropSchema, uniqueName } from './support/test-database';
 import { postRaw, postSigned, smsPayload } from './support/webhook-client';
@@ -147,6 +148,36 @@ describe('inbox console', () => {
         expect((await fetch(`${consoleUrl()}/events/00000000-0000-4000-8000-000000000000`, { headers })).status).toBe(404);
         expect((await fetch(`${consoleUrl()}/messages/msg_nobody`, { headers })).status).toBe(404);
         expect((await fetch(`${consoleUrl()}/events/not-an-id`, { headers })).status).toBe(400);
+      });
+
+      it('links only to paths when the request line names another host (absolute-form target, forged Host)', async () => {
+        const id = await post(scope, { message_id: `msg_absolute_${adapter}` });
+        const headers = { host: 'evil.example', authorization: basic('alice') };
+        const get = (path: string) => rawHttpRequest(scope.url, { method: 'GET', target: `http://evil.example/opensms${path}`, headers });
+
+        for (const path of ['', '/events', `/events/${id}`, `/messages/msg_absolute_${adapter}`, '/replay-dead']) {
+          const page = await get(path);
+          expect(page.status).toBe(200);
+          expect(page.body).toContain('href="/opensms/events"');
+          expect(page.body).not.toContain('evil.example');
+        }
+
+        const overview = await get('');
+        const cookie = (overview.headers['set-cookie'] ?? '').split(';')[0];
+        const token = /name="_csrf" value="([^"]+)"/.exec(overview.body)?.[1] ?? '';
+        expect(overview.body).toContain('action="/opensms/pause"');
+        for (const action of ['pause', 'resume']) {
+          const answer = await rawHttpRequest(scope.url, {
+            method: 'POST',
+            target: `http://evil.example/opensms/${action}`,
+            headers: { ...headers, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({ _csrf: token }).toString(),
+          });
+          expect(answer.status).toBe(303);
+          expect(answer.headers.location).toBe(`/opensms?done=${action === 'pause' ? 'paused' : 'resumed'}`);
+          expect(answer.body).not.toContain('evil.example');
+        }
+        expect(await service(scope).isPaused()).toBe(false);
       });
     });
   }
