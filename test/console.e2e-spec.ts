@@ -179,6 +179,23 @@ describe('inbox console', () => {
         }
         expect(await service(scope).isPaused()).toBe(false);
       });
+
+      it('shows ids, errors and payload strings carrying bidirectional controls with the controls escaped', async () => {
+        const messageId = `msg_\u202egnp.exe_${adapter}`;
+        const id = await post(scope, { event: 'sms.failed', message_id: messageId, error: 'refused \u2066by\u2069 \u200fcarrier' });
+        const shown = `msg_\\u202egnp.exe_${adapter}`;
+        const pages = [consoleUrl(), `${consoleUrl()}/events/${id}`, `${consoleUrl()}/messages/${encodeURIComponent(messageId)}`];
+        for (const url of pages) {
+          const response = await fetch(url, { headers: { authorization: basic('alice') } });
+          expect(response.status).toBe(200);
+          const page = await response.text();
+          expect(page).toContain(`>${shown}<`);
+          expect(page).not.toMatch(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+        }
+        const event = await (await fetch(`${consoleUrl()}/events/${id}`, { headers: { authorization: basic('alice') } })).text();
+        expect(event).toContain('refused \\u2066by\\u2069 \\u200fcarrier');
+        expect(event).toContain(`&quot;message_id&quot;: &quot;${shown}&quot;`);
+      });
     });
   }
 
