@@ -180,6 +180,29 @@ describe('inbox console', () => {
         expect(await service(scope).isPaused()).toBe(false);
       });
 
+      it('logs and shows a user name that carries a line break and a terminal escape as one escaped line', async () => {
+        const authorization = basic('eve\n\u001b[31mroot');
+        const escaped = 'eve\\n\\x1b[31mroot';
+        const { cookie, token } = await formToken(consoleUrl(), authorization);
+        const since = logs.lines.length;
+        for (const action of ['pause', 'resume']) {
+          expect((await postForm(`${consoleUrl()}/${action}`, { authorization, cookie }, { _csrf: token })).status).toBe(303);
+        }
+        const replayDead = { _csrf: token, messageId: 'msg_\u202enone', expected: '1' };
+        expect((await postForm(`${consoleUrl()}/replay-dead`, { authorization, cookie }, replayDead)).status).toBe(303);
+
+        const lines = logs.lines.slice(since).filter((line) => line.startsWith('Console: '));
+        expect(lines).toEqual([
+          `Console: ${escaped} paused processing`,
+          `Console: ${escaped} resumed processing`,
+          `Console: ${escaped} replayed 0 dead event(s) matching {"messageId":"msg_\\u202enone"}`,
+        ]);
+        for (const line of lines) expect(line).not.toMatch(/[\n\u001b\u202e]/);
+
+        const page = await (await fetch(consoleUrl(), { headers: { authorization, cookie } })).text();
+        expect(page).toContain(`Signed in as ${escaped} ·`);
+      });
+
       it('shows ids, errors and payload strings carrying bidirectional controls with the controls escaped', async () => {
         const messageId = `msg_\u202egnp.exe_${adapter}`;
         const id = await post(scope, { event: 'sms.failed', message_id: messageId, error: 'refused \u2066by\u2069 \u200fcarrier' });
