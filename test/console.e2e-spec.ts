@@ -10,6 +10,7 @@ import { signWebhook } from '@opensms/nestjs-webhooks/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ConsoleConsumer } from './fixtures/console.consumer';
 import { launchBrowser } from './support/browser';
+import { rawHttpRequest } from './support/raw-http';
 import { clearQueuePrefix, startTestApp, TEST_SECRET, type TestAppScope, useTestApp, waitFor } from './support/test-app';
 import { createSchema, dropSchema, uniqueName } from './support/test-database';
 import { postRaw, postSigned, smsPayload } from './support/webhook-client';
@@ -147,6 +148,76 @@ describe('inbox console', () => {
         expect((await fetch(`${consoleUrl()}/events/00000000-0000-4000-8000-000000000000`, { headers })).status).toBe(404);
         expect((await fetch(`${consoleUrl()}/messages/msg_nobody`, { headers })).status).toBe(404);
         expect((await fetch(`${consoleUrl()}/events/not-an-id`, { headers })).status).toBe(400);
+      });
+
+      it('links only to paths when the request line names another host (absolute-form target, forged Host)', async () => {
+        const id = await post(scope, { message_id: `msg_absolute_${adapter}` });
+        const headers = { host: 'evil.example', authorization: basic('alice') };
+        const get = (path: string) => rawHttpRequest(scope.url, { method: 'GET', target: `http://evil.example/opensms${path}`, headers });
+
+        for (const path of ['', '/events', `/events/${id}`, `/messages/msg_absolute_${adapter}`, '/replay-dead']) {
+          const page = await get(path);
+          expect(page.status).toBe(200);
+          expect(page.body).toContain('href="/opensms/events"');
+          expect(page.body).not.toContain('evil.example');
+        }
+
+        const overview = await get('');
+        const cookie = (overview.headers['set-cookie'] ?? '').split(';')[0];
+        const token = /name="_csrf" value="([^"]+)"/.exec(overview.body)?.[1] ?? '';
+        expect(overview.body).toContain('action="/opensms/pause"');
+        for (const action of ['pause', 'resume']) {
+          const answer = await rawHttpRequest(scope.url, {
+            method: 'POST',
+            target: `http://evil.example/opensms/${action}`,
+            headers: { ...headers, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({ _csrf: token }).toString(),
+          });
+          expect(answer.status).toBe(303);
+          expect(answer.headers.location).toBe(`/opensms?done=${action === 'pause' ? 'paused' : 'resumed'}`);
+          expect(answer.body).not.toContain('evil.example');
+        }
+        expect(await service(scope).isPaused()).toBe(false);
+      });
+
+      it('logs and shows a user name that carries a line break and a terminal escape as one escaped line', async () => {
+        const authorization = basic('eve\n\u001b[31mroot');
+        const escaped = 'eve\\n\\x1b[31mroot';
+        const { cookie, token } = await formToken(consoleUrl(), authorization);
+        const since = logs.lines.length;
+        for (const action of ['pause', 'resume']) {
+          expect((await postForm(`${consoleUrl()}/${action}`, { authorization, cookie }, { _csrf: token })).status).toBe(303);
+        }
+        const replayDead = { _csrf: token, messageId: 'msg_\u202enone', expected: '1' };
+        expect((await postForm(`${consoleUrl()}/replay-dead`, { authorization, cookie }, replayDead)).status).toBe(303);
+
+        const lines = logs.lines.slice(since).filter((line) => line.startsWith('Console: '));
+        expect(lines).toEqual([
+          `Console: ${escaped} paused processing`,
+          `Console: ${escaped} resumed processing`,
+          `Console: ${escaped} replayed 0 dead event(s) matching {"messageId":"msg_\\u202enone"}`,
+        ]);
+        for (const line of lines) expect(line).not.toMatch(/[\n\u001b\u202e]/);
+
+        const page = await (await fetch(consoleUrl(), { headers: { authorization, cookie } })).text();
+        expect(page).toContain(`Signed in as ${escaped} ·`);
+      });
+
+      it('shows ids, errors and payload strings carrying bidirectional controls with the controls escaped', async () => {
+        const messageId = `msg_\u202egnp.exe_${adapter}`;
+        const id = await post(scope, { event: 'sms.failed', message_id: messageId, error: 'refused \u2066by\u2069 \u200fcarrier' });
+        const shown = `msg_\\u202egnp.exe_${adapter}`;
+        const pages = [consoleUrl(), `${consoleUrl()}/events/${id}`, `${consoleUrl()}/messages/${encodeURIComponent(messageId)}`];
+        for (const url of pages) {
+          const response = await fetch(url, { headers: { authorization: basic('alice') } });
+          expect(response.status).toBe(200);
+          const page = await response.text();
+          expect(page).toContain(`>${shown}<`);
+          expect(page).not.toMatch(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+        }
+        const event = await (await fetch(`${consoleUrl()}/events/${id}`, { headers: { authorization: basic('alice') } })).text();
+        expect(event).toContain('refused \\u2066by\\u2069 \\u200fcarrier');
+        expect(event).toContain(`&quot;message_id&quot;: &quot;${shown}&quot;`);
       });
     });
   }

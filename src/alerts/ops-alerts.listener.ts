@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
+import { printable } from '@opensms/nestjs-webhooks';
 import { type BacklogAlert, OPENSMS_ALERTS, type SignatureFailuresAlert, type SmsEventDeadAlert } from '@opensms/nestjs-webhooks/alerts';
 
 /** The library's alerts as log lines; a real service would page someone here. */
@@ -9,7 +10,9 @@ export class OpsAlertsListener {
 
   @OnEvent(OPENSMS_ALERTS.eventDead)
   onDead(alert: SmsEventDeadAlert): void {
-    this.logger.error(`${alert.event} (inbox ${alert.eventId}) is dead after ${alert.attempts} attempt(s): ${alert.lastError}`);
+    this.logger.error(
+      `${printable(alert.event)} (inbox ${alert.eventId}) is dead after ${alert.attempts} attempt(s): ${printable(alert.lastError ?? 'unknown error')}`,
+    );
   }
 
   @OnEvent(OPENSMS_ALERTS.signatureFailures)

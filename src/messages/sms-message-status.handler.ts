@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { OnSmsEvent, type SmsEvent, type SmsEventContext } from '@opensms/nestjs-webhooks';
+import { OnSmsEvent, printable, type SmsEvent, type SmsEventContext } from '@opensms/nestjs-webhooks';
 import { SmsMessageEventEntity } from './sms-message-event.entity';
 import { SmsMessageEntity } from './sms-message.entity';
 import { movesForward } from './sms-message-status';
@@ -30,7 +30,7 @@ export class SmsMessageStatusHandler {
       });
     } else {
       this.logger.log(
-        `${event.messageId}: ${event.type} of ${event.occurredAt.toISOString()} is older than the current status, recorded only`,
+        `${printable(event.messageId)}: ${event.type} of ${event.occurredAt.toISOString()} is older than the current status, recorded only`,
       );
     }
     await ctx.manager.insert(SmsMessageEventEntity, {

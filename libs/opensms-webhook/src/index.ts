@@ -52,5 +52,6 @@ export { StandardWebhooksVerifier } from './ingest/verifiers/standard-webhooks.v
 export { StripeStyleVerifier } from './ingest/verifiers/stripe-style.verifier';
 
 export { redisOptionsFromUrl } from './queue/redis-url';
+export { printable } from './internal/printable';
 
 export * from './errors';

@@ -56,12 +56,12 @@ export const messages = {
   noHandlers: () => 'No @OnSmsEvent handlers found: every known event will be marked ignored.',
   handlerBound: (handler: string, types: readonly string[]) => `Bound @OnSmsEvent(${types.join(', ')}) ${handler}`,
   consoleReplayed: (user: string, id: string, replayed: boolean) =>
-    `Console: ${user} replayed inbox ${id}${replayed ? '' : ' (nothing to do: it was neither dead nor failed)'}`,
+    `Console: ${printable(user)} replayed inbox ${id}${replayed ? '' : ' (nothing to do: it was neither dead nor failed)'}`,
   consoleReplayedDead: (user: string, count: number, filter: string) =>
-    `Console: ${user} replayed ${count} dead event(s) matching ${filter}`,
+    `Console: ${printable(user)} replayed ${count} dead event(s) matching ${printable(filter)}`,
   metricsInboxFailed: (error: unknown) =>
     `Metrics: could not read the inbox figures; the backlog gauges keep their last values: ${describeError(error)}`,
-  consolePaused: (user: string, paused: boolean) => `Console: ${user} ${paused ? 'paused' : 'resumed'} processing`,
+  consolePaused: (user: string, paused: boolean) => `Console: ${printable(user)} ${paused ? 'paused' : 'resumed'} processing`,
   consoleProcessingElsewhere:
     "Processing runs in worker processes: this process (mode 'ingest') can neither pause nor resume it. Use the console of a process whose module has mode 'all' or 'worker'.",
   backlogCheckFailed: (error: unknown) => `Backlog alert check failed, will try again: ${describeError(error)}`,

@@ -3,7 +3,7 @@
  *
  * ```ts
  * @OnEvent(OPENSMS_ALERTS.eventDead)
- * onDead(alert: SmsEventDeadAlert) { this.logger.error(`inbox ${alert.eventId} is dead: ${alert.lastError}`); }
+ * onDead(alert: SmsEventDeadAlert) { this.logger.error(`inbox ${alert.eventId} is dead: ${printable(alert.lastError ?? '')}`); }
  * ```
  */
 export const OPENSMS_ALERTS = {

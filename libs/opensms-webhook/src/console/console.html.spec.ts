@@ -1,4 +1,4 @@
-import { escapeHtml, html } from './console.html';
+import { escapeHtml, formValue, html, preformatted } from './console.html';
 
 describe('html', () => {
   it('escapes every interpolated string, in text and in attributes', () => {
@@ -17,5 +17,22 @@ describe('html', () => {
 
   it('escapes the five characters that matter', () => {
     expect(escapeHtml(`&<>"'`)).toBe('&amp;&lt;&gt;&quot;&#39;');
+  });
+
+  it('shows control and bidirectional characters of a value as visible escapes, then HTML-escaped', () => {
+    const id = 'msg_\u202egnp.exe\u2066<b>\n\u001b[31m';
+    expect(html`<td title="${id}">${id}</td>`.markup).toBe(
+      '<td title="msg_\\u202egnp.exe\\u2066&lt;b&gt;\\n\\x1b[31m">msg_\\u202egnp.exe\\u2066&lt;b&gt;\\n\\x1b[31m</td>',
+    );
+  });
+
+  it('keeps a form value as given (HTML-escaped only), so that it is sent back unchanged', () => {
+    expect(html`<input value="${formValue('msg_\u202e"x')}">`.markup).toBe('<input value="msg_\u202e&quot;x">');
+  });
+
+  it('keeps the line breaks of preformatted text and escapes each line', () => {
+    expect(html`<pre>${preformatted('{\n  "id": "a\u202eb<"\n}')}</pre>`.markup).toBe(
+      '<pre>{\n  &quot;id&quot;: &quot;a\\u202eb&lt;&quot;\n}</pre>',
+    );
   });
 });

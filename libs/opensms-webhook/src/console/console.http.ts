@@ -13,19 +13,33 @@ export type ConsoleHttpRequest = OpenSmsWebhookConsoleRequest & {
   body?: unknown;
 };
 
-/** The request's path, without its query. */
+/** The scheme and host of an absolute-form request target (`GET http://host/path HTTP/1.1`). */
+const ABSOLUTE_FORM = /^[a-z][a-z\d+.-]*:\/\/[^/]*/i;
+
+/**
+ * The request's path, without its query. Of an absolute-form target, which HTTP/1.1 servers must
+ * accept and route by its path, only the path is kept: the console never takes a scheme or a host
+ * from the request.
+ */
 export function requestPath(request: ConsoleHttpRequest): string {
-  return (request.originalUrl ?? request.url).split('?')[0];
+  return (request.originalUrl ?? request.url).split('?')[0].replace(ABSOLUTE_FORM, '');
 }
 
 /**
  * The console's root URL path as the browser sees it (global prefix included), from a request
  * whose route has `depth` segments below the root: `/api/opensms/events/1` at depth 2 gives
- * `/api/opensms`.
+ * `/api/opensms`. Every link and redirect of the console starts with it, so it is always a path on
+ * the host the browser asked: repeated slashes collapse and backslashes are encoded, so that it
+ * never reads as another host (`//host`, `/\host`).
  */
 export function consoleRoot(request: ConsoleHttpRequest, depth: number): string {
-  const segments = requestPath(request).replace(/\/+$/, '').split('/');
-  return segments.slice(0, segments.length - depth).join('/');
+  const segments = requestPath(request)
+    .split('/')
+    .filter((segment) => segment !== '');
+  return segments
+    .slice(0, segments.length - depth)
+    .map((segment) => `/${segment.replaceAll('\\', '%5C')}`)
+    .join('');
 }
 
 /** A cookie of the request, or `undefined`. */

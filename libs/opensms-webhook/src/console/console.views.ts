@@ -5,7 +5,7 @@ import { readableDuration } from '../internal/duration';
 import type { ConsoleEventDetail, ConsoleOverview } from './console-inbox.service';
 import { type ConsoleSearch, type ConsoleSearchForm, isFiltered, SEARCH_FIELDS, searchQueryString } from './console-search.params';
 import { CSRF_FIELD } from './console.constants';
-import { html, type SafeHtml } from './console.html';
+import { formValue, html, preformatted, type SafeHtml } from './console.html';
 
 /** What every page needs: where the console lives, the form token, who is looking. */
 export interface ConsolePageContext {
@@ -123,11 +123,11 @@ ${replayable ? html`<div class="actions">${postButton(context, `events/${encodeU
   <dt>Stale</dt><dd>${detail.stale ? 'yes: a later event of this message was processed first' : 'no'}</dd>
   <dt>Dedupe key</dt><dd class="mono">${event.dedupeKey ?? '—'}</dd>
 </dl>
-${event.lastError ? html`<h2>Last error</h2><pre class="error" data-testid="last-error">${event.lastError}</pre>` : null}
+${event.lastError ? html`<h2>Last error</h2><pre class="error" data-testid="last-error">${preformatted(event.lastError)}</pre>` : null}
 <h2>Handler runs</h2>
 ${handlerRunsTable(detail.handlerRuns)}
 <h2>Payload</h2>
-<pre data-testid="payload">${JSON.stringify(event.payload, null, 2)}</pre>
+<pre data-testid="payload">${preformatted(JSON.stringify(event.payload, null, 2))}</pre>
 <h2>Headers</h2>
 ${keyValueTable(event.headers)}
 ${event.messageId === null ? null : html`<h2>Events of this message</h2>${timelineTable(root, detail.timeline, event.id)}`}`,
@@ -188,7 +188,7 @@ const FIELD_LABELS: Record<keyof ConsoleSearchForm, string> = {
 
 function searchForm(root: string, form: ConsoleSearchForm): SafeHtml {
   const input = (field: 'messageId' | 'phone' | 'event', extra: SafeHtml | null = null) =>
-    html`<label>${FIELD_LABELS[field]}<input name="${field}" value="${form[field]}" autocomplete="off"${extra}></label>`;
+    html`<label>${FIELD_LABELS[field]}<input name="${field}" value="${formValue(form[field])}" autocomplete="off"${extra}></label>`;
   return html`<form class="search" method="get" action="${root}/events" role="search">
   ${input('messageId')}
   ${input('phone', html` inputmode="tel"`)}
@@ -197,8 +197,8 @@ function searchForm(root: string, form: ConsoleSearchForm): SafeHtml {
   <label>${FIELD_LABELS.state}<select name="state"><option value="">any</option>${SMS_EVENT_STATES.map(
     (state) => html`<option value="${state}"${state === form.state ? html` selected` : null}>${state}</option>`,
   )}</select></label>
-  <label>${FIELD_LABELS.after}<input type="datetime-local" step="1" name="after" value="${form.after}"></label>
-  <label>${FIELD_LABELS.before}<input type="datetime-local" step="1" name="before" value="${form.before}"></label>
+  <label>${FIELD_LABELS.after}<input type="datetime-local" step="1" name="after" value="${formValue(form.after)}"></label>
+  <label>${FIELD_LABELS.before}<input type="datetime-local" step="1" name="before" value="${formValue(form.before)}"></label>
   <button type="submit">Search</button>
 </form>`;
 }
@@ -285,7 +285,7 @@ function postButton(context: ConsolePageContext, action: string, label: string, 
 function hiddenFields(context: ConsolePageContext, fields: Record<string, string>): SafeHtml {
   return html`<input type="hidden" name="${CSRF_FIELD}" value="${context.csrfToken}">${Object.entries(fields)
     .filter(([, value]) => value !== '')
-    .map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}`;
+    .map(([name, value]) => html`<input type="hidden" name="${name}" value="${formValue(value)}">`)}`;
 }
 
 function problemList(problems: readonly string[]): SafeHtml | null {

@@ -13,4 +13,19 @@ describe('printable', () => {
   it('escapes bidirectional overrides and Unicode line separators', () => {
     expect(printable('evil\u202egnp.exe\u2028next\u2066')).toBe('evil\\u202egnp.exe\\u2028next\\u2066');
   });
+
+  it('escapes every bidirectional control: marks, embeddings, overrides and isolates', () => {
+    const controls = '\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069';
+    for (const control of [...controls]) {
+      const code = control.charCodeAt(0).toString(16).padStart(4, '0');
+      expect(printable(`msg${control}_1`)).toBe(`msg\\u${code}_1`);
+    }
+    expect(printable('\u200f\u202e1gnp.exe\u2069\u200e')).toBe('\\u200f\\u202e1gnp.exe\\u2069\\u200e');
+  });
+
+  it('makes one line of a value that tries to forge a second, coloured one', () => {
+    const forged = printable('alice\n\u001b[31mConsole: root replayed everything\u001b[0m');
+    expect(forged).toBe('alice\\n\\x1b[31mConsole: root replayed everything\\x1b[0m');
+    expect(forged).not.toMatch(/[\n\u001b]/);
+  });
 });
