@@ -188,6 +188,19 @@ describe('traces (OpenTelemetry)', () => {
       expect(named(spansOf(again.traceId), 'opensms.event.dispatch')).toHaveLength(0);
     });
 
+    it('stores only the traceparent of a call, not the tracestate it came with', async () => {
+      const { header } = newTraceparent();
+      const signed = signWebhook(smsPayload({ message_id: 'trace_state' }), TEST_SECRET);
+      const response = await postRaw(scope.endpoint, signed.body, {
+        ...signed.headers,
+        traceparent: header,
+        tracestate: `vendor=${'x'.repeat(200)}`,
+      });
+      expect(response.status).toBe(200);
+      const row = await scope.app.get(OpenSmsWebhookService).findById(response.body.id as string);
+      expect(Object.keys(row?.traceContext ?? {})).toEqual(['traceparent']);
+    });
+
     it('starts a trace of its own for a call without traceparent, and its dispatch joins it', async () => {
       const response = await postTraced(scope.endpoint, { message_id: 'trace_root' });
       const id = response.body.id as string;
@@ -285,8 +298,9 @@ describe('traces (OpenTelemetry)', () => {
       expect(parentOf(replayed)).toBe(receive.spanContext().spanId);
     });
 
-    it('records a refused call with its outcome, and stores nothing of its trace', async () => {
+    it('records a refused call with its outcome in a trace of its own, never the one its unsigned traceparent names', async () => {
       const { traceId, header } = newTraceparent();
+      const before = new Set(exporter.getFinishedSpans());
       const response = await postTraced(
         scope.endpoint,
         { message_id: 'trace_forged' },
@@ -294,8 +308,18 @@ describe('traces (OpenTelemetry)', () => {
         'whsec_' + randomBytes(24).toString('base64'),
       );
       expect(response.status).toBe(401);
-      const spans = await waitForSpans(traceId, 'opensms.webhook.receive', 1);
-      const [receive] = named(spans, 'opensms.webhook.receive');
+      const refused = () =>
+        exporter
+          .getFinishedSpans()
+          .filter(
+            (span) => !before.has(span) && span.name === 'opensms.webhook.receive' && span.attributes['opensms.outcome'] === 'unauthorized',
+          );
+      await waitFor('the refused call’s span', () => refused().length === 1);
+      const [receive] = refused();
+      expect(receive.spanContext().traceId).not.toBe(traceId);
+      expect(parentOf(receive)).toBeUndefined();
+      expect(spansOf(traceId)).toEqual([]);
+      const spans = spansOf(receive.spanContext().traceId);
       expect(receive.attributes).toMatchObject({ 'opensms.outcome': 'unauthorized', 'opensms.duplicate': false });
       expect(receive.status.code).toBe(SpanStatusCode.UNSET);
       expect(named(spans, 'opensms.webhook.verify')[0].status.code).toBe(SpanStatusCode.ERROR);

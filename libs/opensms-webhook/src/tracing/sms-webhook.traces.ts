@@ -8,11 +8,17 @@ export type DispatchTraceOutcome = 'processed' | 'ignored' | 'failed' | 'dead';
 
 /** The span of one webhook call (`opensms.webhook.receive`), from the signature check to the answer. */
 export interface IngestTrace {
-  /** Runs one step of the call (`verify`, `store`) in a child span `opensms.webhook.<step>`, active while it runs. */
+  /**
+   * Runs one step of the call in a child span `opensms.webhook.<step>`: `store` with its span active while it
+   * runs; `verify` before the call's span exists (it decides that span's parent), recorded with its own times.
+   */
   step<T>(name: 'verify' | 'store', run: () => Promise<T>): Promise<T>;
   /** Names the event the call carries. */
   describe(event: string, messageId: string | null): void;
-  /** This call's trace context, stored on its row so that its dispatch continues the trace; `null` when not traced. */
+  /**
+   * This call's `traceparent`, stored on its row so that its dispatch continues the trace (never `tracestate`
+   * or `baggage`, which the caller sets unsigned); `null` when not traced.
+   */
   carrier(): TraceCarrier | null;
   /** Ends the span with the call's outcome; `error` when it was refused. */
   end(outcome: WebhookCallOutcome, detail?: { eventId?: string; error?: unknown }): void;

@@ -37,18 +37,15 @@ export class SmsWebhookTracing {
   }
 
   /**
-   * Starts the span of a webhook call: a child of the active span when the host's HTTP
-   * instrumentation made one, else of the `traceparent` the call came with (a server span).
+   * Begins the trace of a webhook call. Its span is a child of the active span when the host's
+   * HTTP instrumentation made one; else of the `traceparent` the call came with, but only once its
+   * signature verified: the span is opened when the `verify` step ends (dated from the call's
+   * start), so an unsigned call can never put its spans into a trace of its choosing.
    */
   startIngest(headers: WebhookRequestHeaders): IngestTrace {
     const { otel, tracer } = this;
     if (!otel || !tracer) return UNTRACED_INGEST;
-    const active = otel.context.active();
-    const underHttpSpan = otel.trace.getSpan(active) !== undefined;
-    const parent = underHttpSpan ? active : otel.propagation.extract(active, headers);
-    const kind = underHttpSpan ? otel.SpanKind.INTERNAL : otel.SpanKind.SERVER;
-    const span = tracer.startSpan('opensms.webhook.receive', { kind }, parent);
-    return new OpenTelemetryIngestTrace(otel, tracer, otel.trace.setSpan(parent, span), span);
+    return new OpenTelemetryIngestTrace(otel, tracer, otel.context.active(), headers);
   }
 
   /** Starts the span of one attempt at an event, as a child of the call's span stored on its row. */
@@ -69,35 +66,76 @@ export class SmsWebhookTracing {
 }
 
 class OpenTelemetryIngestTrace implements IngestTrace {
+  private readonly startedAt = Date.now();
+  private opened?: { span: Span; context: Context };
+
   constructor(
     private readonly otel: OpenTelemetry,
     private readonly tracer: Tracer,
-    private readonly context: Context,
-    private readonly span: Span,
+    private readonly active: Context,
+    private readonly headers: WebhookRequestHeaders,
   ) {}
 
-  step<T>(name: 'verify' | 'store', run: () => Promise<T>): Promise<T> {
-    return runInSpan(this.otel, this.tracer.startSpan(`opensms.webhook.${name}`, {}, this.context), this.context, run);
+  async step<T>(name: 'verify' | 'store', run: () => Promise<T>): Promise<T> {
+    if (name === 'store') {
+      const { context } = this.open(false);
+      return runInSpan(this.otel, this.tracer.startSpan('opensms.webhook.store', {}, context), context, run);
+    }
+    const startTime = Date.now();
+    try {
+      const verified = await run();
+      this.verifyStep(this.open(true).context, startTime);
+      return verified;
+    } catch (error) {
+      this.verifyStep(this.open(false).context, startTime, error);
+      throw error;
+    }
   }
 
   describe(event: string, messageId: string | null): void {
-    this.span.setAttribute('opensms.event', event);
-    if (messageId !== null) this.span.setAttribute('sms.message_id', messageId);
+    const { span } = this.open(false);
+    span.setAttribute('opensms.event', event);
+    if (messageId !== null) span.setAttribute('sms.message_id', messageId);
   }
 
   carrier(): TraceCarrier | null {
     const carrier: TraceCarrier = {};
-    this.otel.propagation.inject(this.context, carrier);
-    return Object.keys(carrier).length > 0 ? carrier : null;
+    this.otel.propagation.inject(this.open(false).context, carrier);
+    // NOTE: only the trace's position is kept; `tracestate` and `baggage` are the caller's free text, unsigned.
+    return carrier.traceparent === undefined ? null : { traceparent: carrier.traceparent };
   }
 
   end(outcome: WebhookCallOutcome, detail: { eventId?: string; error?: unknown } = {}): void {
-    this.span.setAttribute('opensms.outcome', outcome);
-    this.span.setAttribute('opensms.duplicate', outcome === 'duplicate');
-    if (detail.eventId !== undefined) this.span.setAttribute('opensms.event_id', detail.eventId);
+    const { span } = this.open(false);
+    span.setAttribute('opensms.outcome', outcome);
+    span.setAttribute('opensms.duplicate', outcome === 'duplicate');
+    if (detail.eventId !== undefined) span.setAttribute('opensms.event_id', detail.eventId);
     // NOTE: refusals of the caller's making (401, 400, 413) are answers, not errors of this server.
-    if (outcome === 'unavailable') markFailed(this.otel, this.span, detail.error);
-    this.span.end();
+    if (outcome === 'unavailable') markFailed(this.otel, span, detail.error);
+    span.end();
+  }
+
+  /**
+   * The call's span, opened once: under the host's HTTP span when there is one; else under the
+   * caller's `traceparent` when `verified`, or as a new root when the call is not (yet) verified.
+   */
+  private open(verified: boolean): { span: Span; context: Context } {
+    if (this.opened) return this.opened;
+    const { otel, active } = this;
+    const underHttpSpan = otel.trace.getSpan(active) !== undefined;
+    const parent = underHttpSpan ? active : verified ? otel.propagation.extract(active, this.headers) : otel.ROOT_CONTEXT;
+    const kind = underHttpSpan ? otel.SpanKind.INTERNAL : otel.SpanKind.SERVER;
+    const span = this.tracer.startSpan('opensms.webhook.receive', { kind, startTime: this.startedAt }, parent);
+    this.opened = { span, context: otel.trace.setSpan(parent, span) };
+    return this.opened;
+  }
+
+  /** Records the `verify` step, which ran before the call's span could be opened, with its own times. */
+  private verifyStep(context: Context, startTime: number, error?: unknown): void {
+    const span = this.tracer.startSpan('opensms.webhook.verify', { startTime }, context);
+    span.setAttribute('opensms.outcome', error === undefined ? 'ok' : 'failed');
+    if (error !== undefined) markFailed(this.otel, span, error);
+    span.end();
   }
 }
 
