@@ -1,4 +1,5 @@
-import { ForbiddenException, type INestApplication, type LoggerService } from '@nestjs/common';
+import { ForbiddenException, type INestApplication, Injectable, type LoggerService } from '@nestjs/common';
+import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
 import { OpenSmsWebhookService, type SmsEventState } from '@opensms/nestjs-webhooks';
 import {
@@ -6,10 +7,12 @@ import {
   type OpenSmsWebhookConsoleRequest,
   OpenSmsWebhookConsoleModule,
 } from '@opensms/nestjs-webhooks/console';
+import { OpenSmsWebhookAlertsModule } from '@opensms/nestjs-webhooks/alerts';
 import { signWebhook } from '@opensms/nestjs-webhooks/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ConsoleConsumer } from './fixtures/console.consumer';
 import { launchBrowser } from './support/browser';
+import { LogCapture } from './support/log-capture';
 import { rawHttpRequest } from './support/raw-http';
 import { clearQueuePrefix, startTestApp, TEST_SECRET, type TestAppScope, useTestApp, waitFor } from './support/test-app';
 import { createSchema, dropSchema, uniqueName } from './support/test-database';
@@ -40,6 +43,26 @@ class LogLines implements LoggerService {
   }
   error(): void {}
   warn(): void {}
+}
+
+/** What an alert of refused console access carries, as a host's listener reads it. */
+interface ConsoleAccessAlert {
+  name: string;
+  client: string;
+  failures: number;
+  windowMs: number;
+  since: Date;
+}
+
+/** A host's listener of the console's alert. */
+@Injectable()
+class ConsoleAlertListener {
+  readonly refused: ConsoleAccessAlert[] = [];
+
+  @OnEvent('opensms.console.access-refused')
+  onRefused(alert: ConsoleAccessAlert): void {
+    this.refused.push(alert);
+  }
 }
 
 /** A form token and its cookie, as a browser gets them from a console page. */
@@ -297,6 +320,58 @@ describe('inbox console', () => {
       expect(logs.lines).toContain(`Console: alice replayed inbox ${id}`);
     });
   });
+
+  for (const adapter of ['express', 'fastify'] as const) {
+    describe(`after failed access, on ${adapter}`, () => {
+      const logs = new LogCapture();
+      let asked = 0;
+      const counting = (request: OpenSmsWebhookConsoleRequest) => {
+        asked += 1;
+        return authorize(request);
+      };
+      const scope = useTestApp(`console refusals ${adapter}`, {
+        adapter,
+        imports: [
+          EventEmitterModule.forRoot(),
+          OpenSmsWebhookAlertsModule.forRoot({ backlogCheckIntervalMs: 0 }),
+          OpenSmsWebhookConsoleModule.register({ authorize: counting, challenge: CHALLENGE }),
+        ],
+        providers: [ConsoleAlertListener],
+        logger: logs,
+      });
+
+      it('answers 429 with Retry-After from the 11th wrong token of a client on, without asking authorize; logs the burst once, alerts once', async () => {
+        const answers: { status: number; retryAfter: string | null }[] = [];
+        for (let n = 0; n < 30; n++) {
+          const response = await fetch(`${scope.url}/opensms`, { headers: { authorization: basic('alice', `guess-${n}`) } });
+          answers.push({ status: response.status, retryAfter: response.headers.get('retry-after') });
+          await response.text();
+        }
+        expect(answers.map(({ status }) => status)).toEqual([...Array<number>(10).fill(401), ...Array<number>(20).fill(429)]);
+        expect(answers.slice(0, 10).every(({ retryAfter }) => retryAfter === null)).toBe(true);
+        for (const { retryAfter } of answers.slice(10)) {
+          expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+          expect(Number(retryAfter)).toBeLessThanOrEqual(60);
+        }
+        expect(asked).toBe(10);
+
+        // The right token from the same client is held off too: it is never looked at until the window has passed.
+        const right = await fetch(`${scope.url}/opensms`, { headers: { authorization: basic('alice') } });
+        expect(right.status).toBe(429);
+        expect(right.headers.get('retry-after')).toMatch(/^\d+$/);
+        expect(await right.text()).not.toContain('OpenSMS inbox');
+        expect(asked).toBe(10);
+
+        const refusals = logs.lines.filter((line) => line.startsWith('Console: ') && line.includes('refused'));
+        expect(refusals).toHaveLength(1);
+        expect(refusals[0]).toContain('127.0.0.1');
+        const alerts = scope.app.get(ConsoleAlertListener).refused;
+        expect(alerts).toHaveLength(1);
+        expect(alerts[0]).toMatchObject({ name: 'opensms.console.access-refused', client: '127.0.0.1', failures: 10, windowMs: 60_000 });
+        expect(alerts[0].since).toBeInstanceOf(Date);
+      });
+    });
+  }
 
   describe('in a browser', () => {
     const logs = new LogLines();

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { SmsEventDeadAlert } from '@opensms/nestjs-webhooks/alerts';
+import { ConsoleAccessRefusedAlert, SmsEventDeadAlert } from '@opensms/nestjs-webhooks/alerts';
 import { OpsAlertsListener } from './ops-alerts.listener';
 
 describe('OpsAlertsListener', () => {
@@ -12,5 +12,13 @@ describe('OpsAlertsListener', () => {
     expect(error).toHaveBeenCalledWith(
       'sms.\\u2066failed (inbox inbox-1) is dead after 3 attempt(s): refused\\n\\x1b[32mAlerts: all clear\\x1b[0m \\u202eok',
     );
+  });
+
+  it('logs a console client held off after refused requests', () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    new OpsAlertsListener().onConsoleAccessRefused(
+      new ConsoleAccessRefusedAlert('203.0.113.7', 10, 60_000, new Date('2024-05-01T10:00:00Z')),
+    );
+    expect(warn).toHaveBeenCalledWith('Console refused 203.0.113.7 10 times within 60 s; it is held off until 2024-05-01T10:01:00.000Z');
   });
 });

@@ -29,9 +29,17 @@ export interface AppConfig {
   OPENSMS_WEBHOOK_MODE: OpenSmsWebhookMode;
   /** `HTTP_ADAPTER`, default `express`. */
   HTTP_ADAPTER: HttpAdapterName;
-  /** `OPENSMS_CONSOLE_TOKEN`: when set (16 characters or more), the inbox console at `/opensms` takes it as password. */
+  /**
+   * `OPENSMS_CONSOLE_TOKEN`: when set (16 characters or more, 8 of them different), the inbox console at `/opensms`
+   * takes it as password.
+   */
   OPENSMS_CONSOLE_TOKEN?: string;
 }
+
+/** Shortest console token accepted. */
+export const CONSOLE_TOKEN_MIN_LENGTH = 16;
+/** Fewest different characters of a console token: `aaaaaaaaaaaaaaaa` or `abababababababab` is refused. */
+export const CONSOLE_TOKEN_MIN_DISTINCT = 8;
 
 /** `DATABASE_URL` when unset: a PostgreSQL on this machine's default port. */
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -75,9 +83,7 @@ export function validateAppConfig(environment: RawEnvironment): AppConfig {
   }
 
   const consoleToken = environment.OPENSMS_CONSOLE_TOKEN?.trim() || undefined;
-  if (consoleToken !== undefined && consoleToken.length < 16) {
-    problems.push('OPENSMS_CONSOLE_TOKEN must be at least 16 characters (e.g. openssl rand -base64 24), or unset to turn the console off');
-  }
+  if (consoleToken !== undefined) problems.push(...consoleTokenProblems(consoleToken));
 
   const config: AppConfig = {
     PORT: port,
@@ -94,4 +100,17 @@ export function validateAppConfig(environment: RawEnvironment): AppConfig {
   };
   if (problems.length > 0) throw new InvalidAppConfigError(problems);
   return config;
+}
+
+/** Why a console token is too easy to guess: too short, or too few different characters; none when it is fit. */
+function consoleTokenProblems(token: string): string[] {
+  const make = 'make one with openssl rand -base64 24, or unset it to turn the console off';
+  if (token.length < CONSOLE_TOKEN_MIN_LENGTH) {
+    return [`OPENSMS_CONSOLE_TOKEN must be at least ${CONSOLE_TOKEN_MIN_LENGTH} characters: ${make}`];
+  }
+  const distinct = new Set(token).size;
+  if (distinct < CONSOLE_TOKEN_MIN_DISTINCT) {
+    return [`OPENSMS_CONSOLE_TOKEN must have at least ${CONSOLE_TOKEN_MIN_DISTINCT} different characters (it has ${distinct}): ${make}`];
+  }
+  return [];
 }

@@ -62,6 +62,10 @@ export const messages = {
   metricsInboxFailed: (error: unknown) =>
     `Metrics: could not read the inbox figures; the backlog gauges keep their last values: ${describeError(error)}`,
   consolePaused: (user: string, paused: boolean) => `Console: ${printable(user)} ${paused ? 'paused' : 'resumed'} processing`,
+  consoleAccessRefused: (client: string, refused: number, limit: number, windowMs: number) =>
+    `Console: refused access to ${printable(client)} (${refused} refused request(s) in this burst; ` +
+    `a client refused ${limit} times within ${windowMs / 1000} s is answered 429 until that window has passed)`,
+  consoleTooManyRefusals: 'Too many refused attempts from this address: try again after Retry-After seconds',
   consoleProcessingElsewhere:
     "Processing runs in worker processes: this process (mode 'ingest') can neither pause nor resume it. Use the console of a process whose module has mode 'all' or 'worker'.",
   backlogCheckFailed: (error: unknown) => `Backlog alert check failed, will try again: ${describeError(error)}`,

@@ -2,6 +2,7 @@ export { OpenSmsWebhookAlertsModule } from './opensms-webhook-alerts.module';
 export type { OpenSmsWebhookAlertsOptions } from './opensms-webhook-alerts-options.interface';
 export {
   BacklogAlert,
+  ConsoleAccessRefusedAlert,
   OPENSMS_ALERTS,
   type OpenSmsWebhookAlertName,
   SignatureFailuresAlert,

@@ -13,6 +13,8 @@ export const OPENSMS_ALERTS = {
   signatureFailures: 'opensms.signature.failures',
   /** More events waiting than the threshold: {@link BacklogAlert}. */
   backlog: 'opensms.backlog',
+  /** A client of the console was refused too often within a minute and is held off: {@link ConsoleAccessRefusedAlert}. */
+  consoleAccessRefused: 'opensms.console.access-refused',
 } as const;
 
 /** The name of one alert. */
@@ -66,5 +68,24 @@ export class BacklogAlert {
     readonly threshold: number,
     /** When the oldest unfinished event was received. */
     readonly oldestReceivedAt: Date | null,
+  ) {}
+}
+
+/**
+ * A client of the console was refused (401 or 403 by its access check) `failures` times within
+ * `windowMs`, and is answered 429 until that window has passed: someone guessing the console's
+ * credentials, or an operator's script with an old token. Emitted once per client and window.
+ */
+export class ConsoleAccessRefusedAlert {
+  readonly name = OPENSMS_ALERTS.consoleAccessRefused;
+
+  constructor(
+    /** The client's address (`request.ip`; an IPv6 address by its /64 network), control characters escaped. */
+    readonly client: string,
+    /** Refused requests of the client in this window. */
+    readonly failures: number,
+    readonly windowMs: number,
+    /** When the window began. */
+    readonly since: Date,
   ) {}
 }

@@ -7,8 +7,13 @@ import { backlogOf, UNFINISHED_SMS_EVENT_STATES } from '../inbox/sms-event-state
 import { OpenSmsWebhookCore } from '../opensms-webhook.core';
 import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
-import type { SmsEventAttemptEnded, SmsWebhookTelemetry, WebhookCallAnswered } from '../telemetry/sms-webhook.telemetry';
-import { BacklogAlert, SignatureFailuresAlert, SmsEventDeadAlert } from './opensms-alerts.events';
+import type {
+  ConsoleAccessRefused,
+  SmsEventAttemptEnded,
+  SmsWebhookTelemetry,
+  WebhookCallAnswered,
+} from '../telemetry/sms-webhook.telemetry';
+import { BacklogAlert, ConsoleAccessRefusedAlert, SignatureFailuresAlert, SmsEventDeadAlert } from './opensms-alerts.events';
 import { OPENSMS_ALERTS_OPTIONS } from './opensms-webhook-alerts.constants';
 import type { ResolvedOpenSmsWebhookAlertsOptions } from './opensms-webhook-alerts-options.interface';
 
@@ -22,7 +27,8 @@ interface AlertsContext {
 
 /**
  * Turns the pipeline's telemetry into alerts emitted through the host's `EventEmitter2`: a dead
- * event, a burst of unauthorized calls (per process, once per window), and, in worker processes,
+ * event, a burst of unauthorized calls (per process, once per window), a console client held off
+ * after too many refused requests (once per client and window), and, in worker processes,
  * a backlog above the threshold (checked every `backlogCheckIntervalMs`). A listener that throws is
  * logged, never allowed to fail a call or an event.
  */
@@ -47,6 +53,7 @@ export class OpenSmsWebhookAlerts implements OnModuleInit, OnApplicationBootstra
     this.unsubscribe = this.context.telemetry.observe({
       attemptEnded: (end) => this.onAttemptEnded(end),
       callAnswered: (call) => this.onCallAnswered(call),
+      consoleAccessRefused: (refused) => this.onConsoleAccessRefused(refused),
     });
   }
 
@@ -99,7 +106,11 @@ export class OpenSmsWebhookAlerts implements OnModuleInit, OnApplicationBootstra
     }
   }
 
-  private emit(alert: SmsEventDeadAlert | SignatureFailuresAlert | BacklogAlert): void {
+  private onConsoleAccessRefused({ client, failures, windowMs, since }: ConsoleAccessRefused): void {
+    this.emit(new ConsoleAccessRefusedAlert(client, failures, windowMs, since));
+  }
+
+  private emit(alert: SmsEventDeadAlert | SignatureFailuresAlert | BacklogAlert | ConsoleAccessRefusedAlert): void {
     try {
       this.context?.emitter.emit(alert.name, alert);
     } catch (error) {

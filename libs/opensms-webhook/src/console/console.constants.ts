@@ -20,3 +20,10 @@ export const CONSOLE_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',
 };
+
+/** Refused console requests (401 or 403 from `authorize`) one client may make within {@link CONSOLE_ACCESS_WINDOW_MS}. */
+export const CONSOLE_ACCESS_FAILURE_LIMIT = 10;
+/** The window of {@link CONSOLE_ACCESS_FAILURE_LIMIT}, from a client's first refused request: one minute. */
+export const CONSOLE_ACCESS_WINDOW_MS = 60_000;
+/** Clients whose refused requests are counted at once; past it, the oldest is forgotten. */
+export const CONSOLE_ACCESS_MAX_CLIENTS = 10_000;

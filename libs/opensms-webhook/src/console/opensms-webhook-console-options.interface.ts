@@ -15,7 +15,8 @@ export interface OpenSmsWebhookConsoleRequest {
  * `name`, `username`, `email` or `id`: it is written in the log of every action) to allow it;
  * return `false`, `null` or `undefined` to answer 401; throw an `HttpException` (e.g.
  * `ForbiddenException`) to answer with its status. Nothing of the console is rendered for a denied
- * request.
+ * request. A client (by `request.ip`) refused 10 times within a minute is answered 429 with
+ * `Retry-After` until that minute has passed, without this function being asked.
  */
 export type OpenSmsWebhookConsoleAuthorize = (request: OpenSmsWebhookConsoleRequest) => unknown | Promise<unknown>;
 

@@ -1,5 +1,6 @@
 import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common';
 import { ConsoleAccessGuard } from './console-access.guard';
+import { ConsoleAccessRefusals } from './console-access.refusals';
 import { ConsoleCsrfGuard } from './console-csrf.guard';
 import { ConsoleInboxService } from './console-inbox.service';
 import { OPENSMS_CONSOLE_OPTIONS } from './console.constants';
@@ -27,6 +28,7 @@ function assembleConsoleModule(definition: DynamicModule, extras: OpenSmsWebhook
         inject: [OPENSMS_CONSOLE_MODULE_OPTIONS],
       },
       ConsoleInboxService,
+      ConsoleAccessRefusals,
       ConsoleAccessGuard,
       ConsoleCsrfGuard,
     ],

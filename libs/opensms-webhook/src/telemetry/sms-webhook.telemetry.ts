@@ -44,6 +44,21 @@ export interface ReconcilerSwept {
 }
 
 /**
+ * A client of the console reached the limit of refused requests (401 or 403 from its access check)
+ * within the window, and is held off (429) until the window has passed; reported once per client
+ * and window.
+ */
+export interface ConsoleAccessRefused {
+  /** The client, by its address (`request.ip`; an IPv6 address by its /64 network), escaped for a log line. */
+  client: string;
+  /** Refused requests of the client in this window. */
+  failures: number;
+  windowMs: number;
+  /** When the window began. */
+  since: Date;
+}
+
+/**
  * What an integration (metrics, alerts) may listen to. Every method is optional and called
  * synchronously on the path that reports it, so it must be cheap and must not throw.
  */
@@ -52,6 +67,7 @@ export interface SmsWebhookObserver {
   attemptEnded?(end: SmsEventAttemptEnded): void;
   handlerRunEnded?(run: SmsEventHandlerRunEnded): void;
   reconcilerSwept?(sweep: ReconcilerSwept): void;
+  consoleAccessRefused?(refused: ConsoleAccessRefused): void;
 }
 
 /**
@@ -86,6 +102,10 @@ export class SmsWebhookTelemetry {
 
   reconcilerSwept(sweep: ReconcilerSwept): void {
     this.report('reconcilerSwept', sweep);
+  }
+
+  consoleAccessRefused(refused: ConsoleAccessRefused): void {
+    this.report('consoleAccessRefused', refused);
   }
 
   private report<K extends keyof SmsWebhookObserver>(kind: K, value: Parameters<NonNullable<SmsWebhookObserver[K]>>[0]): void {
