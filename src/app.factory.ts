@@ -1,4 +1,5 @@
 import type { INestApplication, LogLevel } from '@nestjs/common';
+import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -23,16 +24,46 @@ export interface ExampleAppOptions {
  */
 export async function createExampleApp(options: ExampleAppOptions = {}): Promise<{ app: INestApplication; config: AppConfig }> {
   const config = validateAppConfig(options.environment ?? process.env);
-  const adapter = config.HTTP_ADAPTER === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
+  const adapter = config.HTTP_ADAPTER === 'fastify' ? createFastifyAdapter(config) : new ExpressAdapter();
   const app = await NestFactory.create(AppModule.forRoot(config), adapter, {
     rawBody: true,
     // NOTE: a failed start throws (Nest would exit the process), so the caller can stop what it started.
     abortOnError: false,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
+  if (config.HTTP_ADAPTER === 'express') boundExpressRequests(app.getHttpServer(), config);
   if (options.shutdownHooks ?? true) app.enableShutdownHooks();
   describeApi(app);
   return { app, config };
+}
+
+/**
+ * Fastify with the configured timeouts (its own defaults leave `requestTimeout` at 0: a stalled upload
+ * would hold its connection for ever). `http` goes to Node's `http.createServer()`, which alone takes
+ * the check interval.
+ */
+function createFastifyAdapter(config: AppConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    http: {
+      headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+      connectionsCheckingInterval: config.HTTP_CONNECTIONS_CHECK_INTERVAL_MS,
+    },
+  });
+}
+
+/**
+ * Gives the server Nest created for Express the configured timeouts instead of Node's (a request may
+ * take 300 s). Node reads `connectionsCheckingInterval` when the server starts listening, so it is
+ * set here, before `app.listen()`.
+ */
+function boundExpressRequests(server: Server, config: AppConfig): void {
+  server.requestTimeout = config.HTTP_REQUEST_TIMEOUT_MS;
+  server.headersTimeout = config.HTTP_HEADERS_TIMEOUT_MS;
+  server.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
+  // NOTE: set through http.createServer() only in Node's documentation; the property is what the server reads at listen().
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = config.HTTP_CONNECTIONS_CHECK_INTERVAL_MS;
 }
 
 /** Serves the app's OpenAPI 3.1 document, the OpenSMS webhook included, at `GET /docs/json`. */

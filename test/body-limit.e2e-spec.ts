@@ -84,9 +84,22 @@ describe.each(adapters)('bodies are bounded before they are buffered on %s', (ad
     expect(logs.lines.some((line) => /^OpenSmsWebhookController \{\/webhooks\/sms\}/.test(line))).toBe(true);
   });
 
-  it(`warns at start-up when a stalled upload could hold its connection for ever (${adapter === 'fastify' ? 'Fastify requestTimeout 0' : 'none on Express: Node.js bounds it'})`, () => {
-    const warned = logs.lines.some((line) => line.includes('requestTimeout is 0'));
-    expect(warned).toBe(adapter === 'fastify');
+  it(`warns at start-up when a stalled upload could hold its connection for ever or for minutes (${adapter === 'fastify' ? 'Fastify requestTimeout 0' : "Express: Node.js's 300 s"}), naming the lines that bound it`, () => {
+    const warnings = logs.lines.filter((line) => line.includes("The HTTP server's requestTimeout is"));
+    expect(warnings).toHaveLength(1);
+    const [warning] = warnings;
+    if (adapter === 'fastify') {
+      expect(warning).toContain('requestTimeout is 0: a stalled upload holds its connection for ever');
+      expect(warning).toContain(
+        'new FastifyAdapter({ requestTimeout: 30_000, keepAliveTimeout: 5000, http: { headersTimeout: 10_000, connectionsCheckingInterval: 1000 } })',
+      );
+    } else {
+      expect(warning).toContain('requestTimeout is 300000 ms (Node.js default 300000): too long for a webhook');
+      expect(warning).toContain(
+        'server.requestTimeout = 30_000; server.headersTimeout = 10_000; server.keepAliveTimeout = 5000; server.connectionsCheckingInterval = 1000',
+      );
+    }
+    expect(warning).toContain('so the bound is the timeout plus that interval');
   });
 });
 

@@ -230,7 +230,39 @@ describe('example app configuration', () => {
       OPENSMS_QUEUE_SCHEMA: 'bullmq',
       OPENSMS_WEBHOOK_MODE: 'all',
       HTTP_ADAPTER: 'express',
+      HTTP_REQUEST_TIMEOUT_MS: 30_000,
+      HTTP_HEADERS_TIMEOUT_MS: 10_000,
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: 5000,
+      HTTP_CONNECTIONS_CHECK_INTERVAL_MS: 1000,
     });
+  });
+
+  it('takes a request timeout shorter than the default headers timeout, which follows it', () => {
+    expect(validateAppConfig({ OPENSMS_WEBHOOK_SECRET: TEST_SECRET, HTTP_REQUEST_TIMEOUT_MS: '4000' })).toMatchObject({
+      HTTP_REQUEST_TIMEOUT_MS: 4000,
+      HTTP_HEADERS_TIMEOUT_MS: 4000,
+    });
+  });
+
+  it('names every invalid HTTP timeout at once, and a headers timeout longer than the request timeout', () => {
+    let error: unknown;
+    try {
+      validateAppConfig({
+        OPENSMS_WEBHOOK_SECRET: TEST_SECRET,
+        HTTP_REQUEST_TIMEOUT_MS: '5000',
+        HTTP_HEADERS_TIMEOUT_MS: '6000',
+        HTTP_KEEP_ALIVE_TIMEOUT_MS: '0',
+        HTTP_CONNECTIONS_CHECK_INTERVAL_MS: '1.5s',
+      });
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(InvalidAppConfigError);
+    expect((error as InvalidAppConfigError).problems).toEqual([
+      'HTTP_HEADERS_TIMEOUT_MS (6000) must not be greater than HTTP_REQUEST_TIMEOUT_MS (5000)',
+      'HTTP_KEEP_ALIVE_TIMEOUT_MS must be a whole number of milliseconds from 1 to 2147483647 (got "0")',
+      'HTTP_CONNECTIONS_CHECK_INTERVAL_MS must be a whole number of milliseconds from 1 to 2147483647 (got "1.5s")',
+    ]);
   });
 
   it('names every invalid variable', () => {

@@ -29,6 +29,17 @@ export interface AppConfig {
   OPENSMS_WEBHOOK_MODE: OpenSmsWebhookMode;
   /** `HTTP_ADAPTER`, default `express`. */
   HTTP_ADAPTER: HttpAdapterName;
+  /** `HTTP_REQUEST_TIMEOUT_MS`, default 30000: a request not received in full by then is answered 408 and its connection closed. */
+  HTTP_REQUEST_TIMEOUT_MS: number;
+  /** `HTTP_HEADERS_TIMEOUT_MS`, default 10000 (at most `HTTP_REQUEST_TIMEOUT_MS`): the same for the request's headers. */
+  HTTP_HEADERS_TIMEOUT_MS: number;
+  /** `HTTP_KEEP_ALIVE_TIMEOUT_MS`, default 5000: how long an idle kept-alive connection stays open. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: number;
+  /**
+   * `HTTP_CONNECTIONS_CHECK_INTERVAL_MS`, default 1000: how often Node.js looks for requests past the two
+   * timeouts above, so a request is ended at most this much after its timeout.
+   */
+  HTTP_CONNECTIONS_CHECK_INTERVAL_MS: number;
   /**
    * `OPENSMS_CONSOLE_TOKEN`: when set (16 characters or more, 8 of them different), the inbox console at `/opensms`
    * takes it as password.
@@ -45,6 +56,9 @@ export const CONSOLE_TOKEN_MIN_DISTINCT = 8;
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 /** `REDIS_URL` when unset: a Redis on this machine's default port. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** The largest delay Node.js timers take (a longer one fires at once). */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** Environment variables as the process has them. */
 export type RawEnvironment = Readonly<Record<string, string | undefined>>;
@@ -67,6 +81,19 @@ export function validateAppConfig(environment: RawEnvironment): AppConfig {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     problems.push(`PORT must be a whole number from 0 to 65535 (got "${environment.PORT}")`);
   }
+  const milliseconds = (name: string, fallback: number): number => {
+    const given = Number(value(name, String(fallback)));
+    if (Number.isInteger(given) && given >= 1 && given <= MAX_TIMER_MS) return given;
+    problems.push(`${name} must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS} (got "${environment[name]}")`);
+    return fallback;
+  };
+  const requestTimeout = milliseconds('HTTP_REQUEST_TIMEOUT_MS', 30_000);
+  const headersTimeout = milliseconds('HTTP_HEADERS_TIMEOUT_MS', Math.min(10_000, requestTimeout));
+  if (headersTimeout > requestTimeout) {
+    problems.push(`HTTP_HEADERS_TIMEOUT_MS (${headersTimeout}) must not be greater than HTTP_REQUEST_TIMEOUT_MS (${requestTimeout})`);
+  }
+  const keepAliveTimeout = milliseconds('HTTP_KEEP_ALIVE_TIMEOUT_MS', 5000);
+  const checkInterval = milliseconds('HTTP_CONNECTIONS_CHECK_INTERVAL_MS', 1000);
   const databaseUrl = value('DATABASE_URL', DEFAULT_DATABASE_URL);
   if (!/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
   const redisUrl = value('REDIS_URL', DEFAULT_REDIS_URL);
@@ -96,6 +123,10 @@ export function validateAppConfig(environment: RawEnvironment): AppConfig {
     OPENSMS_QUEUE_SCHEMA: value('OPENSMS_QUEUE_SCHEMA', 'bullmq'),
     OPENSMS_WEBHOOK_MODE: oneOf('OPENSMS_WEBHOOK_MODE', ['all', 'ingest', 'worker'], 'all'),
     HTTP_ADAPTER: oneOf('HTTP_ADAPTER', ['express', 'fastify'], 'express'),
+    HTTP_REQUEST_TIMEOUT_MS: requestTimeout,
+    HTTP_HEADERS_TIMEOUT_MS: headersTimeout,
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: keepAliveTimeout,
+    HTTP_CONNECTIONS_CHECK_INTERVAL_MS: checkInterval,
     ...(consoleToken ? { OPENSMS_CONSOLE_TOKEN: consoleToken } : {}),
   };
   if (problems.length > 0) throw new InvalidAppConfigError(problems);

@@ -1,6 +1,23 @@
 import { printable } from './internal/printable';
 
 /**
+ * The lines that bound a request on each adapter, before \`app.listen()\`, and why the check interval goes with them:
+ * Node.js ends an expired request only when it next checks its connections.
+ */
+function setServerTimeouts(adapter: string): string {
+  const lines =
+    adapter === 'fastify'
+      ? 'Create the adapter with new FastifyAdapter({ requestTimeout: 30_000, keepAliveTimeout: 5000, ' +
+        'http: { headersTimeout: 10_000, connectionsCheckingInterval: 1000 } })'
+      : 'Before app.listen(), set const server = app.getHttpServer(); server.requestTimeout = 30_000; ' +
+        'server.headersTimeout = 10_000; server.keepAliveTimeout = 5000; server.connectionsCheckingInterval = 1000';
+  return (
+    `${lines}. Node.js ends an expired request only at its next check of the connections, every ` +
+    'connectionsCheckingInterval ms (30000 by default), so the bound is the timeout plus that interval.'
+  );
+}
+
+/**
  * Log lines, kept in one place so that they stay consistent and free of secrets. Every value that
  * came with a request (or an error's message) goes through {@link printable}, so that a signed
  * payload cannot forge log lines.
@@ -49,10 +66,10 @@ export const messages = {
     'they are refused. Add your own body parsers with app.useBodyParser() after NestFactory.create(), not to the ' +
     'Express instance given to the adapter.',
   unboundedRequestTimeout: (adapter: string) =>
-    `The HTTP server's requestTimeout is 0: a stalled upload holds its connection for ever. ` +
-    (adapter === 'fastify'
-      ? 'Create the adapter with new FastifyAdapter({ requestTimeout: 30_000, connectionTimeout: 60_000 }).'
-      : 'Set app.getHttpServer().requestTimeout = 30_000 (Node.js default 300000).'),
+    `The HTTP server's requestTimeout is 0: a stalled upload holds its connection for ever. ${setServerTimeouts(adapter)}`,
+  longRequestTimeout: (adapter: string, requestTimeoutMs: number) =>
+    `The HTTP server's requestTimeout is ${requestTimeoutMs} ms (Node.js default 300000): too long for a webhook, ` +
+    `a stalled upload holds its connection that long. ${setServerTimeouts(adapter)}`,
   noHandlers: () => 'No @OnSmsEvent handlers found: every known event will be marked ignored.',
   handlerBound: (handler: string, types: readonly string[]) => `Bound @OnSmsEvent(${types.join(', ')}) ${handler}`,
   consoleReplayed: (user: string, id: string, replayed: boolean) =>

@@ -7,6 +7,9 @@ import { SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
 import { WebhookCall, type WebhookHttpRequest } from './webhook-call';
 import { headerValue, isJsonContentType } from './webhook-request';
 
+/** Node.js's own `requestTimeout` (5 minutes): this long or longer is far more than a webhook call takes. */
+const NODE_REQUEST_TIMEOUT_MS = 300_000;
+
 type Next = (error?: unknown) => void;
 type Middleware = (request: IncomingMessage & { path?: string; rawBody?: Buffer }, response: ServerResponse, next: Next) => void;
 
@@ -23,7 +26,7 @@ interface FastifyRouteOptions {
  * Makes the framework itself stop reading a webhook body at `ingest.bodyLimitBytes`, so that no more is
  * ever buffered: a route-level `bodyLimit` on Fastify, a JSON parser with that `limit` in front of
  * the application's own on Express (it reads the route's JSON body itself and keeps the raw bytes the signature is checked over). It
- * warns about a host set-up that still lets uploads stall for ever (at start-up), or whose own parser reads the
+ * warns about a host set-up that still lets uploads stall for ever or for minutes (at start-up), or whose own parser reads the
  * route's bodies first (at the first such call).
  *
  * Installed while the application is created (before its routes and parsers), by {@link install}.
@@ -58,7 +61,11 @@ export class WebhookBodyLimiter implements OnApplicationBootstrap {
     if (type !== 'fastify' && type !== 'express') return;
     if (this.limitedRoutes === 0) this.logger.warn(messages.bodyLimitNotApplied(type, this.options.ingest.bodyLimitBytes));
     const server = adapter.getHttpServer() as Server | undefined;
-    if (server && server.requestTimeout === 0) this.logger.warn(messages.unboundedRequestTimeout(type));
+    if (server?.requestTimeout === 0) {
+      this.logger.warn(messages.unboundedRequestTimeout(type));
+    } else if (server && server.requestTimeout >= NODE_REQUEST_TIMEOUT_MS) {
+      this.logger.warn(messages.longRequestTimeout(type, server.requestTimeout));
+    }
   }
 
   /**
