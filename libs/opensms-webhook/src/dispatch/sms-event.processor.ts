@@ -16,6 +16,12 @@ import { SmsEventDispatchError } from '../errors/sms-event-dispatch.error';
 import { type DispatchOutcome, SmsEventDispatcher } from './sms-event.dispatcher';
 
 /**
+ * How long the worker waits to fetch again after the queue failed it (BullMQ's `runRetryDelay`,
+ * 15 s by default): an outage that ended just after a failed fetch would otherwise leave acknowledged
+ * events waiting up to 15 s more. While the queue is down this costs one failed fetch a second.
+ */
+const FETCH_RETRY_DELAY_MS = 1000;
+/**
  * The module's own BullMQ `Worker` of the inbox queue, created with its backend passed explicitly
  * (nothing process-wide is changed). It starts once the application has bootstrapped (all
  * handlers bound) and, on shutdown, lets in-flight events finish within `worker.shutdownGraceMs`.
@@ -56,6 +62,7 @@ export class SmsEventProcessor implements OnApplicationBootstrap, BeforeApplicat
         lockDuration: worker.lockDuration,
         stalledInterval: worker.stalledInterval,
         ...(worker.limiter === undefined ? {} : { limiter: worker.limiter }),
+        runRetryDelay: FETCH_RETRY_DELAY_MS,
       },
       connection.backend,
     );
