@@ -47,7 +47,7 @@ function stalledUpload(
 
 describe.each(adapters)('bodies are bounded before they are buffered on %s', (adapter) => {
   const logs = new LogCapture();
-  const host = useTestApp(`body limit ${adapter}`, { adapter, logger: logs });
+  const host = useTestApp(`body limit ${adapter}`, { adapter, logger: logs, serverDefaults: true });
 
   it('413 at once for a Content-Length over the limit, while the upload is still open', async () => {
     expect(await stalledUpload(host.endpoint, 1024, { contentLength: LIMIT + 6 * 1024 })).toBe(413);

@@ -24,6 +24,8 @@ export interface TestAppOptions {
   /** BullMQ prefix of this test file. */
   queuePrefix: string;
   adapter?: HttpAdapterName;
+  /** Keep the HTTP server's own timeouts (Node.js's, Fastify's) instead of the bounded ones a host should set. */
+  serverDefaults?: boolean;
   /** Middleware the host adds to the Express instance itself, before Nest's own (Express only). */
   expressMiddleware?: (request: IncomingMessage, response: ServerResponse, next: () => void) => void;
   /** Build the module with forRootAsync (through a factory) instead of forRoot. */
@@ -107,13 +109,19 @@ export function testRootModule(app: TestAppOptions): Type<unknown> {
 
 /** Starts a host application on a random port. Close it with `app.close()`. */
 export async function startTestApp(options: TestAppOptions): Promise<{ app: INestApplication; url: string }> {
-  const adapter = options.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
+  const bounded = !options.serverDefaults;
+  // NOTE: the timeouts a webhook host should set (docs/http-contract.md), so that the apps start without the module's warning about them.
+  const adapter =
+    options.adapter === 'fastify'
+      ? new FastifyAdapter(bounded ? { requestTimeout: 30_000, keepAliveTimeout: 5000, http: { headersTimeout: 10_000 } } : {})
+      : new ExpressAdapter();
   if (options.expressMiddleware) (adapter.getInstance() as { use(middleware: unknown): void }).use(options.expressMiddleware);
   const app = await NestFactory.create(testRootModule(options), adapter, {
     rawBody: options.rawBody ?? true,
     logger: options.logger ?? (process.env.TEST_LOGS ? undefined : ['error']),
     abortOnError: false,
   });
+  if (bounded && options.adapter !== 'fastify') Object.assign(app.getHttpServer(), { requestTimeout: 30_000, headersTimeout: 10_000 });
   app.enableShutdownHooks();
   await app.listen(0, '127.0.0.1');
   return { app, url: await app.getUrl() };
