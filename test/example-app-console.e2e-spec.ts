@@ -2,25 +2,19 @@ import type { INestApplication } from '@nestjs/common';
 import { createExampleApp } from '../src/app.factory';
 import { validateAppConfig } from '../src/config/app.config';
 import { InvalidAppConfigError } from '../src/config/invalid-app-config.error';
-import { clearQueuePrefix, TEST_SECRET } from './support/test-app';
-import { createSchema, dropSchema, TEST_DATABASE_URL, TEST_REDIS, uniqueName } from './support/test-database';
+import { exampleAppEnvironment } from './support/example-app-environment';
+import { clearQueuePrefix } from './support/test-app';
+import { createSchema, dropSchema, uniqueName } from './support/test-database';
 import { postSigned, smsPayload } from './support/webhook-client';
 
 const TOKEN = 'example-console-token-0123';
 
 describe('example app: the inbox console behind OPENSMS_CONSOLE_TOKEN', () => {
   const schema = uniqueName('example_console');
-  const environment = {
-    DATABASE_URL: TEST_DATABASE_URL,
-    DATABASE_SCHEMA: schema,
-    REDIS_URL: `redis://${TEST_REDIS.host}:${TEST_REDIS.port}`,
-    OPENSMS_WEBHOOK_SECRET: TEST_SECRET,
-    OPENSMS_QUEUE_PREFIX: schema,
-  };
   const apps: INestApplication[] = [];
 
   async function start(extra: Record<string, string>): Promise<string> {
-    const { app } = await createExampleApp({ environment: { ...environment, ...extra }, logger: ['error'] });
+    const { app } = await createExampleApp({ environment: exampleAppEnvironment(schema, extra), logger: ['error'] });
     apps.push(app);
     await app.listen(0, '127.0.0.1');
     return (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -61,8 +55,8 @@ describe('example app: the inbox console behind OPENSMS_CONSOLE_TOKEN', () => {
   });
 
   it('refuses a token shorter than 16 characters', () => {
-    expect(() => validateAppConfig({ ...environment, OPENSMS_CONSOLE_TOKEN: 'short' })).toThrow(InvalidAppConfigError);
-    expect(() => validateAppConfig({ ...environment, OPENSMS_CONSOLE_TOKEN: 'short' })).toThrow(
+    expect(() => validateAppConfig(exampleAppEnvironment(schema, { OPENSMS_CONSOLE_TOKEN: 'short' }))).toThrow(InvalidAppConfigError);
+    expect(() => validateAppConfig(exampleAppEnvironment(schema, { OPENSMS_CONSOLE_TOKEN: 'short' }))).toThrow(
       /OPENSMS_CONSOLE_TOKEN must be at least 16/,
     );
   });

@@ -2,8 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import { createExampleApp } from '../src/app.factory';
-import { clearQueuePrefix, type HttpAdapterName, TEST_SECRET } from './support/test-app';
-import { createSchema, dropSchema, TEST_DATABASE_URL, TEST_REDIS, uniqueName } from './support/test-database';
+import { exampleAppEnvironment } from './support/example-app-environment';
+import { clearQueuePrefix, type HttpAdapterName } from './support/test-app';
+import { createSchema, dropSchema, uniqueName } from './support/test-database';
 
 const adapters: HttpAdapterName[] = ['express', 'fastify'];
 
@@ -50,18 +51,13 @@ describe.each(adapters)('example app on %s: a request that is never finished doe
   beforeAll(async () => {
     await createSchema(schema);
     ({ app } = await createExampleApp({
-      environment: {
-        DATABASE_URL: TEST_DATABASE_URL,
-        DATABASE_SCHEMA: schema,
-        REDIS_URL: `redis://${TEST_REDIS.host}:${TEST_REDIS.port}`,
-        OPENSMS_WEBHOOK_SECRET: TEST_SECRET,
-        OPENSMS_QUEUE_PREFIX: schema,
+      environment: exampleAppEnvironment(schema, {
         HTTP_ADAPTER: adapter,
         HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
         HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
         HTTP_KEEP_ALIVE_TIMEOUT_MS: String(KEEP_ALIVE_TIMEOUT_MS),
         HTTP_CONNECTIONS_CHECK_INTERVAL_MS: String(CHECK_INTERVAL_MS),
-      },
+      }),
       logger: ['error'],
     }));
     await app.listen(0, '127.0.0.1');

@@ -2,10 +2,11 @@ import type { INestApplication } from '@nestjs/common';
 import { OpenSmsWebhookService } from '@opensms/nestjs-webhooks';
 import { runCli, type CliOutput } from '@opensms/nestjs-webhooks/cli/opensms-webhook.cli';
 import { createExampleApp } from '../src/app.factory';
+import { exampleAppEnvironment } from './support/example-app-environment';
 import { validateAppConfig } from '../src/config/app.config';
 import { InvalidAppConfigError } from '../src/config/invalid-app-config.error';
 import { clearQueuePrefix, TEST_SECRET, waitFor } from './support/test-app';
-import { createSchema, dropSchema, TEST_DATABASE_URL, TEST_REDIS, uniqueName } from './support/test-database';
+import { createSchema, dropSchema, TEST_DATABASE_URL, uniqueName } from './support/test-database';
 import { postSigned, smsPayload } from './support/webhook-client';
 
 /** Collects what the CLI prints. */
@@ -22,13 +23,9 @@ describe('example app: messages kept up to date by OpenSMS webhooks', () => {
   beforeAll(async () => {
     await createSchema(schema);
     ({ app } = await createExampleApp({
-      environment: {
-        DATABASE_URL: TEST_DATABASE_URL,
-        DATABASE_SCHEMA: schema,
-        REDIS_URL: `redis://${TEST_REDIS.host}:${TEST_REDIS.port}`,
+      environment: exampleAppEnvironment(schema, {
         OPENSMS_WEBHOOK_SECRET: `whsec_b2xkLXNlY3JldC1iZWluZy1yb3RhdGVkLW91dA==, ${TEST_SECRET}`,
-        OPENSMS_QUEUE_PREFIX: schema,
-      },
+      }),
       logger: ['error'],
     }));
     await app.listen(0, '127.0.0.1');
