@@ -14,7 +14,10 @@ function workerIndicator(oldest: Date | null = null) {
   const queries = {
     ping: async () => undefined,
     countAndAgeByState: async (states: readonly IndexedSmsEventState[]): Promise<SmsEventStateFigures[]> =>
-      states.map((state) => ({ state, count: state === 'processing' && oldest ? 1 : 0, oldestAgeSeconds: null })),
+      states.map((state) => {
+        const held = state === 'processing' && oldest !== null;
+        return { state, count: held ? 1 : 0, oldestAgeSeconds: held ? (Date.now() - oldest.getTime()) / 1000 : null };
+      }),
     oldestUnfinishedReceivedAt: async () => oldest,
   } as unknown as SmsEventQueries;
   const producer = { isPaused: async () => false } as unknown as SmsEventProducer;

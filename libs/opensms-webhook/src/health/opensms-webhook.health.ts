@@ -2,8 +2,8 @@ import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/com
 import { ModuleRef } from '@nestjs/core';
 import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { WebhookModuleMissingError } from '../errors/webhook-module-missing.error';
-import { countsOf, type SmsEventStateFigures } from '../inbox/sms-event.queries';
-import { backlogOf, UNFINISHED_SMS_EVENT_STATES } from '../inbox/sms-event-state';
+import { SharedInboxFigures } from '../inbox/inbox-figures';
+import { backlogOf } from '../inbox/sms-event-state';
 import { readableDuration } from '../internal/duration';
 import { withTimeout } from '../internal/with-timeout';
 import { OpenSmsWebhookCore } from '../opensms-webhook.core';
@@ -58,7 +58,7 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
 
   private core?: OpenSmsWebhookCore;
   private readonly reads = new Map<string, Promise<unknown>>();
-  private lastBacklog?: { at: number; figures: [SmsEventStateFigures[], Date | null] };
+  private figures?: SharedInboxFigures;
 
   constructor(
     private readonly health: HealthIndicatorService,
@@ -153,18 +153,18 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
   }
 
   private async checkBacklog(limits: ResolvedHealthThresholds): Promise<CheckedPart> {
-    const trip = await roundTrip(() => this.backlogFigures(), limits);
+    const trip = await roundTrip(() => this.inboxFigures().read(), limits);
     if ('error' in trip) return down({ error: trip.error }, healthProblems.backlogUnreadable(trip.error));
-    const [byState, oldest] = trip.value;
-    const counts = countsOf(byState);
-    const unfinished = backlogOf(counts);
-    const dead = counts.dead ?? 0;
-    const oldestAgeMs = oldest ? Math.max(0, Date.now() - oldest.getTime()) : null;
+    const { backlog, dead, oldestUnfinishedAgeSeconds } = trip.value;
+    const unfinished = backlogOf(Object.fromEntries(backlog));
+    // NOTE: the age is the database's (now() − received_at), so the app's clock plays no part in it.
+    const oldestAgeMs = unfinished === 0 ? null : Math.round(oldestUnfinishedAgeSeconds * 1000);
+    const oldest = oldestAgeMs === null ? null : new Date(Date.now() - oldestAgeMs);
     const figures = {
       unfinished,
-      received: counts.received ?? 0,
-      failed: counts.failed ?? 0,
-      processing: counts.processing ?? 0,
+      received: backlog.get('received') ?? 0,
+      failed: backlog.get('failed') ?? 0,
+      processing: backlog.get('processing') ?? 0,
       dead,
       oldestUnfinishedAge: oldestAgeMs === null ? null : readableDuration(oldestAgeMs),
       oldestUnfinishedAgeSeconds: oldestAgeMs === null ? null : Math.floor(oldestAgeMs / 1000),
@@ -216,17 +216,9 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
   }
 
   /** The backlog's figures from the state index, shared by concurrent checks and reused for {@link BACKLOG_REUSE_MS}. */
-  private async backlogFigures(): Promise<[SmsEventStateFigures[], Date | null]> {
-    const last = this.lastBacklog;
-    if (last && performance.now() - last.at < BACKLOG_REUSE_MS) return last.figures;
-    const figures = await this.shared('backlog', () =>
-      Promise.all([
-        this.found().queries.countAndAgeByState([...UNFINISHED_SMS_EVENT_STATES, 'dead']),
-        this.found().queries.oldestUnfinishedReceivedAt(),
-      ]),
-    );
-    this.lastBacklog = { at: performance.now(), figures };
-    return figures;
+  private inboxFigures(): SharedInboxFigures {
+    this.figures ??= new SharedInboxFigures(this.found().queries, BACKLOG_REUSE_MS);
+    return this.figures;
   }
 
   private found(): OpenSmsWebhookCore {

@@ -1,3 +1,4 @@
+import type { InboxFigures } from '../inbox/inbox-figures';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { MetricNameTakenError } from '../errors/metric-name-taken.error';
 import { isKnownSmsEvent } from '../events/sms-event-types';
@@ -9,15 +10,6 @@ import type {
   WebhookCallAnswered,
 } from '../telemetry/sms-webhook.telemetry';
 import type { ResolvedOpenSmsWebhookMetricsOptions } from './opensms-webhook-metrics-options.interface';
-
-/** What the gauges show, read from the inbox at scrape time. */
-export interface InboxFigures {
-  /** The backlog (the events with work ahead of them, see `backlogOf`) per unfinished state. */
-  backlog: ReadonlyMap<string, number>;
-  dead: number;
-  /** Seconds since the oldest unfinished event was received; 0 when there is none. */
-  oldestUnfinishedAgeSeconds: number;
-}
 
 /** Where the gauges get their figures: `null` when they cannot be read now (the gauges keep their values). */
 export interface InboxFiguresSource {
