@@ -130,9 +130,12 @@ function moduleOptionNames(program: ts.Program): string[] {
   };
   const options = declared('OpenSmsWebhookModuleOptions').flatMap((option) => {
     const type = checker.getNonNullableType(checker.getTypeOfSymbol(option));
-    const group = type.getSymbol()?.name ?? '';
-    if (!/^OpenSmsWebhook\w+Options$/.test(group)) return [option.name];
-    return checker.getPropertiesOfType(type).map((field) => `${option.name}.${field.name}`);
+    // A group may also take a shorthand (`tracing: false`): its fields are those of the group's interface.
+    const group = (type.isUnion() ? type.types : [type]).find((member) =>
+      /^OpenSmsWebhook\w+Options$/.test(member.getSymbol()?.name ?? ''),
+    );
+    if (group === undefined) return [option.name];
+    return checker.getPropertiesOfType(group).map((field) => `${option.name}.${field.name}`);
   });
   return [...options, ...declared('OpenSmsWebhookModuleExtras').map((extra) => extra.name)];
 }

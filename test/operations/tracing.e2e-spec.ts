@@ -1,7 +1,7 @@
 import { type DynamicModule, Injectable, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OnSmsEvent, OpenSmsWebhookService, type SmsDeliveredEvent, type SmsEventState } from '@opensms/nestjs-webhooks';
 import { signWebhook } from '@opensms/nestjs-webhooks/testing';
@@ -16,10 +16,18 @@ interface SeenSpan {
   spanId: string;
 }
 
+/** What a handler saw of the caller's unsigned trace headers. */
+interface SeenContext {
+  messageId: string;
+  tracestate: string | undefined;
+  baggage: Record<string, string>;
+}
+
 /** Two handlers of delivered events: one records the span it runs in, one fails as often as told. */
 @Injectable()
 class TracedConsumer {
   readonly seen: SeenSpan[] = [];
+  readonly contexts: SeenContext[] = [];
   private readonly failuresLeft = new Map<string, number>();
 
   failTimes(messageId: string, times: number): void {
@@ -28,8 +36,14 @@ class TracedConsumer {
 
   @OnSmsEvent('delivered')
   async record(event: SmsDeliveredEvent): Promise<void> {
-    const { traceId, spanId } = trace.getActiveSpan()?.spanContext() ?? { traceId: '', spanId: '' };
+    const { traceId, spanId, traceState } = trace.getActiveSpan()?.spanContext() ?? { traceId: '', spanId: '' };
     this.seen.push({ messageId: event.messageId, traceId, spanId });
+    const baggage = propagation.getBaggage(context.active())?.getAllEntries() ?? [];
+    this.contexts.push({
+      messageId: event.messageId,
+      tracestate: traceState?.serialize(),
+      baggage: Object.fromEntries(baggage.map(([key, entry]) => [key, entry.value])),
+    });
   }
 
   @OnSmsEvent('delivered')
@@ -82,6 +96,16 @@ async function postTraced(
   return postRaw(endpoint, signed.body, { ...signed.headers, ...(traceparent ? { traceparent } : {}) });
 }
 
+/** A call signed with the test secret, carrying a fresh traceparent and the given unsigned trace headers. */
+async function postWithTraceHeaders(
+  endpoint: string,
+  messageId: string,
+  headers: { tracestate: string; baggage: string },
+): Promise<WebhookResponse> {
+  const signed = signWebhook(smsPayload({ message_id: messageId }), TEST_SECRET);
+  return postRaw(endpoint, signed.body, { ...signed.headers, traceparent: newTraceparent().header, ...headers });
+}
+
 function spansOf(traceId: string): ReadableSpan[] {
   return exporter.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId);
 }
@@ -110,7 +134,8 @@ describe('traces (OpenTelemetry)', () => {
     const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
     expect(trace.setGlobalTracerProvider(provider)).toBe(true);
     expect(context.setGlobalContextManager(contextManager.enable())).toBe(true);
-    expect(propagation.setGlobalPropagator(new W3CTraceContextPropagator())).toBe(true);
+    const propagator = new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
+    expect(propagation.setGlobalPropagator(propagator)).toBe(true);
   });
 
   afterAll(() => {
@@ -188,17 +213,14 @@ describe('traces (OpenTelemetry)', () => {
       expect(named(spansOf(again.traceId), 'opensms.event.dispatch')).toHaveLength(0);
     });
 
-    it('stores only the traceparent of a call, not the tracestate it came with', async () => {
-      const { header } = newTraceparent();
-      const signed = signWebhook(smsPayload({ message_id: 'trace_state' }), TEST_SECRET);
-      const response = await postRaw(scope.endpoint, signed.body, {
-        ...signed.headers,
-        traceparent: header,
-        tracestate: `vendor=${'x'.repeat(200)}`,
-      });
+    it('stores only the traceparent of a call, neither the tracestate nor the baggage it came with, and its handlers see neither', async () => {
+      const response = await postWithTraceHeaders(scope.endpoint, 'trace_state', { tracestate: 'vendor=abc', baggage: 'tenant=evil' });
       expect(response.status).toBe(200);
-      const row = await scope.app.get(OpenSmsWebhookService).findById(response.body.id as string);
+      const id = response.body.id as string;
+      const row = await scope.app.get(OpenSmsWebhookService).findById(id);
       expect(Object.keys(row?.traceContext ?? {})).toEqual(['traceparent']);
+      await waitForState(scope, id, 'processed');
+      expect(scope.app.get(TracedConsumer).contexts).toContainEqual({ messageId: 'trace_state', tracestate: undefined, baggage: {} });
     });
 
     it('starts a trace of its own for a call without traceparent, and its dispatch joins it', async () => {
@@ -324,6 +346,42 @@ describe('traces (OpenTelemetry)', () => {
       expect(receive.status.code).toBe(SpanStatusCode.UNSET);
       expect(named(spans, 'opensms.webhook.verify')[0].status.code).toBe(SpanStatusCode.ERROR);
       expect(named(spans, 'opensms.webhook.store')).toHaveLength(0);
+    });
+  });
+
+  describe("with tracing: { propagate: ['tracestate', 'baggage'] }", () => {
+    const scope = useTestApp('tracing_propagate', {
+      providers: [TracedConsumer],
+      options: { tracing: { propagate: ['tracestate', 'baggage'], maxPropagatedBytes: 64 } },
+    });
+
+    it('keeps both on the row of a verified call and hands them to its handlers', async () => {
+      const response = await postWithTraceHeaders(scope.endpoint, 'trace_kept', { tracestate: 'vendor=abc', baggage: 'tenant=acme' });
+      expect(response.status).toBe(200);
+      const id = response.body.id as string;
+      const row = await scope.app.get(OpenSmsWebhookService).findById(id);
+      expect(row?.traceContext).toMatchObject({ tracestate: 'vendor=abc', baggage: 'tenant=acme' });
+      await waitForState(scope, id, 'processed');
+      expect(scope.app.get(TracedConsumer).contexts).toContainEqual({
+        messageId: 'trace_kept',
+        tracestate: 'vendor=abc',
+        baggage: { tenant: 'acme' },
+      });
+    });
+
+    it('leaves out a value longer than maxPropagatedBytes, whole, and accepts the call', async () => {
+      const response = await postWithTraceHeaders(scope.endpoint, 'trace_long', {
+        tracestate: 'vendor=abc',
+        baggage: `tenant=${'x'.repeat(64)}`,
+      });
+      expect(response.status).toBe(200);
+      const id = response.body.id as string;
+      expect((await scope.app.get(OpenSmsWebhookService).findById(id))?.traceContext).toEqual({
+        traceparent: expect.any(String),
+        tracestate: 'vendor=abc',
+      });
+      await waitForState(scope, id, 'processed');
+      expect(scope.app.get(TracedConsumer).contexts).toContainEqual({ messageId: 'trace_long', tracestate: 'vendor=abc', baggage: {} });
     });
   });
 

@@ -233,10 +233,36 @@ export interface OpenSmsWebhookModuleOptions {
    * OpenTelemetry spans of each call (`opensms.webhook.receive`), each attempt at an event
    * (`opensms.event.dispatch`) and each handler (`opensms.handler <name>`), through
    * `@opentelemetry/api` (an optional peer; the host registers the SDK), with the call's trace
-   * context stored on its inbox row so that its processing continues the trace. `false` records none.
-   * @default true (when `@opentelemetry/api` is installed; without it nothing is traced)
+   * context stored on its inbox row so that its processing continues the trace. `false` is short
+   * for `{ enabled: false }`, `true` for the defaults.
    */
-  tracing?: boolean;
+  tracing?: boolean | OpenSmsWebhookTracingOptions;
+}
+
+/** A W3C trace header that the caller sets unsigned and that is kept only when the host asks for it. */
+export type PropagatedTraceHeader = 'tracestate' | 'baggage';
+
+/** Traces of calls, attempts and handlers, and what of a call's trace context is kept for its processing. */
+export interface OpenSmsWebhookTracingOptions {
+  /**
+   * Records spans (when `@opentelemetry/api` is installed; without it nothing is traced).
+   * @default true
+   */
+  enabled?: boolean;
+  /**
+   * Headers of a verified call kept on its inbox row next to its `traceparent`, so that its
+   * handlers run with them in their context: `'tracestate'` (vendors' trace data) and `'baggage'`
+   * (`propagation.getBaggage(context.active())` in a handler). Neither is signed: keep one only when
+   * your handlers trust what the sender may put there.
+   * @default [] (only the `traceparent`)
+   */
+  propagate?: readonly PropagatedTraceHeader[];
+  /**
+   * Largest kept `tracestate` or `baggage` value, in bytes of its UTF-8 form; a longer one is left
+   * out (never cut) and the call is accepted as usual.
+   * @default 512
+   */
+  maxPropagatedBytes?: number;
 }
 
 /**
@@ -289,5 +315,5 @@ export interface ResolvedOpenSmsWebhookOptions extends OpenSmsWebhookModuleExtra
   worker: Required<Omit<OpenSmsWebhookWorkerOptions, 'limiter'>> & Pick<OpenSmsWebhookWorkerOptions, 'limiter'>;
   job: Required<OpenSmsWebhookJobOptions>;
   retention: Required<OpenSmsWebhookRetentionOptions>;
-  tracing: boolean;
+  tracing: Required<OpenSmsWebhookTracingOptions>;
 }

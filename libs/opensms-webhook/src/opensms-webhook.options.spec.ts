@@ -28,7 +28,7 @@ describe('resolveOpenSmsWebhookOptions', () => {
       worker: { concurrency: 64, batchSize: 32, lockDuration: 30_000, stalledInterval: 30_000, shutdownGraceMs: 10_000 },
       job: { attempts: 8, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { count: 0 }, removeOnFail: { count: 0 } },
       retention: { days: 30 },
-      tracing: true,
+      tracing: { enabled: true, propagate: [], maxPropagatedBytes: 512 },
     });
     expect(resolved.verifier).toBeInstanceOf(StandardWebhooksVerifier);
   });
@@ -56,7 +56,9 @@ describe('resolveOpenSmsWebhookOptions', () => {
   });
 
   it('refuses a name no group takes, listing the ones it does', () => {
-    expect(problemsOf({ secret: SECRET, wroker: {} } as never)).toMatch(/wroker is not an option \(options: secret, tracing, ingest/);
+    expect(problemsOf({ secret: SECRET, wroker: {} } as never)).toMatch(
+      /wroker is not an option \(options: secret, ingest, tenants, queue, worker, job, retention, tracing\)/,
+    );
     expect(problemsOf({ secret: SECRET, worker: { autorun: false } } as never)).toMatch(
       /worker.autorun is not an option \(worker takes limiter, concurrency, lockDuration/,
     );
@@ -80,10 +82,25 @@ describe('resolveOpenSmsWebhookOptions', () => {
     expect(resolveOpenSmsWebhookOptions({ secret: SECRET, job: { backoff: 250 } }).job.backoff).toBe(250);
   });
 
-  it('traces by default and refuses a tracing switch that is not a boolean', () => {
-    expect(resolveOpenSmsWebhookOptions({ secret: SECRET }).tracing).toBe(true);
-    expect(resolveOpenSmsWebhookOptions({ secret: SECRET, tracing: false }).tracing).toBe(false);
-    expect(problemsOf({ secret: SECRET, tracing: 'yes' as never })).toMatch(/tracing must be true or false \(got yes\)/);
+  it('traces by default, takes true / false as short for { enabled }, and refuses anything else', () => {
+    expect(resolveOpenSmsWebhookOptions({ secret: SECRET }).tracing.enabled).toBe(true);
+    expect(resolveOpenSmsWebhookOptions({ secret: SECRET, tracing: false }).tracing).toEqual({
+      enabled: false,
+      propagate: [],
+      maxPropagatedBytes: 512,
+    });
+    expect(resolveOpenSmsWebhookOptions({ secret: SECRET, tracing: { propagate: ['baggage'] } }).tracing).toMatchObject({
+      enabled: true,
+      propagate: ['baggage'],
+    });
+    expect(problemsOf({ secret: SECRET, tracing: 'yes' as never })).toMatch(/tracing must be true, false or an object of options/);
+    expect(problemsOf({ secret: SECRET, tracing: { enabled: 'yes' as never } })).toMatch(/tracing.enabled must be true or false/);
+    expect(problemsOf({ secret: SECRET, tracing: { propagate: ['traceparent' as never] } })).toMatch(
+      /tracing.propagate must be a list of 'tracestate' and 'baggage'/,
+    );
+    expect(problemsOf({ secret: SECRET, tracing: { maxPropagatedBytes: 0 } })).toMatch(
+      /tracing.maxPropagatedBytes must be a whole number ≥ 1/,
+    );
   });
 
   it('builds the Stripe-style verifier on a lower-cased header', () => {

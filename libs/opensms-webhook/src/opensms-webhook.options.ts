@@ -8,7 +8,9 @@ import type {
   OpenSmsWebhookModuleExtras,
   OpenSmsWebhookModuleOptions,
   ResolvedOpenSmsWebhookOptions,
+  OpenSmsWebhookTracingOptions,
   OpenSmsWebhookWorkerOptions,
+  PropagatedTraceHeader,
   SignatureScheme,
 } from './opensms-webhook-options.interface';
 
@@ -44,10 +46,10 @@ const DEFAULTS = {
   },
   job: { attempts: 8, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { count: 0 }, removeOnFail: { count: 0 } },
   retention: { days: 30 },
-  tracing: true,
+  tracing: { enabled: true, propagate: [] as PropagatedTraceHeader[], maxPropagatedBytes: 512 },
 } satisfies Omit<ResolvedOpenSmsWebhookOptions, keyof OpenSmsWebhookModuleExtras | 'secretResolver' | 'verifier'>;
 
-type OptionGroup = 'ingest' | 'tenants' | 'queue' | 'worker' | 'job' | 'retention';
+type OptionGroup = 'ingest' | 'tenants' | 'queue' | 'worker' | 'job' | 'retention' | 'tracing';
 
 /** The fields each group takes. */
 const GROUP_FIELDS: Record<OptionGroup, readonly string[]> = {
@@ -57,7 +59,11 @@ const GROUP_FIELDS: Record<OptionGroup, readonly string[]> = {
   worker: ['limiter', ...Object.keys(DEFAULTS.worker)],
   job: Object.keys(DEFAULTS.job),
   retention: Object.keys(DEFAULTS.retention),
+  tracing: Object.keys(DEFAULTS.tracing),
 };
+
+/** The trace headers `tracing.propagate` may name. */
+const PROPAGATED_TRACE_HEADERS: readonly PropagatedTraceHeader[] = ['tracestate', 'baggage'];
 
 /** Numeric fields and the least value each takes; `whole` ones must be integers. */
 const NUMBER_RULES: { group: OptionGroup; field: string; min: 0 | 1; whole: boolean }[] = [
@@ -75,6 +81,7 @@ const NUMBER_RULES: { group: OptionGroup; field: string; min: 0 | 1; whole: bool
   { group: 'worker', field: 'reconcileAfterMs', min: 0, whole: false },
   { group: 'job', field: 'attempts', min: 1, whole: true },
   { group: 'retention', field: 'days', min: 0, whole: false },
+  { group: 'tracing', field: 'maxPropagatedBytes', min: 1, whole: true },
 ];
 
 /**
@@ -114,7 +121,7 @@ export const REPLACED_OPTIONS: Readonly<Record<string, string>> = {
   relayIntervalMs: 'nothing: the relay looks every second',
 };
 
-const TOP_LEVEL_OPTIONS = ['secret', 'tracing', ...Object.keys(GROUP_FIELDS)];
+const TOP_LEVEL_OPTIONS = ['secret', ...Object.keys(GROUP_FIELDS)];
 
 /**
  * Merges defaults into the user's options once and checks them, so that a mistake stops the
@@ -133,8 +140,8 @@ export function resolveOpenSmsWebhookOptions(
     worker: { ...DEFAULTS.worker, ...withoutUndefined(options.worker ?? {}) },
     job: { ...DEFAULTS.job, ...withoutUndefined(options.job ?? {}) },
     retention: { ...DEFAULTS.retention, ...withoutUndefined(options.retention ?? {}) },
+    tracing: { ...DEFAULTS.tracing, ...tracingGroup(options.tracing) },
   };
-  const tracing = options.tracing ?? DEFAULTS.tracing;
 
   for (const { group, field, min, whole } of NUMBER_RULES) {
     const value = (groups[group as keyof typeof groups] as Record<string, unknown>)[field];
@@ -143,6 +150,7 @@ export function resolveOpenSmsWebhookOptions(
   }
   checkLimiter(groups.worker.limiter, problems);
   checkBackoff(groups.job.backoff, problems);
+  checkTracing(groups.tracing, problems);
   if (!['all', 'ingest', 'worker'].includes(module.mode)) {
     problems.push(`mode must be 'all', 'ingest' or 'worker' (got ${String(module.mode)})`);
   }
@@ -153,7 +161,6 @@ export function resolveOpenSmsWebhookOptions(
   if (groups.queue.backend === 'postgres' && !groups.queue.postgres?.connectionString) {
     problems.push("queue.backend 'postgres' needs queue: { postgres: { connectionString: 'postgres://…' } }");
   }
-  if (typeof tracing !== 'boolean') problems.push(`tracing must be true or false (got ${String(tracing)})`);
   if (!module.path) problems.push('path must be a non-empty route, e.g. "webhooks/sms"');
   if (!module.dataSource || !['string', 'object'].includes(typeof module.dataSource)) {
     problems.push('dataSource must be the name of a TypeORM DataSource (or the DataSource, or its options)');
@@ -173,7 +180,6 @@ export function resolveOpenSmsWebhookOptions(
     ...groups,
     ingest,
     queue: { ...groups.queue, postgres: groups.queue.postgres && { schema: 'bullmq', ...groups.queue.postgres } },
-    tracing,
     secretResolver,
     verifier,
   };
@@ -187,9 +193,10 @@ function checkNames(options: OpenSmsWebhookModuleOptions, problems: string[]): v
   }
   for (const [group, fields] of Object.entries(GROUP_FIELDS)) {
     const given: unknown = options[group as OptionGroup];
-    if (given === undefined) continue;
+    if (given === undefined || (group === 'tracing' && typeof given === 'boolean')) continue;
     if (typeof given !== 'object' || given === null || Array.isArray(given)) {
-      problems.push(`${group} must be an object of options (${fields.join(', ')})`);
+      const shorthand = group === 'tracing' ? 'true, false or ' : '';
+      problems.push(`${group} must be ${shorthand}an object of options (${fields.join(', ')})`);
       continue;
     }
     for (const field of Object.keys(given)) {
@@ -203,6 +210,22 @@ function checkLimiter(limiter: OpenSmsWebhookWorkerOptions['limiter'], problems:
   const wholeAtLeastOne = (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value >= 1;
   if (!wholeAtLeastOne(limiter?.max) || !wholeAtLeastOne(limiter?.duration)) {
     problems.push(`worker.limiter must be { max, duration } in whole numbers ≥ 1 (events per milliseconds), or left out for no limit`);
+  }
+}
+
+/** The `tracing` group as given: `true` / `false` are short for `{ enabled }`. */
+function tracingGroup(tracing: OpenSmsWebhookModuleOptions['tracing']): OpenSmsWebhookTracingOptions {
+  if (tracing === undefined) return {};
+  return typeof tracing === 'boolean' ? { enabled: tracing } : withoutUndefined(tracing);
+}
+
+function checkTracing(tracing: Required<OpenSmsWebhookTracingOptions>, problems: string[]): void {
+  if (typeof tracing.enabled !== 'boolean') problems.push(`tracing.enabled must be true or false (got ${String(tracing.enabled)})`);
+  const propagate: unknown = tracing.propagate;
+  if (!Array.isArray(propagate) || propagate.some((header) => !PROPAGATED_TRACE_HEADERS.includes(header))) {
+    problems.push(
+      `tracing.propagate must be a list of ${PROPAGATED_TRACE_HEADERS.map((header) => `'${header}'`).join(' and ')} (got ${String(propagate)})`,
+    );
   }
 }
 

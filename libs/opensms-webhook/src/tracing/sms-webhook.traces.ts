@@ -16,8 +16,9 @@ export interface IngestTrace {
   /** Names the event the call carries. */
   describe(event: string, messageId: string | null): void;
   /**
-   * This call's `traceparent`, stored on its row so that its dispatch continues the trace (never `tracestate`
-   * or `baggage`, which the caller sets unsigned); `null` when not traced.
+   * This call's trace context, stored on its row so that its dispatch continues the trace: its `traceparent`,
+   * and `tracestate` / `baggage` only as `tracing.propagate` asks (the caller sets them unsigned); `null` when
+   * not traced.
    */
   carrier(): TraceCarrier | null;
   /** Ends the span with the call's outcome; `error` when it was refused. */

@@ -7,7 +7,7 @@ jest.mock('@opentelemetry/api', () => {
 });
 
 describe('SmsWebhookTracing without @opentelemetry/api installed', () => {
-  const tracing = new SmsWebhookTracing({ tracing: true });
+  const tracing = new SmsWebhookTracing({ tracing: { enabled: true, propagate: ['tracestate', 'baggage'], maxPropagatedBytes: 512 } });
   const target = { id: 'e1', event: 'sms.delivered', messageId: 'm1', stale: false, traceContext: { traceparent: '00-x-y-01' } };
 
   it('hands out the shared no-op traces', () => {

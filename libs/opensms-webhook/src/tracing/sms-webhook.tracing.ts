@@ -30,10 +30,12 @@ export const OPENSMS_TRACER_NAME = '@opensms/nestjs-webhooks';
 export class SmsWebhookTracing {
   private readonly otel: OpenTelemetry | null;
   private readonly tracer: Tracer | undefined;
+  private readonly kept: KeptTraceContext;
 
-  constructor(@Inject(OPENSMS_RESOLVED_OPTIONS) options: Pick<ResolvedOpenSmsWebhookOptions, 'tracing'>) {
-    this.otel = options.tracing ? loadOpenTelemetry() : null;
+  constructor(@Inject(OPENSMS_RESOLVED_OPTIONS) { tracing }: Pick<ResolvedOpenSmsWebhookOptions, 'tracing'>) {
+    this.otel = tracing.enabled ? loadOpenTelemetry() : null;
     this.tracer = this.otel?.trace.getTracer(OPENSMS_TRACER_NAME);
+    this.kept = { headers: ['traceparent', ...tracing.propagate], maxBytes: tracing.maxPropagatedBytes };
   }
 
   /**
@@ -45,7 +47,7 @@ export class SmsWebhookTracing {
   startIngest(headers: WebhookRequestHeaders): IngestTrace {
     const { otel, tracer } = this;
     if (!otel || !tracer) return UNTRACED_INGEST;
-    return new OpenTelemetryIngestTrace(otel, tracer, otel.context.active(), headers);
+    return new OpenTelemetryIngestTrace(otel, tracer, otel.context.active(), headers, this.kept);
   }
 
   /** Starts the span of one attempt at an event, as a child of the call's span stored on its row. */
@@ -65,6 +67,12 @@ export class SmsWebhookTracing {
   }
 }
 
+/** What of a call's trace context its row keeps: the `traceparent`, and the headers the host opted into up to a size. */
+interface KeptTraceContext {
+  headers: readonly string[];
+  maxBytes: number;
+}
+
 class OpenTelemetryIngestTrace implements IngestTrace {
   private readonly startedAt = Date.now();
   private opened?: { span: Span; context: Context };
@@ -74,6 +82,7 @@ class OpenTelemetryIngestTrace implements IngestTrace {
     private readonly tracer: Tracer,
     private readonly active: Context,
     private readonly headers: WebhookRequestHeaders,
+    private readonly kept: KeptTraceContext,
   ) {}
 
   async step<T>(name: 'verify' | 'store', run: () => Promise<T>): Promise<T> {
@@ -99,10 +108,16 @@ class OpenTelemetryIngestTrace implements IngestTrace {
   }
 
   carrier(): TraceCarrier | null {
+    const injected: TraceCarrier = {};
+    this.otel.propagation.inject(this.open(false).context, injected);
+    if (injected.traceparent === undefined) return null;
+    const { headers, maxBytes } = this.kept;
     const carrier: TraceCarrier = {};
-    this.otel.propagation.inject(this.open(false).context, carrier);
-    // NOTE: only the trace's position is kept; `tracestate` and `baggage` are the caller's free text, unsigned.
-    return carrier.traceparent === undefined ? null : { traceparent: carrier.traceparent };
+    for (const name of headers) {
+      const value = injected[name];
+      if (value !== undefined && (name === 'traceparent' || Buffer.byteLength(value) <= maxBytes)) carrier[name] = value;
+    }
+    return carrier;
   }
 
   end(outcome: WebhookCallOutcome, detail: { eventId?: string; error?: unknown } = {}): void {
