@@ -2,7 +2,7 @@
  * `npm run bench:console-search`: the console's inbox queries on a million stored events.
  *
  * Creates a schema of its own, runs the library's migrations, fills the inbox with 1,000,000 rows
- * (`generate_series`: 250,000 messages of 4 events, 200,000 phones, about 1 % dead, received over 23 days),
+ * (`generate_series`, see inbox-fill.ts: 250,000 messages of 4 events, about 1 % dead, received over 23 days),
  * then times each console query (first page, and page 21 reached through keyset cursors) and prints
  * its plan. Drops the schema at the end. `CONSOLE_BENCH_ROWS` changes the row count.
  */
@@ -11,6 +11,7 @@ import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
 import { SmsEventQueries } from '../libs/opensms-webhook/src/inbox/sms-event.queries';
 import { SMS_EVENT_ENTITIES, SmsEventTables } from '../libs/opensms-webhook/src/inbox/sms-event.tables';
 import { BENCH } from './bench.config';
+import { CONSOLE_STATES, fillInbox } from './inbox-fill';
 
 const ROWS = Number(process.env.CONSOLE_BENCH_ROWS ?? 1_000_000);
 /** The console's default page size. */
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
     await dataSource.initialize();
     await dataSource.runMigrations();
     const filled = Date.now();
-    await fill(dataSource, schema);
+    await fillInbox(dataSource, schema, ROWS, CONSOLE_STATES);
     console.log(
       `Filled ${ROWS.toLocaleString('en')} events (with the console's indexes) in ${((Date.now() - filled) / 1000).toFixed(1)} s\n`,
     );
@@ -120,48 +121,6 @@ async function main(): Promise<void> {
     await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await admin.destroy();
   }
-}
-
-/** One million events and their states in one statement; ANALYZE so the planner knows them. */
-async function fill(dataSource: DataSource, schema: string): Promise<void> {
-  await dataSource.query(
-    `WITH source AS (
-       SELECT gen_random_uuid() AS id, i, r.at, t.event, t.status, s.state, '+2547' || lpad((i % 200000)::text, 8, '0') AS phone
-         FROM generate_series(1, $1::int) AS i
-        CROSS JOIN LATERAL (SELECT now() - ($1::int - i) * interval '2 seconds' AS at) r
-        CROSS JOIN LATERAL (SELECT CASE
-                  WHEN i % 1000 = 7 THEN 'sms.queued'
-                  WHEN i % 4 = 0 THEN 'sms.pending'
-                  WHEN i % 4 = 3 THEN 'sms.failed'
-                  ELSE 'sms.delivered' END AS event) e
-        CROSS JOIN LATERAL (SELECT e.event, CASE WHEN e.event = 'sms.queued' THEN 'queued' ELSE substr(e.event, 5) END AS status) t
-        CROSS JOIN LATERAL (SELECT CASE
-                  WHEN i % 97 = 1 THEN 'dead'
-                  WHEN i % 200 = 2 THEN 'failed'
-                  WHEN i % 500 = 3 THEN 'invalid'
-                  WHEN i % 500 = 4 THEN 'ignored'
-                  WHEN i > $1::int - 300 THEN 'received'
-                  ELSE 'processed' END AS state) s
-     ), events AS (
-       INSERT INTO "${schema}"."opensms_webhook_events"
-         ("id", "dedupe_key", "event", "message_id", "phone", "status", "error", "occurred_at", "received_at", "payload", "headers")
-       SELECT id, md5(i::text), event, 'msg_' || (i / 4), phone, status,
-              CASE WHEN event = 'sms.failed' THEN 'Invalid phone number' END, at - interval '1 second', at,
-              jsonb_build_object('event', event, 'message_id', 'msg_' || (i / 4), 'phone', phone,
-                                 'status', status, 'timestamp', to_char(at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
-              '{"content-type":"application/json"}'::jsonb
-         FROM source
-     )
-     INSERT INTO "${schema}"."opensms_webhook_event_states"
-       ("event_id", "state", "attempts", "received_at", "updated_at", "processed_at", "last_error")
-     SELECT id, state, CASE WHEN state = 'received' THEN 0 ELSE 1 END, at, at,
-            CASE WHEN state IN ('processed', 'ignored') THEN at + interval '50 milliseconds' END,
-            CASE WHEN state IN ('dead', 'failed') THEN 'Handler failed' END
-       FROM source`,
-    [ROWS],
-  );
-  await dataSource.query(`VACUUM ANALYZE "${schema}"."opensms_webhook_events"`);
-  await dataSource.query(`VACUUM ANALYZE "${schema}"."opensms_webhook_event_states"`);
 }
 
 async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
