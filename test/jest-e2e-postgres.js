@@ -10,6 +10,7 @@ const PIPELINE_SPECS = [
   'ingest',
   'processing',
   'dispatch',
+  'reprocess',
   'overload',
   'faults/two-workers',
   'faults/worker-crash',

@@ -40,6 +40,13 @@ export { SmsEventStateEntity, type SmsEventHandlerRuns } from './inbox/sms-event
 export { SmsEventOutboxEntity } from './inbox/sms-event-outbox.entity';
 export { type SmsEventState, SMS_EVENT_STATES } from './inbox/sms-event-state';
 export type { SmsEventFilter, SmsEventRecord } from './inbox/sms-event.queries';
+export type {
+  SmsEventReprocessHandlerPlan,
+  SmsEventReprocessing,
+  SmsEventReprocessOutcome,
+  SmsEventReprocessPlan,
+  SmsEventReprocessRequest,
+} from './dispatch/sms-event.reprocessor';
 export { OPENSMS_WEBHOOK_MIGRATIONS } from './inbox/migrations';
 
 export { defaultDedupeKey } from './ingest/dedupe-key';

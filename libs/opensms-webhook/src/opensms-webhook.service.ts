@@ -1,4 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
+import { SmsEventHandlerRegistry } from './dispatch/sms-event-handler.registry';
+import { type SmsEventReprocessing, SmsEventReprocessor, type SmsEventReprocessRequest } from './dispatch/sms-event.reprocessor';
 import { WorkerModeRequiredError } from './errors/worker-mode-required.error';
 import type { SmsEventState } from './inbox/sms-event-state';
 import { SmsEventLifecycle } from './inbox/sms-event.lifecycle';
@@ -8,9 +10,11 @@ import { SmsEventRelayNotifier } from './queue/sms-event-relay.notifier';
 import { SmsEventProducer } from './queue/sms-event.producer';
 import { SmsEventReconciler } from './queue/sms-event.reconciler';
 
-/** Operations on the inbox: look-ups, counts, replay of dead events, reconciliation, retention. */
+/** Operations on the inbox: look-ups, counts, replay of dead events, reprocessing, reconciliation, retention. */
 @Injectable()
 export class OpenSmsWebhookService {
+  private readonly reprocessor: SmsEventReprocessor;
+
   constructor(
     private readonly queries: SmsEventQueries,
     private readonly lifecycle: SmsEventLifecycle,
@@ -18,7 +22,10 @@ export class OpenSmsWebhookService {
     @Optional() private readonly reconciler?: SmsEventReconciler,
     @Optional() private readonly retention?: SmsEventRetention,
     @Optional() private readonly producer?: SmsEventProducer,
-  ) {}
+    @Optional() registry?: SmsEventHandlerRegistry,
+  ) {
+    this.reprocessor = new SmsEventReprocessor(queries, lifecycle, relay, registry);
+  }
 
   /** One inbox row by id. */
   findById(id: string): Promise<SmsEventRecord | null> {
@@ -48,6 +55,25 @@ export class OpenSmsWebhookService {
   async replayDead(filter: Omit<SmsEventFilter, 'state'> = {}): Promise<string[]> {
     const dead = await this.queries.find({ limit: 1000, ...filter, state: 'dead' });
     return this.replayIds(dead.map((row) => row.id));
+  }
+
+  /**
+   * Runs handlers again over a selection of finished events (`processed`, `ignored`, `dead`), e.g.
+   * after fixing a handler's bug, or to backfill a handler deployed after the events came: clears
+   * the completion of the named handlers only (every handler when none is named) and queues the
+   * events again, oldest first, at `ratePerSecond`. Handlers not named keep their exactly-once
+   * record and do not run. The handlers see `ctx.reprocessed`; per-message order and `ctx.stale`
+   * hold as for any event. With `dryRun`, resolves the plan (how many events, which handlers) and
+   * changes nothing. Throws `InvalidReprocessRequestError` for a handler this process does not have
+   * (when it runs the worker), a state that cannot be reprocessed or a bad rate.
+   *
+   * ```ts
+   * const run = await service.reprocess({ filter: { event: 'sms.failed', receivedAfter }, handlers: ['SmsStatusHandler.onFailed'] });
+   * console.log(run.plan.events); await run.done; // or run.cancel()
+   * ```
+   */
+  reprocess(request: SmsEventReprocessRequest): Promise<SmsEventReprocessing> {
+    return this.reprocessor.reprocess(request);
   }
 
   /**

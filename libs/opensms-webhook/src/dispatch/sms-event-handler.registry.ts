@@ -42,6 +42,20 @@ export class SmsEventHandlerRegistry {
     return this.handlers.filter((handler) => handler.selectors.includes('*') || (type !== undefined && handler.selectors.includes(type)));
   }
 
+  /** Every handler's name (`Class.method`), in the order they were bound. */
+  names(): string[] {
+    return this.handlers.map((handler) => handler.name);
+  }
+
+  /** The payload `event` names the named handlers take; `'every'` when one of them takes `'*'` (every name, unknown ones too). */
+  eventNamesOf(names: readonly string[]): string[] | 'every' {
+    const selectors = this.handlers.filter((handler) => names.includes(handler.name)).flatMap((handler) => handler.selectors);
+    if (selectors.includes('*')) return 'every';
+    return Object.entries(KNOWN_SMS_EVENTS)
+      .filter(([, type]) => selectors.includes(type))
+      .map(([event]) => event);
+  }
+
   get size(): number {
     return this.handlers.length;
   }

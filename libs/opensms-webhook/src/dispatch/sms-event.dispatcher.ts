@@ -136,7 +136,7 @@ export class SmsEventDispatcher {
   }
 
   private async runEvent(runner: QueryRunner, row: DispatchRow, { attempt, isLast }: Attempt, batch: BatchRecord): Promise<void> {
-    const handlers = this.registry.handlersFor(row.event);
+    const handlers = handlersToRun(this.registry.handlersFor(row.event), row);
     const trace = this.tracing.startDispatch(row, attempt);
     batch.traces.push(trace);
     const committed: string[] = [];
@@ -150,6 +150,12 @@ export class SmsEventDispatcher {
         this.telemetry.attemptEnded({ eventId, event, state, attempt, stale, occurredAt, lastError });
       });
     };
+    if (handlers.length === 0 && row.reprocess !== null && row.completedHandlers.length > 0) {
+      // NOTE: none of the handlers to run again takes this event any more; it stays what it was before.
+      end('processed', null, () => this.logger.log(messages.processed(row.id, row.event, row.stale)));
+      batch.results.set(row.id, { outcome: 'processed' });
+      return;
+    }
     if (handlers.length === 0) {
       end('ignored', null, () => this.logger.log(messages.ignored(row.id, row.event)));
       batch.results.set(row.id, { outcome: 'ignored' });
@@ -195,6 +201,7 @@ export class SmsEventDispatcher {
             stale: row.stale,
             receivedAt: row.receivedAt,
             tenant: row.tenant,
+            reprocessed: row.reprocess !== null,
           }),
         );
         committed.push(handler.name);
@@ -218,6 +225,12 @@ interface BatchRecord {
   traces: DispatchTrace[];
   /** Log lines and telemetry reports, made only once the batch has committed. */
   afterCommit: (() => void)[];
+}
+
+/** The handlers of an event's type, narrowed to those its reprocessing names, if it is queued for one that names some. */
+function handlersToRun(handlers: BoundSmsEventHandler[], row: Pick<DispatchRow, 'reprocess'>): BoundSmsEventHandler[] {
+  const named = row.reprocess?.handlers;
+  return named ? handlers.filter((handler) => named.includes(handler.name)) : handlers;
 }
 
 /** Rolls back the whole transaction, savepoints included; a connection that broke is left to the pool to discard. */

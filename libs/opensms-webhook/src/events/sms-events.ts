@@ -98,6 +98,12 @@ export interface SmsEventContext {
    * else `null`.
    */
   tenant: string | null;
+  /**
+   * `true` when this run was asked for by `OpenSmsWebhookService.reprocess()` (or the command line's or
+   * the console's reprocess): the handler ran for this event before, or is run for it after being
+   * deployed later (a backfill). Its earlier writes are still there: make the new ones replace them.
+   */
+  reprocessed: boolean;
 }
 
 /** The stored fields an event is built from. */

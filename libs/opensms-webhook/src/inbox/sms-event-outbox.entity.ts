@@ -17,4 +17,8 @@ export class SmsEventOutboxEntity {
   /** An earlier job of this event may still exist (replay, lost job): the relay removes it first. */
   @Column({ type: 'boolean', default: false })
   replace: boolean;
+
+  /** The job waits behind live traffic (a reprocessing): queued at a lower priority. */
+  @Column({ type: 'boolean', default: false })
+  background: boolean;
 }

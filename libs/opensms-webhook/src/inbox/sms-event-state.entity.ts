@@ -8,6 +8,14 @@ import { SMS_EVENT_STATES, type SmsEventState } from './sms-event-state';
 export type SmsEventHandlerRuns = Record<string, { attempt: number; at: string }>;
 
 /**
+ * A reprocessing an event is queued for, as stored (`reprocess`): the handlers to run again
+ * (`null`: every handler), until the event is `processed` or `ignored` again.
+ */
+export interface SmsEventReprocessMark {
+  handlers: string[] | null;
+}
+
+/**
  * The condition of the state index: every state but `processed`. A query reads that index only
  * when its own condition implies this one, so queries over a state given as a value state it too.
  */
@@ -54,4 +62,8 @@ export class SmsEventStateEntity {
    */
   @Column({ name: 'completed_handlers', type: 'jsonb', default: () => "'{}'::jsonb" })
   completedHandlers: SmsEventHandlerRuns;
+
+  /** The reprocessing the event is queued for, if any: its next attempts run only the handlers it names. */
+  @Column({ type: 'jsonb', nullable: true })
+  reprocess: SmsEventReprocessMark | null;
 }

@@ -8,6 +8,7 @@
  *        │          ──claimed, no handler for its type──▶ ignored
  *        └──claimed, still running after 500 ms──▶ processing (a marker; it ends as above)
  * dead | failed ──replay──▶ received
+ * processed | ignored | dead ──reprocess (some or all handlers)──▶ received
  * (signed but malformed) ──▶ invalid
  * ```
  * `processed`, `ignored` and `invalid` are final; `dead` is final until replayed. The transitions
@@ -29,6 +30,9 @@ export const UNFINISHED_SMS_EVENT_STATES: readonly IndexedSmsEventState[] = ['re
 
 /** States a replay puts back to `received`. */
 export const REPLAYABLE_SMS_EVENT_STATES: readonly SmsEventState[] = ['dead', 'failed'];
+
+/** States whose events a reprocessing selects and puts back to `received`: the finished ones that ran or could run handlers. */
+export const REPROCESSABLE_SMS_EVENT_STATES: readonly SmsEventState[] = ['processed', 'ignored', 'dead'];
 
 /** States in which the event's work is over and `processed_at` is set: retention prunes their rows. */
 export const COMPLETED_SMS_EVENT_STATES: readonly SmsEventState[] = ['processed', 'ignored'];

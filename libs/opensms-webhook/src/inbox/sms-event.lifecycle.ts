@@ -5,6 +5,7 @@ import type { SmsEventStateEntity } from './sms-event-state.entity';
 import {
   COMPLETED_SMS_EVENT_STATES,
   REPLAYABLE_SMS_EVENT_STATES,
+  REPROCESSABLE_SMS_EVENT_STATES,
   type SmsEventState,
   UNFINISHED_SMS_EVENT_STATES,
 } from './sms-event-state';
@@ -23,7 +24,7 @@ export interface DispatchRow
       SmsEventEntity,
       'id' | 'event' | 'messageId' | 'phone' | 'status' | 'error' | 'occurredAt' | 'receivedAt' | 'payload' | 'tenant' | 'traceContext'
     >,
-    Pick<SmsEventStateEntity, 'state'> {
+    Pick<SmsEventStateEntity, 'state' | 'reprocess'> {
   /** A later event of the same message was already processed. */
   stale: boolean;
   /** Handlers whose transaction already committed for this event. */
@@ -114,7 +115,7 @@ export class SmsEventLifecycle {
     return runner.query(
       `SELECT e."id", e."event", e."message_id" AS "messageId", e."phone", e."status", e."error",
               e."occurred_at" AS "occurredAt", e."received_at" AS "receivedAt", e."payload", s."state", e."tenant",
-              e."trace_context" AS "traceContext", ${staleCondition(this.tables, 'e', 's')} AS "stale",
+              e."trace_context" AS "traceContext", s."reprocess", ${staleCondition(this.tables, 'e', 's')} AS "stale",
               ARRAY(SELECT jsonb_object_keys(s."completed_handlers")) AS "completedHandlers"
          FROM ${this.tables.states} s JOIN ${this.tables.events} e ON e."id" = s."event_id"
         WHERE s."event_id" = ANY($1) AND s."state" = ANY($2)
@@ -133,6 +134,7 @@ export class SmsEventLifecycle {
       `UPDATE ${this.tables.states} s
           SET "state" = x."state", "attempts" = x."attempt", "last_error" = x."lastError", "updated_at" = now(),
               "processed_at" = CASE WHEN x."state" = ANY($2) THEN now() ELSE s."processed_at" END,
+              "reprocess" = CASE WHEN x."state" = ANY($2) THEN NULL ELSE s."reprocess" END,
               "completed_handlers" = s."completed_handlers" || coalesce(
                 (SELECT jsonb_object_agg(h, jsonb_build_object('attempt', x."attempt", 'at', now())) FROM unnest(x."handlers") h),
                 '{}'::jsonb)
@@ -157,6 +159,29 @@ export class SmsEventLifecycle {
        )
        SELECT "event_id" AS "id" FROM reopened`,
       [ids, REPLAYABLE_SMS_EVENT_STATES],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Puts finished events (`processed`, `ignored`, `dead`) back to `received` with a fresh attempt
+   * count to run `handlers` again (`null`: every handler): their completion marks are cleared, the
+   * others' kept, and the event marked so that its attempts run only those handlers; then hands them
+   * to the relay, whose jobs for them wait behind live traffic. Returns the ids reopened (an event that is not finished is left as it is).
+   */
+  async reopenForReprocess(ids: readonly string[], handlers: readonly string[] | null): Promise<string[]> {
+    const rows: { id: string }[] = await this.tables.dataSource.query(
+      `WITH reopened AS (
+         UPDATE ${this.tables.states}
+            SET "state" = 'received', "attempts" = 0, "last_error" = NULL, "processed_at" = NULL, "updated_at" = now(),
+                "completed_handlers" = CASE WHEN $2::text[] IS NULL THEN '{}'::jsonb ELSE "completed_handlers" - $2::text[] END,
+                "reprocess" = jsonb_build_object('handlers', to_jsonb($2::text[]))
+          WHERE "event_id" = ANY($1) AND "state" = ANY($3) RETURNING "event_id"
+       ), queued AS (
+         INSERT INTO ${this.tables.outbox} ("event_id", "replace", "background") SELECT "event_id", true, true FROM reopened
+       )
+       SELECT "event_id" AS "id" FROM reopened`,
+      [ids, handlers, REPROCESSABLE_SMS_EVENT_STATES],
     );
     return rows.map((row) => row.id);
   }

@@ -11,6 +11,8 @@ export interface UnqueuedSmsEvent {
   id: string;
   /** An earlier job of this event may still exist (replay, lost job): it is removed first. */
   replace: boolean;
+  /** The job runs behind live traffic (a reprocessing). */
+  background: boolean;
 }
 
 /**
@@ -46,7 +48,7 @@ export class SmsEventOutbox {
    */
   claimUnqueued(runner: QueryRunner, limit: number): Promise<UnqueuedSmsEvent[]> {
     return runner.query(
-      `SELECT "id"::text AS "entry", "event_id" AS "id", "replace" FROM ${this.tables.outbox}
+      `SELECT "id"::text AS "entry", "event_id" AS "id", "replace", "background" FROM ${this.tables.outbox}
         ORDER BY "id" LIMIT $1 FOR UPDATE SKIP LOCKED`,
       [limit],
     );

@@ -14,7 +14,8 @@ import { SmsEventTables } from './sms-event.tables';
 /** Filter of inbox look-ups. */
 export interface SmsEventFilter {
   state?: SmsEventState | readonly SmsEventState[];
-  event?: string;
+  /** A payload `event` name (`'sms.failed'`), or several. */
+  event?: string | readonly string[];
   messageId?: string;
   phone?: string;
   receivedBefore?: Date;
@@ -129,26 +130,28 @@ export class SmsEventQueries {
   }
 
   /**
-   * One page of rows matching the filter, newest first, without payloads: `limit` rows (default 100)
-   * after the cursor `after` (a previous page's `next`; an unreadable cursor starts at the newest).
-   * Keyset-paged on (`received_at`, `id`), so a later page costs what the first does.
+   * One page of rows matching the filter, newest first (`'oldest'`: oldest first), without payloads:
+   * `limit` rows (default 100) after the cursor `after` (a previous page's `next`; an unreadable
+   * cursor starts at the first). Keyset-paged on (`received_at`, `id`), so a later page costs what
+   * the first does.
    */
-  async search(filter: SmsEventFilter = {}, after?: string): Promise<SmsEventPage> {
+  async search(filter: SmsEventFilter = {}, after?: string, first: 'newest' | 'oldest' = 'newest'): Promise<SmsEventPage> {
     const limit = filter.limit ?? 100;
     const { where, params, order } = this.filterSql(filter);
     const cursor = after === undefined ? null : CURSOR.exec(after);
+    const [beyond, direction] = first === 'newest' ? ['<', 'DESC'] : ['>', 'ASC'];
     const conditions = [where];
     if (cursor) {
       params.push(cursor[1], cursor[2]);
       conditions.push(
-        `(${order.at}, ${order.id}) < (timestamptz 'epoch' + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length}::uuid)`,
+        `(${order.at}, ${order.id}) ${beyond} (timestamptz 'epoch' + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length}::uuid)`,
       );
     }
     params.push(limit + 1);
     const rows: (SmsEventSummary & { cursor: string })[] = await this.tables.dataSource.query(
       `SELECT ${SUMMARY_COLUMNS}, CAST(extract(epoch FROM e."received_at") * 1000000 AS bigint)::text AS "cursor"
          FROM ${this.joined()} WHERE ${conditions.join(' AND ')}
-        ORDER BY ${order.at} DESC, ${order.id} DESC LIMIT $${params.length}`,
+        ORDER BY ${order.at} ${direction}, ${order.id} ${direction} LIMIT $${params.length}`,
       params,
     );
     const page = rows.slice(0, limit);
@@ -170,6 +173,34 @@ export class SmsEventQueries {
         LIMIT $2`,
       [messageId, limit],
     );
+  }
+
+  /**
+   * The rows matching the filter by their payload `event` name, and how many of them each of
+   * `handlers` has completed: what a reprocessing of them would do.
+   */
+  async reprocessFigures(
+    filter: SmsEventFilter,
+    handlers: readonly string[],
+  ): Promise<{ byEvent: Record<string, number>; completedBy: Record<string, number> }> {
+    const { where, params } = this.filterSql(filter);
+    const byEvent: { event: string; count: number }[] = await this.tables.dataSource.query(
+      `SELECT e."event", count(*)::int AS "count" FROM ${this.joined()} WHERE ${where} GROUP BY 1 ORDER BY 1`,
+      params,
+    );
+    const completedBy: { handler: string; count: number }[] =
+      handlers.length === 0
+        ? []
+        : await this.tables.dataSource.query(
+            `SELECT h."handler", count(*) FILTER (WHERE s."completed_handlers" ? h."handler")::int AS "count"
+               FROM ${this.joined()} CROSS JOIN unnest($${params.length + 1}::text[]) AS h("handler")
+              WHERE ${where} GROUP BY 1`,
+            [...params, handlers],
+          );
+    return {
+      byEvent: Object.fromEntries(byEvent.map(({ event, count }) => [event, count])),
+      completedBy: Object.fromEntries(handlers.map((handler) => [handler, completedBy.find((row) => row.handler === handler)?.count ?? 0])),
+    };
   }
 
   /** The completed handler runs of an event, in the order they completed. */
@@ -282,7 +313,8 @@ export class SmsEventQueries {
     // NOTE: one state as an equality, so that its pages are read in order from the state index.
     if (states?.length === 1) add((param) => `s."state" = ${param}`, states[0]);
     else if (states) add((param) => `s."state" = ANY(${param}::text[])`, states);
-    if (filter.event !== undefined) add((param) => `e."event" = ${param}`, filter.event);
+    if (typeof filter.event === 'string') add((param) => `e."event" = ${param}`, filter.event);
+    else if (filter.event) add((param) => `e."event" = ANY(${param}::text[])`, filter.event);
     if (filter.messageId !== undefined) add((param) => `e."message_id" = ${param}`, filter.messageId);
     if (filter.phone !== undefined) add((param) => `e."phone" = ${param}`, filter.phone);
     const alias = states && !states.includes('processed') && !filter.messageId && !filter.phone ? 's' : 'e';

@@ -43,11 +43,17 @@ export class SmsEventProducer implements OnApplicationShutdown {
     const replaced = events.filter((event) => event.replace);
     const removals = await Promise.allSettled(replaced.map((event) => this.queue.remove(event.id)));
     const kept = new Set(replaced.filter((_, index) => removals[index].status === 'rejected').map((event) => event.id));
-    const ids = [...new Set(events.map((event) => event.id))].filter((id) => !kept.has(id));
+    const background = new Map<string, boolean>();
+    for (const event of events) background.set(event.id, (background.get(event.id) ?? true) && event.background);
+    const ids = [...background.keys()].filter((id) => !kept.has(id));
     if (ids.length === 0) return [];
     await withTimeout(
       this.queue.addBulk(
-        ids.map((eventId) => ({ name: DISPATCH_JOB_NAME, data: { eventId }, opts: smsEventJobOptions(eventId, this.options) })),
+        ids.map((eventId) => ({
+          name: DISPATCH_JOB_NAME,
+          data: { eventId },
+          opts: smsEventJobOptions(eventId, this.options, background.get(eventId)),
+        })),
       ),
       ENQUEUE_TIMEOUT_MS,
       `the queue did not answer within ${ENQUEUE_TIMEOUT_MS} ms`,

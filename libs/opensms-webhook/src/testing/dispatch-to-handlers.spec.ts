@@ -64,7 +64,15 @@ describe('dispatchToHandlers', () => {
       occurredAt: new Date('2024-01-13T12:00:00Z'),
       raw: failedPayload,
     });
-    expect(context).toEqual({ manager, stale: true, attempt: 1, eventId: expect.any(String), receivedAt: expect.any(Date), tenant: null });
+    expect(context).toEqual({
+      manager,
+      stale: true,
+      attempt: 1,
+      eventId: expect.any(String),
+      receivedAt: expect.any(Date),
+      tenant: null,
+      reprocessed: false,
+    });
     expect(audit.events).toEqual([event]);
   });
 

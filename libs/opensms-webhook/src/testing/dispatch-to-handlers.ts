@@ -30,6 +30,7 @@ export async function dispatchToHandlers(
     stale: false,
     receivedAt: new Date(),
     tenant: null,
+    reprocessed: false,
     ...context,
   };
   const matching = registry.handlersFor(payload.event);

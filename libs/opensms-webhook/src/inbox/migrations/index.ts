@@ -5,6 +5,7 @@ import { AddOpenSmsWebhookTenant1764520000000 } from './1764520000000-add-opensm
 import { AddOpenSmsWebhookConsoleIndexes1764530000000 } from './1764530000000-add-opensms-webhook-console-indexes';
 import { AddOpenSmsWebhookTraceContext1764540000000 } from './1764540000000-add-opensms-webhook-trace-context';
 import { SplitOpenSmsWebhookEventState1764600000000 } from './1764600000000-split-opensms-webhook-event-state';
+import { AddOpenSmsWebhookReprocess1764700000000 } from './1764700000000-add-opensms-webhook-reprocess';
 
 /**
  * The library's TypeORM migrations, in order. Add them to your DataSource's `migrations`
@@ -18,4 +19,5 @@ export const OPENSMS_WEBHOOK_MIGRATIONS = [
   AddOpenSmsWebhookConsoleIndexes1764530000000,
   AddOpenSmsWebhookTraceContext1764540000000,
   SplitOpenSmsWebhookEventState1764600000000,
+  AddOpenSmsWebhookReprocess1764700000000,
 ];
