@@ -39,6 +39,7 @@ export { SmsEventOutboxEntity } from './inbox/sms-event-outbox.entity';
 export { type SmsEventState, SMS_EVENT_STATES } from './inbox/sms-event-state';
 export type { SmsEventFilter, SmsEventRecord } from './inbox/sms-event.queries';
 export { OPENSMS_WEBHOOK_MIGRATIONS } from './inbox/migrations';
+export { OPENSMS_WEBHOOK_ENTITIES } from './inbox/sms-event.tables';
 
 export { defaultDedupeKey } from './ingest/dedupe-key';
 export type { SmsEventReceipt } from './ingest/sms-event-ingest.service';
