@@ -9,7 +9,7 @@
 import { OPENSMS_WEBHOOK_MIGRATIONS, type SmsEventFilter } from '@opensms/nestjs-webhooks';
 import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
 import { SmsEventQueries } from '../libs/opensms-webhook/src/inbox/sms-event.queries';
-import { SMS_EVENT_ENTITIES, SmsEventTables } from '../libs/opensms-webhook/src/inbox/sms-event.tables';
+import { OPENSMS_WEBHOOK_ENTITIES, SmsEventTables } from '../libs/opensms-webhook/src/inbox/sms-event.tables';
 import { BENCH } from './bench.config';
 import { CONSOLE_STATES, fillInbox } from './inbox-fill';
 
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     type: 'postgres',
     url: BENCH.databaseUrl,
     schema,
-    entities: SMS_EVENT_ENTITIES,
+    entities: OPENSMS_WEBHOOK_ENTITIES,
     migrations: OPENSMS_WEBHOOK_MIGRATIONS,
     logging: ['query'],
     logger: last,

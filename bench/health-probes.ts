@@ -19,7 +19,7 @@ import autocannon from 'autocannon';
 import { fork } from 'node:child_process';
 import type { Server } from 'node:http';
 import { DataSource } from 'typeorm';
-import { SMS_EVENT_ENTITIES } from '../libs/opensms-webhook/src/inbox/sms-event.tables';
+import { OPENSMS_WEBHOOK_ENTITIES } from '../libs/opensms-webhook/src/inbox/sms-event.tables';
 import { BENCH } from './bench.config';
 import { clearRedisPrefix } from './bench-store';
 import { presignDeliveries } from './deliveries';
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     type: 'postgres',
     url: BENCH.databaseUrl,
     schema: store.schema,
-    entities: SMS_EVENT_ENTITIES,
+    entities: OPENSMS_WEBHOOK_ENTITIES,
     migrations: OPENSMS_WEBHOOK_MIGRATIONS,
     extra: { max: 1, options: `-c search_path="${store.schema}"` },
   });

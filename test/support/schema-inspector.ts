@@ -17,6 +17,16 @@ export interface EffectTally {
   unexpected: string[];
 }
 
+/**
+ * The definition of a schema's inbox tables as PostgreSQL reports it (columns, constraints, indexes),
+ * the schema's name left out, so that the inboxes of two schemas compare equal when they are built alike.
+ */
+export interface InboxDefinition {
+  columns: { table: string; column: string; type: string; nullable: string; default: string | null; identity: string | null }[];
+  constraints: { table: string; name: string; definition: string }[];
+  indexes: { table: string; name: string; definition: string }[];
+}
+
 /** Reads a test schema's inbox and the EffectRecorder's effects, from a connection of its own. */
 export class SchemaInspector {
   private constructor(
@@ -55,6 +65,32 @@ export class SchemaInspector {
         )
       : await this.dataSource.query(`SELECT count(*)::int AS "count" FROM ${this.stateTable} WHERE "state" = $1`, [state]);
     return count;
+  }
+
+  /** The definition of the schema's inbox tables (`opensms_webhook_*`), in a stable order. */
+  async inboxDefinition(): Promise<InboxDefinition> {
+    const inboxTable = `LIKE 'opensms\\_webhook\\_%'`;
+    const [columns, constraints, indexes]: [InboxDefinition['columns'], InboxDefinition['constraints'], InboxDefinition['indexes']] =
+      await Promise.all([
+        this.dataSource.query(
+          `SELECT "table_name" AS "table", "column_name" AS "column", "data_type" AS "type", "is_nullable" AS "nullable",
+                  "column_default" AS "default", "identity_generation" AS "identity"
+             FROM information_schema.columns WHERE "table_schema" = $1 AND "table_name" ${inboxTable} ORDER BY 1, 2`,
+          [this.schema],
+        ),
+        this.dataSource.query(
+          `SELECT t."relname" AS "table", c."conname" AS "name", pg_get_constraintdef(c."oid") AS "definition"
+             FROM pg_constraint c JOIN pg_class t ON t."oid" = c."conrelid" JOIN pg_namespace n ON n."oid" = t."relnamespace"
+            WHERE n."nspname" = $1 AND t."relname" ${inboxTable} ORDER BY 1, 2`,
+          [this.schema],
+        ),
+        this.dataSource.query(
+          `SELECT "tablename" AS "table", "indexname" AS "name", replace("indexdef", $2, '') AS "definition"
+             FROM pg_indexes WHERE "schemaname" = $1 AND "tablename" ${inboxTable} ORDER BY 1, 2`,
+          [this.schema, `${this.schema}.`],
+        ),
+      ]);
+    return { columns, constraints, indexes };
   }
 
   /** Inbox rows by state. */

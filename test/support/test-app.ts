@@ -38,6 +38,10 @@ export interface TestAppOptions {
   entities?: Type<unknown>[];
   /** Host migrations, run after the library's. */
   migrations?: Type<unknown>[];
+  /** TypeORM's `synchronize` (after the migrations, as TypeORM runs them). Default false. */
+  synchronize?: boolean;
+  /** TypeORM's `autoLoadEntities`: false leaves the library's entities out unless `entities` lists them. Default true. */
+  autoLoadEntities?: boolean;
   rawBody?: boolean;
   /** Receives the app's logs (default: errors only, or everything with TEST_LOGS=1). */
   logger?: LoggerService;
@@ -92,9 +96,10 @@ export function testRootModule(app: TestAppOptions): Type<unknown> {
         url: app.databaseUrl ?? TEST_DATABASE_URL,
         schema: app.schema,
         entities: app.entities ?? [],
-        autoLoadEntities: true,
+        autoLoadEntities: app.autoLoadEntities ?? true,
         migrations: [...OPENSMS_WEBHOOK_MIGRATIONS, ...(app.migrations ?? [])],
         migrationsRun: true,
+        synchronize: app.synchronize ?? false,
         extra: { max: app.poolSize ?? 20, connectionTimeoutMillis: 2000 },
         retryAttempts: 0,
       }),

@@ -48,6 +48,7 @@ export type {
   SmsEventReprocessRequest,
 } from './dispatch/sms-event.reprocessor';
 export { OPENSMS_WEBHOOK_MIGRATIONS } from './inbox/migrations';
+export { OPENSMS_WEBHOOK_ENTITIES } from './inbox/sms-event.tables';
 
 export { defaultDedupeKey } from './ingest/dedupe-key';
 export type { SmsEventReceipt } from './ingest/sms-event-ingest.service';

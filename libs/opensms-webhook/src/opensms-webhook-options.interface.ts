@@ -293,7 +293,7 @@ export interface OpenSmsWebhookModuleExtras {
   /**
    * The host's TypeORM DataSource that holds the inbox, given as to `@InjectDataSource()`: the `name`
    * of a `TypeOrmModule.forRoot({ name })` registration, or that DataSource or its options. The
-   * inbox entities join it (`autoLoadEntities`, or list them), and its migrations run there.
+   * inbox entities join it (`autoLoadEntities`, or `OPENSMS_WEBHOOK_ENTITIES` in its `entities`), and its migrations run there.
    * @default 'default' (the DataSource registered without a name)
    */
   dataSource: string | DataSource | DataSourceOptions;

@@ -1,16 +1,18 @@
 import { ConfigurableModuleBuilder, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
-import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import { getDataSourceName, getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { SmsEventExplorer } from './dispatch/sms-event.explorer';
 import { SmsEventHandlerRegistry } from './dispatch/sms-event-handler.registry';
 import { SmsEventMetadataAccessor } from './dispatch/sms-event-metadata.accessor';
 import { SmsEventProcessor } from './dispatch/sms-event.processor';
 import { SmsEventDispatcher } from './dispatch/sms-event.dispatcher';
+import { InboxEntitiesMissingError } from './errors';
 import { SmsEventLifecycle } from './inbox/sms-event.lifecycle';
 import { SmsEventOutbox } from './inbox/sms-event.outbox';
 import { SmsEventQueries } from './inbox/sms-event.queries';
 import { SmsEventRetention } from './inbox/sms-event.retention';
-import { SMS_EVENT_ENTITIES, SmsEventTables } from './inbox/sms-event.tables';
+import { OPENSMS_WEBHOOK_ENTITIES, SmsEventTables } from './inbox/sms-event.tables';
 import { SmsEventWriter } from './inbox/sms-event.writer';
 import { InboxUnavailableFilter } from './ingest/inbox-unavailable.filter';
 import { createOpenSmsWebhookController } from './ingest/opensms-webhook.controller';
@@ -57,12 +59,16 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
   return {
     ...definition,
     global: extras.isGlobal,
-    imports: [...(definition.imports ?? []), DiscoveryModule, TypeOrmModule.forFeature(SMS_EVENT_ENTITIES, extras.dataSource)],
+    imports: [...(definition.imports ?? []), DiscoveryModule, TypeOrmModule.forFeature(OPENSMS_WEBHOOK_ENTITIES, extras.dataSource)],
     controllers: ingests ? [createOpenSmsWebhookController(extras.path)] : [],
     providers: [
       ...(definition.providers ?? []),
       resolvedOptions,
-      { provide: OPENSMS_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
+      {
+        provide: OPENSMS_DATA_SOURCE,
+        useFactory: (dataSource: DataSource) => withInboxEntities(dataSource, extras.dataSource),
+        inject: [getDataSourceToken(extras.dataSource)],
+      },
       SmsEventTables,
       SmsEventQueries,
       SmsEventLifecycle,
@@ -103,4 +109,21 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
     // NOTE: the integrations reach the rest through OpenSmsWebhookCore.in(), not through exports.
     exports: [OpenSmsWebhookService],
   };
+}
+
+/**
+ * The DataSource of the inbox, once it is known to hold the library's entities; else the error
+ * that names the fix, instead of TypeORM's "No metadata" at the first use of an entity.
+ */
+function withInboxEntities(dataSource: DataSource, given: OpenSmsWebhookModuleExtras['dataSource']): DataSource {
+  // NOTE: an uninitialized DataSource (manualInitialization) has no metadata yet, whatever its entities.
+  const missing = dataSource.isInitialized ? OPENSMS_WEBHOOK_ENTITIES.filter((entity) => !dataSource.hasMetadata(entity)) : [];
+  if (missing.length > 0) {
+    const name = typeof given === 'string' ? given : getDataSourceName(given as { name?: string });
+    throw new InboxEntitiesMissingError(
+      name,
+      missing.map((entity) => entity.name),
+    );
+  }
+  return dataSource;
 }

@@ -14,8 +14,9 @@ import { ConfigurableOpenSmsWebhookModule } from './opensms-webhook.module-defin
  *   useFactory: (config: ConfigService) => ({ secret: config.getOrThrow('OPENSMS_WEBHOOK_SECRET') }),
  * })
  * ```
- * The host must register TypeORM (with `autoLoadEntities: true`, or the exported entities) and
- * create the application with `{ rawBody: true }`.
+ * The host must register TypeORM (with `autoLoadEntities: true`, or `OPENSMS_WEBHOOK_ENTITIES` in its
+ * `entities`; else the start-up fails with `InboxEntitiesMissingError`) and create the application
+ * with `{ rawBody: true }`.
  */
 @Module({})
 export class OpenSmsWebhookModule extends ConfigurableOpenSmsWebhookModule {

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ServerUnreachableError } from '../errors/server-unreachable.error';
-import { SMS_EVENT_ENTITIES } from '../inbox/sms-event.tables';
+import { OPENSMS_WEBHOOK_ENTITIES } from '../inbox/sms-event.tables';
 import { SmsEventLifecycle } from '../inbox/sms-event.lifecycle';
 import { SmsEventQueries } from '../inbox/sms-event.queries';
 import { SmsEventTables } from '../inbox/sms-event.tables';
@@ -53,7 +53,7 @@ async function connectToDatabase(connection: InboxConnection): Promise<DataSourc
     type: 'postgres',
     url: connection.databaseUrl,
     schema: connection.schema,
-    entities: SMS_EVENT_ENTITIES,
+    entities: OPENSMS_WEBHOOK_ENTITIES,
     connectTimeoutMS: CONNECT_TIMEOUT_MS,
     extra: { max: 2 },
   });

@@ -1,4 +1,5 @@
 export { DuplicateHandlerNameError } from './duplicate-handler-name.error';
+export { InboxEntitiesMissingError } from './inbox-entities-missing.error';
 export { InboxUnavailableError } from './inbox-unavailable.error';
 export { IngestOverloadedError } from './ingest-overloaded.error';
 export { InvalidModuleOptionsError } from './invalid-module-options.error';

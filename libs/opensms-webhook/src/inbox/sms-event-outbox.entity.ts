@@ -8,7 +8,11 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 @Entity({ name: 'opensms_webhook_outbox' })
 export class SmsEventOutboxEntity {
   /** Insertion order: the relay queues the oldest first. */
-  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  @PrimaryGeneratedColumn('identity', {
+    type: 'bigint',
+    generatedIdentity: 'ALWAYS',
+    primaryKeyConstraintName: 'opensms_webhook_outbox_pkey',
+  })
   id: string;
 
   @Column({ name: 'event_id', type: 'uuid' })

@@ -32,7 +32,7 @@ export const INDEXED_STATES_CONDITION = `"state" <> 'processed'`;
 @Index('opensms_webhook_event_states_open_idx', ['state', 'receivedAt', 'eventId'], { where: INDEXED_STATES_CONDITION })
 export class SmsEventStateEntity {
   /** The {@link SmsEventEntity.id} of the event. */
-  @PrimaryColumn({ name: 'event_id', type: 'uuid' })
+  @PrimaryColumn({ name: 'event_id', type: 'uuid', primaryKeyConstraintName: 'opensms_webhook_event_states_pkey' })
   eventId: string;
 
   @Column({ type: 'text' })
@@ -60,7 +60,7 @@ export class SmsEventStateEntity {
    * The handlers whose run committed for this event, with its attempt and time: a retry or replay
    * runs only the others. Written in the transaction of the handlers' own work.
    */
-  @Column({ name: 'completed_handlers', type: 'jsonb', default: () => "'{}'::jsonb" })
+  @Column({ name: 'completed_handlers', type: 'jsonb', default: {} })
   completedHandlers: SmsEventHandlerRuns;
 
   /** The reprocessing the event is queued for, if any: its next attempts run only the handlers it names. */

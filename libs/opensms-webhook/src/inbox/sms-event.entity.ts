@@ -4,6 +4,9 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
  * One webhook call as received: the durable record every later step works from. Written once by
  * ingest and never updated; where the event stands is kept apart, in {@link SmsEventStateEntity},
  * so that a state change rewrites a narrow row instead of the payload and every index of this table.
+ *
+ * The inbox entities declare all that the migrations create, constraint and index names included,
+ * so that TypeORM's `synchronize` finds nothing to change after them.
  */
 @Entity({ name: 'opensms_webhook_events' })
 @Index('opensms_webhook_events_message_idx', ['messageId', 'occurredAt'])
@@ -12,7 +15,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Index('opensms_webhook_events_event_received_idx', ['event', 'receivedAt', 'id'])
 @Index('opensms_webhook_events_phone_received_idx', ['phone', 'receivedAt', 'id'])
 export class SmsEventEntity {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'opensms_webhook_events_pkey' })
   id: string;
 
   /** Unique for valid events (it includes the tenant, if any); `null` for `invalid` rows. */
@@ -60,7 +63,8 @@ export class SmsEventEntity {
   payload: unknown;
 
   /** Selected request headers (never the signature). */
-  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  // NOTE: a value, not SQL: TypeORM compares a jsonb value with the table's default as JSON, but SQL as text, which never matches.
+  @Column({ type: 'jsonb', default: {} })
   headers: Record<string, string>;
 
   /**

@@ -5,8 +5,12 @@ import { SmsEventOutboxEntity } from './sms-event-outbox.entity';
 import { SmsEventStateEntity } from './sms-event-state.entity';
 import { SmsEventEntity } from './sms-event.entity';
 
-/** The inbox's entities, as the module registers them with TypeORM. */
-export const SMS_EVENT_ENTITIES = [SmsEventEntity, SmsEventStateEntity, SmsEventOutboxEntity];
+/**
+ * The library's TypeORM entities, the three tables of the inbox. The module registers them for
+ * `autoLoadEntities: true`; a DataSource that lists its entities instead adds these
+ * (`entities: [...yourEntities, ...OPENSMS_WEBHOOK_ENTITIES]`).
+ */
+export const OPENSMS_WEBHOOK_ENTITIES = [SmsEventEntity, SmsEventStateEntity, SmsEventOutboxEntity];
 
 /**
  * A table's quoted name, qualified with the DataSource's `schema` option when one is set, so the
@@ -28,7 +32,8 @@ export class SmsEventTables {
   readonly outbox: string;
 
   constructor(@Inject(OPENSMS_DATA_SOURCE) readonly dataSource: DataSource) {
-    const name = (entity: (typeof SMS_EVENT_ENTITIES)[number]) => qualifiedTableName(dataSource, dataSource.getMetadata(entity).tableName);
+    const name = (entity: (typeof OPENSMS_WEBHOOK_ENTITIES)[number]) =>
+      qualifiedTableName(dataSource, dataSource.getMetadata(entity).tableName);
     this.events = name(SmsEventEntity);
     this.states = name(SmsEventStateEntity);
     this.outbox = name(SmsEventOutboxEntity);
