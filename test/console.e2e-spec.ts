@@ -9,6 +9,7 @@ import {
 } from '@opensms/nestjs-webhooks/console';
 import { OpenSmsWebhookAlertsModule } from '@opensms/nestjs-webhooks/alerts';
 import { signWebhook } from '@opensms/nestjs-webhooks/testing';
+import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ConsoleConsumer } from './fixtures/console.consumer';
 import { launchBrowser } from './support/browser';
@@ -131,8 +132,54 @@ describe('inbox console', () => {
         expect(response.headers.get('content-type')).toMatch(/^text\/html/);
         expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
         expect(response.headers.get('x-frame-options')).toBe('DENY');
-        expect(response.headers.get('set-cookie')).toMatch(/^opensms_console_csrf=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
+        expect(response.headers.get('set-cookie')).toMatch(
+          /^opensms_console_csrf=[\w-]{22}\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict$/,
+        );
         expect(await response.text()).toContain('Signed in as alice');
+      });
+
+      it('refuses a well-formed form token it did not issue, planted in both the cookie and the form, and changes nothing', async () => {
+        const id = await deadEvent(scope, consumer, `msg_planted_${adapter}`);
+        const authorization = basic('alice');
+        const since = logs.lines.length;
+        const planted = [
+          randomBytes(32).toString('base64url'),
+          `${randomBytes(16).toString('base64url')}.${randomBytes(32).toString('base64url')}`,
+        ];
+        for (const token of planted) {
+          const headers = { authorization, cookie: `opensms_console_csrf=${token}`, origin: scope.url };
+          for (const action of [`events/${id}/replay`, 'pause']) {
+            const answer = await postForm(`${consoleUrl()}/${action}`, headers, { _csrf: token });
+            expect(answer.status).toBe(403);
+            expect(((await answer.json()) as { message: string }).message).toBe(
+              'Missing or wrong form token: reload the page and try again',
+            );
+          }
+        }
+        expect((await service(scope).findById(id))?.state).toBe('dead');
+        expect(await service(scope).isPaused()).toBe(false);
+        expect(logs.lines.slice(since).filter((line) => line.startsWith('Console: '))).toEqual([]);
+      });
+
+      it("refuses a form token issued to one user's credentials when another user's credentials submit it", async () => {
+        const id = await deadEvent(scope, consumer, `msg_other_user_${adapter}`);
+        const { cookie, token } = await formToken(consoleUrl(), basic('alice'));
+        for (const action of [`events/${id}/replay`, 'pause']) {
+          const answer = await postForm(
+            `${consoleUrl()}/${action}`,
+            { authorization: basic('bob'), cookie, origin: scope.url },
+            { _csrf: token },
+          );
+          expect(answer.status).toBe(403);
+        }
+        expect((await service(scope).findById(id))?.state).toBe('dead');
+        expect(await service(scope).isPaused()).toBe(false);
+
+        // Bob's own page gives him a token of his own, in place of Alice's cookie.
+        const own = await fetch(consoleUrl(), { headers: { authorization: basic('bob'), cookie } });
+        const renewed = (own.headers.get('set-cookie') ?? '').split(';')[0];
+        expect(renewed).toMatch(/^opensms_console_csrf=/);
+        expect(renewed).not.toBe(cookie);
       });
 
       it('changes nothing on a POST without the form token, with a wrong one, or announced as cross-site', async () => {
@@ -571,6 +618,14 @@ async function post(scope: TestAppScope, fields: Record<string, unknown>): Promi
   const response = await postSigned(scope.endpoint, smsPayload(fields));
   expect(response.status).toBe(200);
   return response.body.id as string;
+}
+
+/** A stored event of `messageId` that its handler failed until it was dead. */
+async function deadEvent(scope: TestAppScope, consumer: ConsoleConsumer, messageId: string): Promise<string> {
+  consumer.failing.add(messageId);
+  const id = await post(scope, { message_id: messageId });
+  await waitForState(scope, id, 'dead');
+  return id;
 }
 
 async function waitForState(scope: TestAppScope, id: string, state: SmsEventState): Promise<void> {
