@@ -136,6 +136,10 @@ describe('inbox console', () => {
           /^opensms_console_csrf=[\w-]{22}\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict$/,
         );
         expect(await response.text()).toContain('Signed in as alice');
+
+        // Without trust proxy, a client's X-Forwarded-Proto says nothing: the connection is plain HTTP.
+        const forwarded = await fetch(consoleUrl(), { headers: { authorization: basic('alice'), 'x-forwarded-proto': 'https' } });
+        expect(forwarded.headers.get('set-cookie')).toMatch(/^opensms_console_csrf=[^;]+; Path=\/; HttpOnly; SameSite=Strict$/);
       });
 
       it('refuses a well-formed form token it did not issue, planted in both the cookie and the form, and changes nothing', async () => {
@@ -416,6 +420,47 @@ describe('inbox console', () => {
         expect(alerts).toHaveLength(1);
         expect(alerts[0]).toMatchObject({ name: 'opensms.console.access-refused', client: '127.0.0.1', failures: 10, windowMs: 60_000 });
         expect(alerts[0].since).toBeInstanceOf(Date);
+      });
+    });
+  }
+
+  for (const adapter of ['express', 'fastify'] as const) {
+    describe(`behind a proxy that ends TLS (trust proxy on), on ${adapter}`, () => {
+      const scope = useTestApp(`console tls ${adapter}`, {
+        adapter,
+        trustProxy: true,
+        imports: [OpenSmsWebhookConsoleModule.register({ authorize, challenge: CHALLENGE })],
+      });
+      const consoleUrl = () => `${scope.url}/opensms`;
+      const authorization = basic('alice');
+
+      it('sets a __Host- cookie, Secure, for a request forwarded as https and reads only that name; a plain name over http', async () => {
+        const https = { 'x-forwarded-proto': 'https' };
+        const page = await fetch(consoleUrl(), { headers: { authorization, ...https } });
+        expect(page.status).toBe(200);
+        const setCookie = page.headers.get('set-cookie') ?? '';
+        expect(setCookie).toMatch(/^__Host-opensms_console_csrf=[\w-]{22}\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Secure$/);
+        expect(setCookie).not.toMatch(/Domain=/i);
+        const cookie = setCookie.split(';')[0];
+        const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+        const httpOrigin = new URL(scope.url).origin;
+        const httpsOrigin = httpOrigin.replace('http:', 'https:');
+        const act = async (action: string, headers: Record<string, string>) =>
+          (await postForm(`${consoleUrl()}/${action}`, { authorization, ...headers }, { _csrf: token })).status;
+
+        // The same token under the plain name is not read over TLS.
+        expect(await act('pause', { cookie: cookie.replace(/^__Host-/, ''), origin: httpsOrigin, ...https })).toBe(403);
+        expect(await service(scope).isPaused()).toBe(false);
+        expect(await act('pause', { cookie, origin: httpsOrigin, ...https })).toBe(303);
+        expect(await service(scope).isPaused()).toBe(true);
+
+        // Over plain HTTP the cookie has the plain name, and a __Host- one is not read.
+        const plain = await fetch(consoleUrl(), { headers: { authorization } });
+        expect(plain.headers.get('set-cookie')).toMatch(/^opensms_console_csrf=[\w-]{22}\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
+        expect(await act('resume', { cookie, origin: httpOrigin })).toBe(403);
+        expect(await service(scope).isPaused()).toBe(true);
+        expect(await act('resume', { cookie, origin: httpsOrigin, ...https })).toBe(303);
+        expect(await service(scope).isPaused()).toBe(false);
       });
     });
   }

@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
 import { type AuthorizedConsoleRequest, describeConsoleUser } from './console-access.guard';
 import { ConsoleCsrfTokens, sameText } from './console-csrf.tokens';
-import { CONSOLE_USER, CSRF_COOKIE, CSRF_FIELD } from './console.constants';
-import { type ConsoleHttpRequest, type ConsoleResponse, formField, readCookie } from './console.http';
+import { CONSOLE_USER, CSRF_COOKIE, CSRF_FIELD, CSRF_TLS_COOKIE } from './console.constants';
+import { type ConsoleHttpRequest, type ConsoleResponse, formField, readCookie, servedOverTls } from './console.http';
 
 /** Request property holding the CSRF token that the page's forms carry. */
 export const CSRF_TOKEN = Symbol('OPENSMS_CONSOLE_CSRF_TOKEN');
@@ -13,9 +13,10 @@ export type CsrfCheckedRequest = ConsoleHttpRequest & { [CSRF_TOKEN]: string };
 /**
  * Protects the console's state-changing POSTs against cross-site requests. A page gets a token
  * bound to the request's credential and signed by the server ({@link ConsoleCsrfTokens}), in a
- * `SameSite=Strict`, `HttpOnly` cookie and in each of its forms. A POST must not be announced by
- * the browser as cross-site (`Sec-Fetch-Site`), and must carry the cookie and the form field, equal,
- * with a token issued for its credential. Anything else is answered 403 and changes nothing.
+ * `SameSite=Strict`, `HttpOnly` cookie (`__Host-` and `Secure` over TLS) and in each of its forms.
+ * A POST must not be announced by the browser as cross-site (`Sec-Fetch-Site`), and must carry the
+ * cookie and the form field, equal, with a token issued for its credential. Anything else is
+ * answered 403 and changes nothing.
  */
 @Injectable()
 export class ConsoleCsrfGuard implements CanActivate {
@@ -24,11 +25,13 @@ export class ConsoleCsrfGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const http = context.switchToHttp();
     const request = http.getRequest<CsrfCheckedRequest & AuthorizedConsoleRequest>();
+    const tls = servedOverTls(request);
+    const cookieName = tls ? CSRF_TLS_COOKIE : CSRF_COOKIE;
     const credential = credentialOf(request);
-    const cookie = readCookie(request, CSRF_COOKIE);
+    const cookie = readCookie(request, cookieName);
     const known = cookie !== undefined && this.tokens.verify(cookie, credential) ? cookie : undefined;
     if (request.method === 'GET' || request.method === 'HEAD') {
-      request[CSRF_TOKEN] = known ?? this.issue(request, http.getResponse<ConsoleResponse>(), credential);
+      request[CSRF_TOKEN] = known ?? this.issue(http.getResponse<ConsoleResponse>(), cookieName, tls, credential);
       return true;
     }
     const site = request.headers['sec-fetch-site'];
@@ -43,10 +46,9 @@ export class ConsoleCsrfGuard implements CanActivate {
     return true;
   }
 
-  private issue(request: ConsoleHttpRequest, response: ConsoleResponse, credential: string): string {
+  private issue(response: ConsoleResponse, name: string, tls: boolean, credential: string): string {
     const token = this.tokens.issue(credential);
-    const secure = request.protocol === 'https' ? '; Secure' : '';
-    response.header('Set-Cookie', `${CSRF_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict${secure}`);
+    response.header('Set-Cookie', `${name}=${token}; Path=/; HttpOnly; SameSite=Strict${tls ? '; Secure' : ''}`);
     return token;
   }
 }

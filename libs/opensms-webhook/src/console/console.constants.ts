@@ -7,6 +7,11 @@ export const CONSOLE_USER = Symbol('OPENSMS_CONSOLE_USER');
 /** Cookie and form field of the cross-site request forgery token. */
 export const CSRF_COOKIE = 'opensms_console_csrf';
 export const CSRF_FIELD = '_csrf';
+/**
+ * The token's cookie over TLS: a browser takes a `__Host-` cookie only from a secure origin, with
+ * `Path=/` and without `Domain`, so a sibling subdomain can neither set nor replace it.
+ */
+export const CSRF_TLS_COOKIE = `__Host-${CSRF_COOKIE}`;
 
 /**
  * Headers of every console page: nothing but the console's own stylesheet may load or run, the

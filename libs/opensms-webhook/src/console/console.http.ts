@@ -6,7 +6,11 @@ export interface ConsoleResponse {
   status(code: number): unknown;
 }
 
-/** A console request as the adapters give it (Express also keeps the `originalUrl`). */
+/**
+ * A console request as the adapters give it (Express also keeps the `originalUrl`). `protocol` is
+ * the adapter's, as its trust-proxy setting resolves it (Express `trust proxy`, Fastify
+ * `trustProxy`): the connection's own unless the proxy in front is trusted.
+ */
 export type ConsoleHttpRequest = OpenSmsWebhookConsoleRequest & {
   originalUrl?: string;
   protocol?: string;
@@ -40,6 +44,11 @@ export function consoleRoot(request: ConsoleHttpRequest, depth: number): string 
     .slice(0, segments.length - depth)
     .map((segment) => `/${segment.replaceAll('\\', '%5C')}`)
     .join('');
+}
+
+/** Whether the browser reached the console over TLS (`https`, by the adapter's trust-proxy setting). */
+export function servedOverTls(request: ConsoleHttpRequest): boolean {
+  return request.protocol === 'https';
 }
 
 /** A cookie of the request, or `undefined`. */
