@@ -132,6 +132,8 @@ describe('inbox console', () => {
         expect(response.headers.get('content-type')).toMatch(/^text\/html/);
         expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
         expect(response.headers.get('x-frame-options')).toBe('DENY');
+        // Not no-referrer: under it a browser posts the page's forms with `Origin: null`, which the console refuses.
+        expect(response.headers.get('referrer-policy')).toBe('same-origin');
         expect(response.headers.get('set-cookie')).toMatch(
           /^opensms_console_csrf=[\w-]{22}\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict$/,
         );
@@ -184,6 +186,47 @@ describe('inbox console', () => {
         const renewed = (own.headers.get('set-cookie') ?? '').split(';')[0];
         expect(renewed).toMatch(/^opensms_console_csrf=/);
         expect(renewed).not.toBe(cookie);
+      });
+
+      it('refuses a POST from another origin (Origin, or Referer when there is no Origin), and changes nothing', async () => {
+        const id = await deadEvent(scope, consumer, `msg_foreign_origin_${adapter}`);
+        const authorization = basic('alice');
+        const { cookie, token } = await formToken(consoleUrl(), authorization);
+        const sameOrigin = new URL(scope.url).origin;
+        const foreign: Record<string, string>[] = [
+          { origin: 'https://evil.example' },
+          { origin: 'null' },
+          { origin: sameOrigin.replace('http:', 'https:') },
+          { origin: 'https://evil.example', referer: `${consoleUrl()}/events/${id}` },
+          { referer: 'https://evil.example/opensms' },
+          { referer: `${sameOrigin.replace('127.0.0.1', 'localhost')}/opensms` },
+        ];
+        for (const headers of foreign) {
+          for (const action of [`events/${id}/replay`, 'pause']) {
+            const answer = await postForm(`${consoleUrl()}/${action}`, { authorization, cookie, ...headers }, { _csrf: token });
+            expect(answer.status).toBe(403);
+            expect(((await answer.json()) as { message: string }).message).toMatch(/^Cross-origin request refused/);
+          }
+        }
+        expect((await service(scope).findById(id))?.state).toBe('dead');
+        expect(await service(scope).isPaused()).toBe(false);
+      });
+
+      it('performs a same-origin POST with the token it issued: Origin, Referer without Origin, or neither', async () => {
+        const authorization = basic('alice');
+        const { cookie, token } = await formToken(consoleUrl(), authorization);
+        const sameOrigin = new URL(scope.url).origin;
+        const steps: [Record<string, string>, string, boolean][] = [
+          [{ origin: sameOrigin }, 'pause', true],
+          [{ referer: `${consoleUrl()}/events?state=dead` }, 'resume', false],
+          [{}, 'pause', true],
+          [{ origin: sameOrigin, 'sec-fetch-site': 'same-origin' }, 'resume', false],
+        ];
+        for (const [headers, action, paused] of steps) {
+          const answer = await postForm(`${consoleUrl()}/${action}`, { authorization, cookie, ...headers }, { _csrf: token });
+          expect(answer.status).toBe(303);
+          expect(await service(scope).isPaused()).toBe(paused);
+        }
       });
 
       it('changes nothing on a POST without the form token, with a wrong one, or announced as cross-site', async () => {
@@ -450,6 +493,8 @@ describe('inbox console', () => {
 
         // The same token under the plain name is not read over TLS.
         expect(await act('pause', { cookie: cookie.replace(/^__Host-/, ''), origin: httpsOrigin, ...https })).toBe(403);
+        // Over TLS the console's own origin is the https one.
+        expect(await act('pause', { cookie, origin: httpOrigin, ...https })).toBe(403);
         expect(await service(scope).isPaused()).toBe(false);
         expect(await act('pause', { cookie, origin: httpsOrigin, ...https })).toBe(303);
         expect(await service(scope).isPaused()).toBe(true);

@@ -15,14 +15,16 @@ export const CSRF_TLS_COOKIE = `__Host-${CSRF_COOKIE}`;
 
 /**
  * Headers of every console page: nothing but the console's own stylesheet may load or run, the
- * page is never framed, cached or sent as a referrer.
+ * page is never framed or cached, and its address goes to no other origin. `same-origin`, not
+ * `no-referrer`: under `no-referrer` a browser sends `Origin: null` with the page's form posts, and
+ * the console checks that origin.
  */
 export const CONSOLE_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy':
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
-  'Referrer-Policy': 'no-referrer',
+  'Referrer-Policy': 'same-origin',
   'Cache-Control': 'no-store',
 };
 
