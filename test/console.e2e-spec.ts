@@ -9,6 +9,7 @@ import {
 } from '@opensms/nestjs-webhooks/console';
 import { OpenSmsWebhookAlertsModule } from '@opensms/nestjs-webhooks/alerts';
 import { signWebhook } from '@opensms/nestjs-webhooks/testing';
+import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ConsoleConsumer } from './fixtures/console.consumer';
 import { launchBrowser } from './support/browser';
@@ -131,8 +132,101 @@ describe('inbox console', () => {
         expect(response.headers.get('content-type')).toMatch(/^text\/html/);
         expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
         expect(response.headers.get('x-frame-options')).toBe('DENY');
-        expect(response.headers.get('set-cookie')).toMatch(/^opensms_console_csrf=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
+        // Not no-referrer: under it a browser posts the page's forms with `Origin: null`, which the console refuses.
+        expect(response.headers.get('referrer-policy')).toBe('same-origin');
+        expect(response.headers.get('set-cookie')).toMatch(
+          /^opensms_console_csrf=[\w-]{22}\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict$/,
+        );
         expect(await response.text()).toContain('Signed in as alice');
+
+        // Without trust proxy, a client's X-Forwarded-Proto says nothing: the connection is plain HTTP.
+        const forwarded = await fetch(consoleUrl(), { headers: { authorization: basic('alice'), 'x-forwarded-proto': 'https' } });
+        expect(forwarded.headers.get('set-cookie')).toMatch(/^opensms_console_csrf=[^;]+; Path=\/; HttpOnly; SameSite=Strict$/);
+      });
+
+      it('refuses a well-formed form token it did not issue, planted in both the cookie and the form, and changes nothing', async () => {
+        const id = await deadEvent(scope, consumer, `msg_planted_${adapter}`);
+        const authorization = basic('alice');
+        const since = logs.lines.length;
+        const planted = [
+          randomBytes(32).toString('base64url'),
+          `${randomBytes(16).toString('base64url')}.${randomBytes(32).toString('base64url')}`,
+        ];
+        for (const token of planted) {
+          const headers = { authorization, cookie: `opensms_console_csrf=${token}`, origin: scope.url };
+          for (const action of [`events/${id}/replay`, 'pause']) {
+            const answer = await postForm(`${consoleUrl()}/${action}`, headers, { _csrf: token });
+            expect(answer.status).toBe(403);
+            expect(((await answer.json()) as { message: string }).message).toBe(
+              'Missing or wrong form token: reload the page and try again',
+            );
+          }
+        }
+        expect((await service(scope).findById(id))?.state).toBe('dead');
+        expect(await service(scope).isPaused()).toBe(false);
+        expect(logs.lines.slice(since).filter((line) => line.startsWith('Console: '))).toEqual([]);
+      });
+
+      it("refuses a form token issued to one user's credentials when another user's credentials submit it", async () => {
+        const id = await deadEvent(scope, consumer, `msg_other_user_${adapter}`);
+        const { cookie, token } = await formToken(consoleUrl(), basic('alice'));
+        for (const action of [`events/${id}/replay`, 'pause']) {
+          const answer = await postForm(
+            `${consoleUrl()}/${action}`,
+            { authorization: basic('bob'), cookie, origin: scope.url },
+            { _csrf: token },
+          );
+          expect(answer.status).toBe(403);
+        }
+        expect((await service(scope).findById(id))?.state).toBe('dead');
+        expect(await service(scope).isPaused()).toBe(false);
+
+        // Bob's own page gives him a token of his own, in place of Alice's cookie.
+        const own = await fetch(consoleUrl(), { headers: { authorization: basic('bob'), cookie } });
+        const renewed = (own.headers.get('set-cookie') ?? '').split(';')[0];
+        expect(renewed).toMatch(/^opensms_console_csrf=/);
+        expect(renewed).not.toBe(cookie);
+      });
+
+      it('refuses a POST from another origin (Origin, or Referer when there is no Origin), and changes nothing', async () => {
+        const id = await deadEvent(scope, consumer, `msg_foreign_origin_${adapter}`);
+        const authorization = basic('alice');
+        const { cookie, token } = await formToken(consoleUrl(), authorization);
+        const sameOrigin = new URL(scope.url).origin;
+        const foreign: Record<string, string>[] = [
+          { origin: 'https://evil.example' },
+          { origin: 'null' },
+          { origin: sameOrigin.replace('http:', 'https:') },
+          { origin: 'https://evil.example', referer: `${consoleUrl()}/events/${id}` },
+          { referer: 'https://evil.example/opensms' },
+          { referer: `${sameOrigin.replace('127.0.0.1', 'localhost')}/opensms` },
+        ];
+        for (const headers of foreign) {
+          for (const action of [`events/${id}/replay`, 'pause']) {
+            const answer = await postForm(`${consoleUrl()}/${action}`, { authorization, cookie, ...headers }, { _csrf: token });
+            expect(answer.status).toBe(403);
+            expect(((await answer.json()) as { message: string }).message).toMatch(/^Cross-origin request refused/);
+          }
+        }
+        expect((await service(scope).findById(id))?.state).toBe('dead');
+        expect(await service(scope).isPaused()).toBe(false);
+      });
+
+      it('performs a same-origin POST with the token it issued: Origin, Referer without Origin, or neither', async () => {
+        const authorization = basic('alice');
+        const { cookie, token } = await formToken(consoleUrl(), authorization);
+        const sameOrigin = new URL(scope.url).origin;
+        const steps: [Record<string, string>, string, boolean][] = [
+          [{ origin: sameOrigin }, 'pause', true],
+          [{ referer: `${consoleUrl()}/events?state=dead` }, 'resume', false],
+          [{}, 'pause', true],
+          [{ origin: sameOrigin, 'sec-fetch-site': 'same-origin' }, 'resume', false],
+        ];
+        for (const [headers, action, paused] of steps) {
+          const answer = await postForm(`${consoleUrl()}/${action}`, { authorization, cookie, ...headers }, { _csrf: token });
+          expect(answer.status).toBe(303);
+          expect(await service(scope).isPaused()).toBe(paused);
+        }
       });
 
       it('changes nothing on a POST without the form token, with a wrong one, or announced as cross-site', async () => {
@@ -373,6 +467,49 @@ describe('inbox console', () => {
     });
   }
 
+  for (const adapter of ['express', 'fastify'] as const) {
+    describe(`behind a proxy that ends TLS (trust proxy on), on ${adapter}`, () => {
+      const scope = useTestApp(`console tls ${adapter}`, {
+        adapter,
+        trustProxy: true,
+        imports: [OpenSmsWebhookConsoleModule.register({ authorize, challenge: CHALLENGE })],
+      });
+      const consoleUrl = () => `${scope.url}/opensms`;
+      const authorization = basic('alice');
+
+      it('sets a __Host- cookie, Secure, for a request forwarded as https and reads only that name; a plain name over http', async () => {
+        const https = { 'x-forwarded-proto': 'https' };
+        const page = await fetch(consoleUrl(), { headers: { authorization, ...https } });
+        expect(page.status).toBe(200);
+        const setCookie = page.headers.get('set-cookie') ?? '';
+        expect(setCookie).toMatch(/^__Host-opensms_console_csrf=[\w-]{22}\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Secure$/);
+        expect(setCookie).not.toMatch(/Domain=/i);
+        const cookie = setCookie.split(';')[0];
+        const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+        const httpOrigin = new URL(scope.url).origin;
+        const httpsOrigin = httpOrigin.replace('http:', 'https:');
+        const act = async (action: string, headers: Record<string, string>) =>
+          (await postForm(`${consoleUrl()}/${action}`, { authorization, ...headers }, { _csrf: token })).status;
+
+        // The same token under the plain name is not read over TLS.
+        expect(await act('pause', { cookie: cookie.replace(/^__Host-/, ''), origin: httpsOrigin, ...https })).toBe(403);
+        // Over TLS the console's own origin is the https one.
+        expect(await act('pause', { cookie, origin: httpOrigin, ...https })).toBe(403);
+        expect(await service(scope).isPaused()).toBe(false);
+        expect(await act('pause', { cookie, origin: httpsOrigin, ...https })).toBe(303);
+        expect(await service(scope).isPaused()).toBe(true);
+
+        // Over plain HTTP the cookie has the plain name, and a __Host- one is not read.
+        const plain = await fetch(consoleUrl(), { headers: { authorization } });
+        expect(plain.headers.get('set-cookie')).toMatch(/^opensms_console_csrf=[\w-]{22}\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
+        expect(await act('resume', { cookie, origin: httpOrigin })).toBe(403);
+        expect(await service(scope).isPaused()).toBe(true);
+        expect(await act('resume', { cookie, origin: httpsOrigin, ...https })).toBe(303);
+        expect(await service(scope).isPaused()).toBe(false);
+      });
+    });
+  }
+
   describe('in a browser', () => {
     const logs = new LogLines();
     const consumer = new ConsoleConsumer();
@@ -571,6 +708,14 @@ async function post(scope: TestAppScope, fields: Record<string, unknown>): Promi
   const response = await postSigned(scope.endpoint, smsPayload(fields));
   expect(response.status).toBe(200);
   return response.body.id as string;
+}
+
+/** A stored event of `messageId` that its handler failed until it was dead. */
+async function deadEvent(scope: TestAppScope, consumer: ConsoleConsumer, messageId: string): Promise<string> {
+  consumer.failing.add(messageId);
+  const id = await post(scope, { message_id: messageId });
+  await waitForState(scope, id, 'dead');
+  return id;
 }
 
 async function waitForState(scope: TestAppScope, id: string, state: SmsEventState): Promise<void> {

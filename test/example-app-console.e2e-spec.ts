@@ -49,6 +49,37 @@ describe('example app: the inbox console behind OPENSMS_CONSOLE_TOKEN', () => {
     expect((await fetch(`${url}/opensms`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
   });
 
+  it('accepts a form of one process in another with the same token, and refuses it where the token differs', async () => {
+    const [first, second, other] = [
+      await start({ OPENSMS_CONSOLE_TOKEN: TOKEN }),
+      await start({ OPENSMS_CONSOLE_TOKEN: TOKEN }),
+      await start({ OPENSMS_CONSOLE_TOKEN: `${TOKEN}-other` }),
+    ];
+    const page = await fetch(`${first}/opensms`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0];
+    const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+    const act = (url: string, action: string, consoleToken: string) =>
+      fetch(`${url}/opensms/${action}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { authorization: `Bearer ${consoleToken}`, cookie, origin: url, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: token }).toString(),
+      });
+    const processing = async () => {
+      const overview = await (await fetch(`${first}/opensms`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+      return /data-testid="processing">([^<]+)</.exec(overview)?.[1];
+    };
+
+    expect((await act(other, 'pause', `${TOKEN}-other`)).status).toBe(403);
+    expect(await processing()).toBe('Running');
+    const paused = await act(second, 'pause', TOKEN);
+    expect(paused.status).toBe(303);
+    expect(paused.headers.get('location')).toBe('/opensms?done=paused');
+    expect(await processing()).toBe('Paused');
+    expect((await act(second, 'resume', TOKEN)).status).toBe(303);
+    expect(await processing()).toBe('Running');
+  });
+
   it('has no console without a token', async () => {
     const url = await start({});
     expect((await fetch(`${url}/opensms`)).status).toBe(404);

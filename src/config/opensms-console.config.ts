@@ -4,10 +4,11 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 /**
  * The console's options for the example app: one shared token, given as the password of HTTP Basic
  * credentials (browsers ask for it; the user name given names the user in the log) or as
- * `Authorization: Bearer <token>`.
+ * `Authorization: Bearer <token>`. The form tokens' key is derived from it too, so that every
+ * process of the app behind one load balancer accepts the forms of the others.
  */
 export function consoleOptions(token: string): OpenSmsWebhookConsoleOptions {
-  return { authorize: tokenAuthorize(token), challenge: 'Basic realm="OpenSMS console"' };
+  return { authorize: tokenAuthorize(token), challenge: 'Basic realm="OpenSMS console"', csrfSecret: token };
 }
 
 function tokenAuthorize(token: string): OpenSmsWebhookConsoleAuthorize {

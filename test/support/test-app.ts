@@ -26,6 +26,8 @@ export interface TestAppOptions {
   adapter?: HttpAdapterName;
   /** Keep the HTTP server's own timeouts (Node.js's, Fastify's) instead of the bounded ones a host should set. */
   serverDefaults?: boolean;
+  /** Trust the proxy's `X-Forwarded-*` headers (Express's `trust proxy`, Fastify's `trustProxy`). */
+  trustProxy?: boolean;
   /** Middleware the host adds to the Express instance itself, before Nest's own (Express only). */
   expressMiddleware?: (request: IncomingMessage, response: ServerResponse, next: () => void) => void;
   /** Build the module with forRootAsync (through a factory) instead of forRoot. */
@@ -116,10 +118,16 @@ export function testRootModule(app: TestAppOptions): Type<unknown> {
 export async function startTestApp(options: TestAppOptions): Promise<{ app: INestApplication; url: string }> {
   const bounded = !options.serverDefaults;
   // NOTE: the timeouts a webhook host should set (docs/http-contract.md), so that the apps start without the module's warning about them.
+  const trustProxy = options.trustProxy ?? false;
   const adapter =
     options.adapter === 'fastify'
-      ? new FastifyAdapter(bounded ? { requestTimeout: 30_000, keepAliveTimeout: 5000, http: { headersTimeout: 10_000 } } : {})
+      ? new FastifyAdapter({
+          trustProxy,
+          ...(bounded ? { requestTimeout: 30_000, keepAliveTimeout: 5000, http: { headersTimeout: 10_000 } } : {}),
+        })
       : new ExpressAdapter();
+  if (adapter instanceof ExpressAdapter)
+    (adapter.getInstance() as { set(setting: string, value: unknown): void }).set('trust proxy', trustProxy);
   if (options.expressMiddleware) (adapter.getInstance() as { use(middleware: unknown): void }).use(options.expressMiddleware);
   const app = await NestFactory.create(testRootModule(options), adapter, {
     rawBody: options.rawBody ?? true,

@@ -6,10 +6,15 @@ export interface ConsoleResponse {
   status(code: number): unknown;
 }
 
-/** A console request as the adapters give it (Express also keeps the `originalUrl`). */
+/**
+ * A console request as the adapters give it (Express also keeps the `originalUrl`). `protocol` and
+ * `host` are the adapter's, as its trust-proxy setting resolves them (Express `trust proxy`, Fastify
+ * `trustProxy`): the connection's own unless the proxy in front is trusted.
+ */
 export type ConsoleHttpRequest = OpenSmsWebhookConsoleRequest & {
   originalUrl?: string;
   protocol?: string;
+  host?: string;
   body?: unknown;
 };
 
@@ -40,6 +45,26 @@ export function consoleRoot(request: ConsoleHttpRequest, depth: number): string 
     .slice(0, segments.length - depth)
     .map((segment) => `/${segment.replaceAll('\\', '%5C')}`)
     .join('');
+}
+
+/** Whether the browser reached the console over TLS (`https`, by the adapter's trust-proxy setting). */
+export function servedOverTls(request: ConsoleHttpRequest): boolean {
+  return request.protocol === 'https';
+}
+
+/**
+ * The origin the browser addressed (`https://ops.example.com`), from the request's protocol and
+ * host; `undefined` when the request names no host, or something that is not one. Only compared
+ * with the origin the browser says a request came from, never written into a page or a link.
+ */
+export function requestOrigin(request: ConsoleHttpRequest): string | undefined {
+  const host = typeof request.host === 'string' && request.host !== '' ? request.host : request.headers.host;
+  if (!host || /[/\\?#@]/.test(host)) return undefined;
+  try {
+    return new URL(`${servedOverTls(request) ? 'https' : 'http'}://${host}`).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A cookie of the request, or `undefined`. */

@@ -36,6 +36,16 @@ export interface OpenSmsWebhookConsoleOptions {
    */
   challenge?: string;
   /**
+   * Key material of the form tokens that protect the console's actions against cross-site requests:
+   * the signing key is derived from it with HKDF-SHA256, so every process given the same value
+   * accepts the tokens of the others (several processes behind a load balancer). At least 16
+   * characters, kept as secret as the console's credentials (e.g. the console's shared token).
+   * Without it, each process signs with 32 random bytes of its own: a form rendered by one process
+   * is refused by another, and every form is refused after a restart until the page is reloaded.
+   * @default 32 random bytes per process
+   */
+  csrfSecret?: string;
+  /**
    * Events per search page.
    * @default 50
    */
@@ -67,6 +77,7 @@ export interface OpenSmsWebhookConsoleExtras {
 export interface ResolvedOpenSmsWebhookConsoleOptions {
   authorize?: OpenSmsWebhookConsoleAuthorize;
   challenge?: string;
+  csrfSecret?: string;
   pageSize: number;
   replayLimit: number;
   /** Whether `guards` were given (they are the access check when `authorize` is not). */

@@ -2,6 +2,7 @@ import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common';
 import { ConsoleAccessGuard } from './console-access.guard';
 import { ConsoleAccessRefusals } from './console-access.refusals';
 import { ConsoleCsrfGuard } from './console-csrf.guard';
+import { ConsoleCsrfTokens } from './console-csrf.tokens';
 import { ConsoleInboxService } from './console-inbox.service';
 import { OPENSMS_CONSOLE_OPTIONS } from './console.constants';
 import { createConsoleController } from './console.controller';
@@ -30,6 +31,7 @@ function assembleConsoleModule(definition: DynamicModule, extras: OpenSmsWebhook
       ConsoleInboxService,
       ConsoleAccessRefusals,
       ConsoleAccessGuard,
+      ConsoleCsrfTokens,
       ConsoleCsrfGuard,
     ],
   };

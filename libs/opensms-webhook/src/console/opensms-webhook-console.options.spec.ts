@@ -8,6 +8,7 @@ describe('resolveConsoleOptions', () => {
     expect(resolveConsoleOptions({ authorize }, { guards: [] })).toEqual({
       authorize,
       challenge: undefined,
+      csrfSecret: undefined,
       pageSize: 50,
       replayLimit: 10_000,
       guarded: false,
@@ -21,7 +22,7 @@ describe('resolveConsoleOptions', () => {
   it('names every problem at once, an open console first', () => {
     let error: unknown;
     try {
-      resolveConsoleOptions({ pageSize: 0, replayLimit: 1.5, challenge: 'Basic\nrealm' }, { guards: [] });
+      resolveConsoleOptions({ pageSize: 0, replayLimit: 1.5, challenge: 'Basic\nrealm', csrfSecret: 'short' }, { guards: [] });
     } catch (caught) {
       error = caught;
     }
@@ -31,6 +32,7 @@ describe('resolveConsoleOptions', () => {
       'pageSize must be a whole number from 1 to 500',
       'replayLimit must be a whole number of at least 1',
       expect.stringContaining('challenge must be a printable header value'),
+      expect.stringContaining('csrfSecret must be a string of at least 16 characters'),
     ]);
   });
 

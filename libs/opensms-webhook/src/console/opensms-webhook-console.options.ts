@@ -11,6 +11,9 @@ export const DEFAULT_CONSOLE_EXTRAS: OpenSmsWebhookConsoleExtras = { path: 'open
 /** Largest search page. */
 const MAX_PAGE_SIZE = 500;
 
+/** Shortest `csrfSecret` accepted. */
+const CSRF_SECRET_MIN_LENGTH = 16;
+
 /**
  * Applies the defaults and checks the console options. Throws {@link InvalidConsoleOptionsError}
  * naming every problem; above all, a console without any access check never starts.
@@ -38,8 +41,15 @@ export function resolveConsoleOptions(
   if (options.challenge !== undefined && !/^[\x20-\x7e]+$/.test(options.challenge)) {
     problems.push('challenge must be a printable header value, e.g. \'Basic realm="OpenSMS console"\'');
   }
+  const { csrfSecret } = options;
+  if (csrfSecret !== undefined && (typeof csrfSecret !== 'string' || csrfSecret.length < CSRF_SECRET_MIN_LENGTH)) {
+    problems.push(
+      `csrfSecret must be a string of at least ${CSRF_SECRET_MIN_LENGTH} characters, the same in every process: ` +
+        'make one with openssl rand -base64 32, or leave it out for a random key per process',
+    );
+  }
   if (problems.length > 0) throw new InvalidConsoleOptionsError(problems);
-  return { authorize: options.authorize, challenge: options.challenge, pageSize, replayLimit, guarded };
+  return { authorize: options.authorize, challenge: options.challenge, csrfSecret, pageSize, replayLimit, guarded };
 }
 
 /** The console's route without leading or trailing slashes; throws when it is empty. */
