@@ -7,6 +7,7 @@ import {
   type SmsEventContext,
   type WebhookSecretResolver,
 } from '@opensms/nestjs-webhooks';
+import { runCli } from '@opensms/nestjs-webhooks/cli/opensms-webhook.cli';
 import { createWebhookKeyPair, signWebhook } from '@opensms/nestjs-webhooks/testing';
 import { LogCapture } from './support/log-capture';
 import { type HttpAdapterName, startTestApp, TEST_SECRET, useTestApp, waitFor } from './support/test-app';
@@ -118,6 +119,20 @@ describe('publicKeys without a secret', () => {
     expect(v1a.status).toBe(200);
     expect(v1.status).toBe(401);
     expect(v1.body.message).toBe('Invalid webhook signature: no v1a signature in webhook-signature');
+  });
+
+  it('receives the test event of `opensms-webhook send-test --secret whsk_…`, signed v1a', async () => {
+    const lines: string[] = [];
+    const output = { log: (line: string) => lines.push(line), error: (line: string) => lines.push(line) };
+    const code = await runCli(
+      ['send-test', '--url', host.endpoint, '--secret', current.secretKey, '--message-id', 'msg_v1a_cli'],
+      output,
+      {},
+    );
+
+    expect(lines).toContain('HTTP 200');
+    expect(code).toBe(0);
+    expect(await host.app.get(OpenSmsWebhookService).find({ messageId: 'msg_v1a_cli' })).toHaveLength(1);
   });
 });
 
