@@ -160,6 +160,16 @@ describe('public keys per tenant (secretResolver)', () => {
     await waitFor('the handler ran', () => HandledEvents.tenants.get(asymmetric.body.id) === 'asymmetric');
   });
 
+  it('names what is missing for both schemes when a call carries neither a v1 nor a v1a entry', async () => {
+    const signed = signWebhook(freshPayload(), TEST_SECRET);
+    const response = await postRaw(host.endpoint, signed.body, { ...signed.headers, 'webhook-signature': 'v2,AAAA', 'x-tenant': 'mixed' });
+
+    expect(response.status).toBe(401);
+    expect(response.body.message).toBe(
+      'Invalid webhook signature: no v1 signature in webhook-signature; no v1a signature in webhook-signature',
+    );
+  });
+
   it('answers a malformed public key from the resolver like a wrong signature, and logs why', async () => {
     const broken = await post(host.endpoint, freshPayload(), current.secretKey, { 'x-tenant': 'broken' });
     const wrong = await post(host.endpoint, freshPayload(), stranger.secretKey, { 'x-tenant': 'asymmetric' });

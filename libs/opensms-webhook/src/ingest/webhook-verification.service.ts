@@ -72,6 +72,7 @@ export class WebhookVerificationService {
     const { tenant, keyed, secrets } = await this.keysFor(headers);
     const attempts = keyed ?? schemes.map((scheme) => ({ scheme, keys: [this.decoyKey] }));
     let verification: SignatureVerification = { valid: false, reason: 'no signature matches' };
+    let verifiedBy: SignatureVerifier | undefined;
     for (const { scheme, keys } of attempts.filter((attempt) => schemes.includes(attempt.scheme))) {
       try {
         verification = await scheme.verify(signed, keys, toleranceSeconds, nowSeconds);
@@ -80,14 +81,17 @@ export class WebhookVerificationService {
         this.logger.warn(messages.verifierThrew(scheme.name, redactSecrets(error, secrets, allKeys)));
         throw new UnauthorizedException('Invalid webhook signature: the signature could not be checked');
       }
-      if (verification?.valid === true) break;
+      if (verification?.valid === true) {
+        verifiedBy = scheme;
+        break;
+      }
     }
     if (keyed === undefined) {
       this.logger.warn(messages.unknownTenant());
       throw new UnauthorizedException(verification?.valid === true ? NO_MATCH : `Invalid webhook signature: ${reasonOf(verification)}`);
     }
-    if (verification?.valid !== true) this.reject(reasonOf(verification));
-    return { rawBody, tenant, deliveryId: this.options.verifier.deliveryId?.(signed) };
+    if (verifiedBy === undefined) this.reject(reasonOf(verification));
+    return { rawBody, tenant, deliveryId: verifiedBy.deliveryId?.(signed) };
   }
 
   /**
