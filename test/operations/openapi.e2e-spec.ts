@@ -9,8 +9,8 @@ import {
 import { KNOWN_SMS_EVENTS } from '@opensms/nestjs-webhooks';
 import { OpenSmsWebhookConsoleModule } from '@opensms/nestjs-webhooks/console';
 import { addOpenSmsWebhookToDocument, OPENSMS_OPENAPI_SCHEMAS } from '@opensms/nestjs-webhooks/openapi';
-import { smsEventPayload } from '@opensms/nestjs-webhooks/testing';
-import { useTestApp } from '../support/test-app';
+import { createWebhookKeyPair, signWebhook, smsEventPayload } from '@opensms/nestjs-webhooks/testing';
+import { TEST_SECRET, useTestApp } from '../support/test-app';
 import { postSigned } from '../support/webhook-client';
 
 describe('OpenAPI document of the webhook route', () => {
@@ -78,6 +78,19 @@ describe('OpenAPI document of the webhook route', () => {
       expect(properties.status.enum).toContain(payload.status);
       expect((await postSigned(host.endpoint, payload)).status).toBe(200);
     }
+  });
+
+  it('describes the signature header of v1, v1a and both kinds of entries as signWebhook writes them', () => {
+    const document = addOpenSmsWebhookToDocument(createDocument('3.1.0'));
+    const operation = document.webhooks?.opensmsSmsEvent?.post as OperationObject;
+    const signature = (operation.parameters as ParameterObject[]).find((parameter) => parameter.name === 'webhook-signature');
+    const pattern = new RegExp((signature?.schema as SchemaObject).pattern as string);
+    const { secretKey } = createWebhookKeyPair();
+
+    for (const keys of [TEST_SECRET, secretKey, [TEST_SECRET, secretKey]]) {
+      expect(signWebhook(smsEventPayload(), keys).headers['webhook-signature']).toMatch(pattern);
+    }
+    expect(signature?.description).toMatch(/`v1a,<base64 Ed25519 signature/);
   });
 
   it('keeps an OpenAPI 3.0 document valid for its version: the route under paths, no webhooks', () => {

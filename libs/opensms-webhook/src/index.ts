@@ -15,6 +15,7 @@ export type {
   OpenSmsWebhookWorkerOptions,
   PropagatedTraceHeader,
   SignatureScheme,
+  WebhookPublicKeys,
   WebhookSecretResolution,
   WebhookSecretResolver,
   WebhookSecrets,
@@ -59,6 +60,7 @@ export type {
   WebhookRequestHeaders,
 } from './opensms-webhook-verifier.interface';
 export { StandardWebhooksVerifier } from './ingest/verifiers/standard-webhooks.verifier';
+export { StandardWebhooksEd25519Verifier } from './ingest/verifiers/standard-webhooks-ed25519.verifier';
 export { StripeStyleVerifier } from './ingest/verifiers/stripe-style.verifier';
 
 export { redisOptionsFromUrl } from './queue/redis-url';

@@ -6,14 +6,27 @@ import type { SignatureVerifier, WebhookRequestHeaders } from './opensms-webhook
 /** One secret, or several during a rotation (any one of them verifies). `whsec_<base64>` or a raw string. */
 export type WebhookSecrets = string | readonly string[];
 
-/** A tenant and its secret(s), as a {@link WebhookSecretResolver} may return them. */
+/**
+ * One Standard Webhooks Ed25519 public key (`whpk_<base64>` of its 32 bytes), or several during a
+ * rotation (any one of them verifies a `v1a` signature).
+ */
+export type WebhookPublicKeys = string | readonly string[];
+
+/**
+ * A tenant and its secret(s) and/or public key(s), as a {@link WebhookSecretResolver} may return
+ * them. A call is verified when a `v1` signature matches one of `secrets` or a `v1a` signature one
+ * of `publicKeys`.
+ */
 export interface WebhookTenantSecrets {
   /**
    * Who the call is from. Stored on the inbox row (`tenant`), part of the dedupe key (one tenant
    * can never shadow another's events) and given to handlers as `ctx.tenant`.
    */
   tenant: string;
-  secrets: WebhookSecrets;
+  /** HMAC secret(s), as in `secret`. */
+  secrets?: WebhookSecrets;
+  /** Ed25519 public key(s) (Standard Webhooks `v1a`), as in `publicKeys`. */
+  publicKeys?: WebhookPublicKeys;
 }
 
 /**
@@ -25,7 +38,7 @@ export interface WebhookTenantSecrets {
  */
 export type WebhookSecretResolver = (headers: WebhookRequestHeaders) => WebhookSecretResolution | Promise<WebhookSecretResolution>;
 
-/** What a {@link WebhookSecretResolver} returns: secret(s), a tenant with its secret(s), or nothing. */
+/** What a {@link WebhookSecretResolver} returns: secret(s), a tenant with its secret(s) and/or public key(s), or nothing. */
 export type WebhookSecretResolution = WebhookSecrets | WebhookTenantSecrets | null | undefined;
 
 /** Built-in signature schemes. */
@@ -88,7 +101,7 @@ export interface OpenSmsWebhookIngestOptions {
 
 /** Multi-tenant set-ups, where each tenant has its own OpenSMS account and secret. */
 export interface OpenSmsWebhookTenantOptions {
-  /** Per-request secret lookup; takes the place of `secret`. */
+  /** Per-request secret and public key lookup; takes the place of `secret` and `publicKeys`. */
   secretResolver: WebhookSecretResolver;
 }
 
@@ -214,9 +227,17 @@ export interface OpenSmsWebhookRetentionOptions {
 export interface OpenSmsWebhookModuleOptions {
   /**
    * Signing secret(s) from OpenSMS (Settings → Webhooks). Give several during a rotation.
-   * Either `secret` or `tenants.secretResolver` is required, except in `mode: 'worker'` (which receives nothing).
+   * `secret`, `publicKeys` (or both) or `tenants.secretResolver` is required, except in
+   * `mode: 'worker'` (which receives nothing).
    */
   secret?: WebhookSecrets;
+  /**
+   * Ed25519 public key(s) of the sender, `whpk_<base64>`, verifying Standard Webhooks `v1a`
+   * signatures; several during a rotation. With `secret` too, a call is verified when either a `v1`
+   * or a `v1a` signature matches. Only with the `'standard-webhooks'` scheme.
+   * @default none
+   */
+  publicKeys?: WebhookPublicKeys;
   /** Multi-tenant secret lookup. */
   tenants?: OpenSmsWebhookTenantOptions;
   /** Receiving calls: signature scheme, limits, dedupe key, overload. */
@@ -309,7 +330,14 @@ export interface OpenSmsWebhookModuleAsyncOptions
 /** Options after defaults were merged and checked: every group complete. */
 export interface ResolvedOpenSmsWebhookOptions extends OpenSmsWebhookModuleExtras {
   secretResolver: WebhookSecretResolver;
+  /** The scheme of the secrets. */
   verifier: SignatureVerifier;
+  /** Standard Webhooks `v1a`, the scheme of public keys; only with the `'standard-webhooks'` scheme. */
+  publicKeyVerifier?: SignatureVerifier;
+  /** `publicKeys`, when given (never with `tenants`). */
+  publicKeys?: readonly string[];
+  /** The schemes that may verify a call, known before its keys: `verifier` and/or `publicKeyVerifier`. */
+  schemes: readonly SignatureVerifier[];
   ingest: Required<Omit<OpenSmsWebhookIngestOptions, 'signatureScheme'>>;
   queue: Required<Omit<OpenSmsWebhookQueueOptions, 'postgres'>> & Pick<OpenSmsWebhookQueueOptions, 'postgres'>;
   worker: Required<Omit<OpenSmsWebhookWorkerOptions, 'limiter'>> & Pick<OpenSmsWebhookWorkerOptions, 'limiter'>;

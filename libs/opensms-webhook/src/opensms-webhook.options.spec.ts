@@ -1,10 +1,13 @@
 import { InvalidModuleOptionsError } from './errors/invalid-module-options.error';
+import { StandardWebhooksEd25519Verifier } from './ingest/verifiers/standard-webhooks-ed25519.verifier';
 import { StandardWebhooksVerifier } from './ingest/verifiers/standard-webhooks.verifier';
 import { StripeStyleVerifier } from './ingest/verifiers/stripe-style.verifier';
 import { resolveOpenSmsWebhookOptions } from './opensms-webhook.options';
 import type { OpenSmsWebhookModuleOptions } from './opensms-webhook-options.interface';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+/** An Ed25519 public key (RFC 8032, section 7.1, test 1). */
+const PUBLIC_KEY = `whpk_${Buffer.from('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', 'hex').toString('base64')}`;
 
 function problemsOf(options: OpenSmsWebhookModuleOptions): string {
   try {
@@ -57,7 +60,7 @@ describe('resolveOpenSmsWebhookOptions', () => {
 
   it('refuses a name no group takes, listing the ones it does', () => {
     expect(problemsOf({ secret: SECRET, wroker: {} } as never)).toMatch(
-      /wroker is not an option \(options: secret, ingest, tenants, queue, worker, job, retention, tracing\)/,
+      /wroker is not an option \(options: secret, publicKeys, ingest, tenants, queue, worker, job, retention, tracing\)/,
     );
     expect(problemsOf({ secret: SECRET, worker: { autorun: false } } as never)).toMatch(
       /worker.autorun is not an option \(worker takes limiter, concurrency, lockDuration/,
@@ -121,7 +124,9 @@ describe('resolveOpenSmsWebhookOptions', () => {
   });
 
   it('refuses options without a secret and says what to give', () => {
-    expect(problemsOf({})).toMatch(/secret is required \(the signing secret from OpenSMS\), or give tenants: \{ secretResolver \}/);
+    expect(problemsOf({})).toMatch(
+      /secret is required \(the signing secret from OpenSMS\), or publicKeys, or give tenants: \{ secretResolver \}/,
+    );
     expect(problemsOf({ secret: '' })).toMatch(/secret is required/);
   });
 
@@ -181,5 +186,55 @@ describe('resolveOpenSmsWebhookOptions', () => {
     expect(message).toMatch(/secret is required/);
     expect(message).toMatch(/ingest.bodyLimitBytes must be a whole number ≥ 1/);
     expect(message).toMatch(/ingest.toleranceSeconds must be a number ≥ 0/);
+  });
+
+  describe('publicKeys', () => {
+    it('verify with Standard Webhooks v1a, alone or next to a secret, and pass a rotation list as given', () => {
+      const alone = resolveOpenSmsWebhookOptions({ publicKeys: PUBLIC_KEY });
+      expect(alone.publicKeys).toEqual([PUBLIC_KEY]);
+      expect(alone.schemes).toEqual([expect.any(StandardWebhooksEd25519Verifier)]);
+      const both = resolveOpenSmsWebhookOptions({ secret: SECRET, publicKeys: [PUBLIC_KEY, PUBLIC_KEY] });
+      expect(both.publicKeys).toEqual([PUBLIC_KEY, PUBLIC_KEY]);
+      expect(both.schemes).toEqual([expect.any(StandardWebhooksVerifier), expect.any(StandardWebhooksEd25519Verifier)]);
+      expect(resolveOpenSmsWebhookOptions({ secret: SECRET }).schemes).toEqual([expect.any(StandardWebhooksVerifier)]);
+      expect(resolveOpenSmsWebhookOptions({ tenants: { secretResolver: () => SECRET } }).schemes).toHaveLength(2);
+    });
+
+    it.each([
+      ['a key without the prefix', PUBLIC_KEY.slice('whpk_'.length), /public key #1 does not start with "whpk_"/],
+      ['a whsec_ secret', SECRET, /public key #1 does not start with "whpk_" \("whsec_" secrets belong in secret\)/],
+      ['the secret key', `whsk_${Buffer.alloc(64, 1).toString('base64')}`, /public key #1 starts with "whsk_": that is the secret key/],
+      ['a key that is not base64', 'whpk_not*base64', /public key #1 starts with "whpk_" but the rest is not base64/],
+      [
+        'a 31-byte key',
+        `whpk_${Buffer.alloc(31, 1).toString('base64')}`,
+        /public key #1 gives a 31-byte key; an Ed25519 public key is 32 bytes/,
+      ],
+      ['a 64-byte key', `whpk_${Buffer.alloc(64, 1).toString('base64')}`, /public key #1 gives a 64-byte key/],
+    ])('refuses at start-up %s, saying what a public key looks like', (_case, key, problem) => {
+      const message = problemsOf({ publicKeys: key });
+      expect(message).toMatch(problem);
+      expect(message).toMatch(/Give the sender's Ed25519 public key as "whpk_<base64 of its 32 bytes>" in publicKeys/);
+    });
+
+    it('names the bad key of a rotation list, and refuses an empty list', () => {
+      expect(problemsOf({ publicKeys: [PUBLIC_KEY, 'whpk_AAAA'] })).toMatch(/public key #2 gives a 3-byte key/);
+      expect(problemsOf({ publicKeys: [PUBLIC_KEY, ' '] })).toMatch(/public key #2 is empty/);
+      expect(problemsOf({ publicKeys: [] })).toMatch(/no public key given/);
+    });
+
+    it('refuses an Ed25519 key given as a secret', () => {
+      expect(problemsOf({ secret: PUBLIC_KEY })).toMatch(/secret #1 starts with "whpk_": it is an Ed25519 key, not a secret.*publicKeys/);
+      expect(problemsOf({ secret: [SECRET, 'whsk_AAAA'] })).toMatch(/secret #2 starts with "whsk_"/);
+    });
+
+    it('need the standard-webhooks scheme, and come from the resolver when there are tenants', () => {
+      expect(problemsOf({ publicKeys: PUBLIC_KEY, ingest: { signatureScheme: 'stripe' } })).toMatch(
+        /publicKeys verify Standard Webhooks v1a signatures: they need ingest.signatureScheme 'standard-webhooks'/,
+      );
+      expect(problemsOf({ publicKeys: PUBLIC_KEY, tenants: { secretResolver: () => SECRET } })).toMatch(
+        /publicKeys cannot be given with tenants: return them per tenant from tenants.secretResolver as \{ tenant, publicKeys \}/,
+      );
+    });
   });
 });

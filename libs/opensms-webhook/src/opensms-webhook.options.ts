@@ -1,6 +1,8 @@
 import { InvalidModuleOptionsError } from './errors/invalid-module-options.error';
 import { defaultDedupeKey } from './ingest/dedupe-key';
+import { StandardWebhooksEd25519Verifier } from './ingest/verifiers/standard-webhooks-ed25519.verifier';
 import { StandardWebhooksVerifier } from './ingest/verifiers/standard-webhooks.verifier';
+import { decodeWebhookPublicKeys } from './ingest/webhook-ed25519-key';
 import { StripeStyleVerifier } from './ingest/verifiers/stripe-style.verifier';
 import type { SignatureVerifier } from './opensms-webhook-verifier.interface';
 import { decodeWebhookSecrets } from './ingest/webhook-secret';
@@ -47,7 +49,10 @@ const DEFAULTS = {
   job: { attempts: 8, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { count: 0 }, removeOnFail: { count: 0 } },
   retention: { days: 30 },
   tracing: { enabled: true, propagate: [] as PropagatedTraceHeader[], maxPropagatedBytes: 512 },
-} satisfies Omit<ResolvedOpenSmsWebhookOptions, keyof OpenSmsWebhookModuleExtras | 'secretResolver' | 'verifier'>;
+} satisfies Omit<
+  ResolvedOpenSmsWebhookOptions,
+  keyof OpenSmsWebhookModuleExtras | 'secretResolver' | 'verifier' | 'publicKeyVerifier' | 'publicKeys' | 'schemes'
+>;
 
 type OptionGroup = 'ingest' | 'tenants' | 'queue' | 'worker' | 'job' | 'retention' | 'tracing';
 
@@ -121,7 +126,7 @@ export const REPLACED_OPTIONS: Readonly<Record<string, string>> = {
   relayIntervalMs: 'nothing: the relay looks every second',
 };
 
-const TOP_LEVEL_OPTIONS = ['secret', ...Object.keys(GROUP_FIELDS)];
+const TOP_LEVEL_OPTIONS = ['secret', 'publicKeys', ...Object.keys(GROUP_FIELDS)];
 
 /**
  * Merges defaults into the user's options once and checks them, so that a mistake stops the
@@ -168,12 +173,21 @@ export function resolveOpenSmsWebhookOptions(
 
   const { signatureScheme, ...ingest } = { ...groups.ingest, signatureHeader: String(groups.ingest.signatureHeader).toLowerCase() };
   const verifier = createVerifier(signatureScheme, ingest.signatureHeader, problems);
-  const needsSecret = module.mode !== 'worker' || options.secret !== undefined;
-  const secretResolver = options.tenants?.secretResolver ?? (needsSecret ? staticSecrets(options, verifier, problems) : noSecrets);
+  const publicKeyVerifier =
+    (signatureScheme ?? 'standard-webhooks') === 'standard-webhooks' ? new StandardWebhooksEd25519Verifier() : undefined;
+  const publicKeys = staticPublicKeys(options, publicKeyVerifier, problems);
+  const needsSecret = module.mode !== 'worker' || options.secret !== undefined || publicKeys !== undefined;
+  const secretResolver =
+    options.tenants?.secretResolver ?? (needsSecret ? staticSecrets(options, verifier, publicKeys, problems) : noSecrets);
   if (options.tenants && typeof options.tenants.secretResolver !== 'function') {
-    problems.push('tenants.secretResolver must be a function (headers) => secret(s), { tenant, secrets } or nothing');
+    problems.push('tenants.secretResolver must be a function (headers) => secret(s), { tenant, secrets, publicKeys } or nothing');
   }
   if (problems.length > 0) throw new InvalidModuleOptionsError(problems);
+  const secretsMayBeGiven = options.tenants !== undefined || publicKeys === undefined || hasValue(options.secret);
+  const schemes = [
+    ...(secretsMayBeGiven ? [verifier] : []),
+    ...(publicKeyVerifier && (options.tenants !== undefined || publicKeys !== undefined) ? [publicKeyVerifier] : []),
+  ];
 
   return {
     ...module,
@@ -182,6 +196,9 @@ export function resolveOpenSmsWebhookOptions(
     queue: { ...groups.queue, postgres: groups.queue.postgres && { schema: 'bullmq', ...groups.queue.postgres } },
     secretResolver,
     verifier,
+    publicKeyVerifier,
+    publicKeys,
+    schemes,
   };
 }
 
@@ -239,10 +256,17 @@ function checkBackoff(backoff: unknown, problems: string[]): void {
 /** A worker-only module never verifies a call, so it needs no secret. */
 const noSecrets = () => [];
 
-function staticSecrets(options: OpenSmsWebhookModuleOptions, verifier: SignatureVerifier, problems: string[]) {
+function staticSecrets(
+  options: OpenSmsWebhookModuleOptions,
+  verifier: SignatureVerifier,
+  publicKeys: readonly string[] | undefined,
+  problems: string[],
+) {
   const { secret } = options;
-  if (secret === undefined || secret === null || secret === '') {
-    problems.push('secret is required (the signing secret from OpenSMS), or give tenants: { secretResolver }');
+  if (secret === undefined || secret === null || !hasValue(secret)) {
+    if (publicKeys === undefined) {
+      problems.push('secret is required (the signing secret from OpenSMS), or publicKeys, or give tenants: { secretResolver }');
+    }
     return () => [];
   }
   try {
@@ -251,6 +275,28 @@ function staticSecrets(options: OpenSmsWebhookModuleOptions, verifier: Signature
     problems.push((error as Error).message);
   }
   return () => secret;
+}
+
+/** `publicKeys` as a list, once checked; `undefined` when not given. */
+function staticPublicKeys(
+  options: OpenSmsWebhookModuleOptions,
+  publicKeyVerifier: SignatureVerifier | undefined,
+  problems: string[],
+): readonly string[] | undefined {
+  const { publicKeys } = options;
+  if (publicKeys === undefined || publicKeys === null) return undefined;
+  if (options.tenants !== undefined) {
+    problems.push('publicKeys cannot be given with tenants: return them per tenant from tenants.secretResolver as { tenant, publicKeys }');
+  }
+  if (publicKeyVerifier === undefined) {
+    problems.push("publicKeys verify Standard Webhooks v1a signatures: they need ingest.signatureScheme 'standard-webhooks'");
+  }
+  try {
+    decodeWebhookPublicKeys(publicKeys);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  return typeof publicKeys === 'string' ? [publicKeys] : [...publicKeys];
 }
 
 function createVerifier(
@@ -263,6 +309,10 @@ function createVerifier(
   if (typeof scheme === 'object' && typeof scheme.verify === 'function') return scheme;
   problems.push(`ingest.signatureScheme must be 'standard-webhooks', 'stripe' or a SignatureVerifier (got ${String(scheme)})`);
   return new StandardWebhooksVerifier();
+}
+
+function hasValue(secret: OpenSmsWebhookModuleOptions['secret']): boolean {
+  return secret !== undefined && secret !== null && secret !== '';
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

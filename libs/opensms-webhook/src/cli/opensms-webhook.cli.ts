@@ -35,6 +35,7 @@ Commands:
               --url <url> [--secret <secret>] [--event sms.delivered|sms.failed|sms.pending|<other>]
               [--message-id <id>] [--phone <E.164>] [--status <status>] [--error <text>]
               [--scheme standard-webhooks|stripe] [--header <stripe signature header>]
+              --secret whsec_… (or raw) signs v1 (HMAC); --secret whsk_… signs v1a (Ed25519)
   dead        List dead events (retries exhausted)
               [--database-url <url>] [--schema <schema>] [--limit <n>]
   replay      Run dead events again (the application's workers process them)

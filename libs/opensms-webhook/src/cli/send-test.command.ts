@@ -8,7 +8,7 @@ import { describeUrl } from './url';
 export interface SendTestEventOptions {
   /** Webhook endpoint, e.g. `http://localhost:3000/webhooks/sms`. */
   url: string;
-  /** Signing secret (`whsec_…` or raw). */
+  /** Signing secret (`whsec_…` or raw: a `v1` signature), or an Ed25519 secret key (`whsk_…`: a `v1a` signature). */
   secret: string;
   /** @default 'sms.delivered' */
   event?: string;

@@ -5,6 +5,7 @@ export { IngestOverloadedError } from './ingest-overloaded.error';
 export { InvalidModuleOptionsError } from './invalid-module-options.error';
 export { InvalidRedisUrlError } from './invalid-redis-url.error';
 export { InvalidReprocessRequestError } from './invalid-reprocess-request.error';
+export { InvalidWebhookPublicKeyError } from './invalid-webhook-public-key.error';
 export { InvalidWebhookSecretError } from './invalid-webhook-secret.error';
 export { RawBodyMissingError } from './raw-body-missing.error';
 export { SecretResolverFailedError } from './secret-resolver-failed.error';

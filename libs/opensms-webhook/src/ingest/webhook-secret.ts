@@ -3,15 +3,25 @@ import type { WebhookSecrets } from '../opensms-webhook-options.interface';
 
 const WHSEC_PREFIX = 'whsec_';
 const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Prefixes of Standard Webhooks Ed25519 keys, which are never HMAC secrets. */
+const ED25519_KEY_PREFIXES = ['whpk_', 'whsk_'];
 
 /** Turns one configured secret into HMAC key bytes; throws a message saying what is wrong. */
 export type WebhookSecretReader = (secret: string) => Buffer;
 
-/** The default reading: `whsec_<base64>` is decoded, anything else is the raw string's UTF-8 bytes. */
-export const readWebhookSecret: WebhookSecretReader = (secret) =>
-  secret.startsWith(WHSEC_PREFIX)
-    ? decodeBase64(secret.slice(WHSEC_PREFIX.length), 'starts with "whsec_" but the rest is not base64')
+/**
+ * The default reading: `whsec_<base64>` is decoded, anything else is the raw string's UTF-8 bytes.
+ * An Ed25519 key (`whpk_…`, `whsk_…`) is refused, so that it is never used as an HMAC secret.
+ */
+export const readWebhookSecret: WebhookSecretReader = (secret) => {
+  const keyPrefix = ED25519_KEY_PREFIXES.find((prefix) => secret.startsWith(prefix));
+  if (keyPrefix !== undefined) {
+    throw new Error(`starts with "${keyPrefix}": it is an Ed25519 key, not a secret; give the public key (whpk_…) in publicKeys`);
+  }
+  return secret.startsWith(WHSEC_PREFIX)
+    ? decodeStrictBase64(secret.slice(WHSEC_PREFIX.length), 'starts with "whsec_" but the rest is not base64')
     : Buffer.from(secret, 'utf8');
+};
 
 /**
  * Standard Webhooks, as its reference library (`standardwebhooks`) reads a secret: an optional
@@ -55,7 +65,8 @@ export function decodeWebhookSecrets(secrets: WebhookSecrets, read: WebhookSecre
   });
 }
 
-function decodeBase64(encoded: string, problem: string): Buffer {
+/** Decodes padded standard base64, or throws an `Error` with `problem` (Node's own decoder skips what it cannot read). */
+export function decodeStrictBase64(encoded: string, problem: string): Buffer {
   if (encoded.length === 0 || !STRICT_BASE64.test(encoded)) throw new Error(problem);
   return Buffer.from(encoded, 'base64');
 }

@@ -16,13 +16,20 @@ import { printable } from '../internal/printable';
 import { describeError, messages } from '../opensms-webhook.messages';
 import type {
   ResolvedOpenSmsWebhookOptions,
+  WebhookPublicKeys,
   WebhookSecretResolution,
   WebhookSecrets,
   WebhookTenantSecrets,
 } from '../opensms-webhook-options.interface';
-import type { SignatureVerification, WebhookRequestHeaders } from '../opensms-webhook-verifier.interface';
+import type {
+  SignatureVerification,
+  SignatureVerifier,
+  SignedWebhookRequest,
+  WebhookRequestHeaders,
+} from '../opensms-webhook-verifier.interface';
 import type { VerifiedWebhookCall, WebhookHttpRequest } from './webhook-call';
 import { headerValue, isJsonContentType } from './webhook-request';
+import { decodeWebhookPublicKeys } from './webhook-ed25519-key';
 import { decodeWebhookSecrets } from './webhook-secret';
 
 /** The 401 text of every call whose signature does not verify, whatever the reason inside. */
@@ -57,27 +64,51 @@ export class WebhookVerificationService {
     const rawBody = this.rawBodyOf(request);
     if (rawBody.length > limit) this.tooLarge();
 
-    const { verifier } = this.options;
     const { toleranceSeconds } = this.options.ingest;
     const signed = { headers, rawBody };
     const nowSeconds = Math.floor(Date.now() / 1000);
-    const precheck = verifier.precheck?.(signed, toleranceSeconds, nowSeconds);
-    if (precheck && precheck.valid !== true) this.reject(precheck.reason);
+    const schemes = this.schemesPassingPrecheck(signed, toleranceSeconds, nowSeconds);
 
-    const { tenant, keys, secrets } = await this.keysFor(headers);
-    let verification: SignatureVerification;
-    try {
-      verification = await verifier.verify(signed, keys ?? [this.decoyKey], toleranceSeconds, nowSeconds);
-    } catch (error) {
-      this.logger.warn(messages.verifierThrew(verifier.name, redactSecrets(error, secrets, keys ?? [])));
-      throw new UnauthorizedException('Invalid webhook signature: the signature could not be checked');
+    const { tenant, keyed, secrets } = await this.keysFor(headers);
+    const attempts = keyed ?? schemes.map((scheme) => ({ scheme, keys: [this.decoyKey] }));
+    let verification: SignatureVerification = { valid: false, reason: 'no signature matches' };
+    let verifiedBy: SignatureVerifier | undefined;
+    for (const { scheme, keys } of attempts.filter((attempt) => schemes.includes(attempt.scheme))) {
+      try {
+        verification = await scheme.verify(signed, keys, toleranceSeconds, nowSeconds);
+      } catch (error) {
+        const allKeys = attempts.flatMap((attempt) => attempt.keys);
+        this.logger.warn(messages.verifierThrew(scheme.name, redactSecrets(error, secrets, allKeys)));
+        throw new UnauthorizedException('Invalid webhook signature: the signature could not be checked');
+      }
+      if (verification?.valid === true) {
+        verifiedBy = scheme;
+        break;
+      }
     }
-    if (keys === undefined) {
+    if (keyed === undefined) {
       this.logger.warn(messages.unknownTenant());
       throw new UnauthorizedException(verification?.valid === true ? NO_MATCH : `Invalid webhook signature: ${reasonOf(verification)}`);
     }
-    if (verification?.valid !== true) this.reject(reasonOf(verification));
-    return { rawBody, tenant, deliveryId: verifier.deliveryId?.(signed) };
+    if (verifiedBy === undefined) this.reject(reasonOf(verification));
+    return { rawBody, tenant, deliveryId: verifiedBy.deliveryId?.(signed) };
+  }
+
+  /**
+   * The schemes that may verify this call (the secrets' scheme, and Standard Webhooks `v1a` where
+   * public keys may be given) whose checks needing no key pass. When none passes, the call is
+   * answered 401 with their reasons.
+   */
+  private schemesPassingPrecheck(signed: SignedWebhookRequest, toleranceSeconds: number, nowSeconds: number): SignatureVerifier[] {
+    const reasons: string[] = [];
+    const passing = this.options.schemes.filter((scheme) => {
+      const precheck = scheme.precheck?.(signed, toleranceSeconds, nowSeconds);
+      if (precheck === undefined || precheck.valid === true) return true;
+      if (!reasons.includes(precheck.reason)) reasons.push(precheck.reason);
+      return false;
+    });
+    if (passing.length === 0) this.reject(reasons.join('; '));
+    return passing;
   }
 
   private reject(reason: string): never {
@@ -99,11 +130,14 @@ export class WebhookVerificationService {
   }
 
   /**
-   * Asks `tenants.secretResolver` (or the static secrets) for the request's tenant and keys. `keys` is `undefined` for an unknown
-   * tenant or an unusable answer (the call is then answered like a wrong signature). A resolver
-   * that throws is a 503, logged once per burst of failures.
+   * Asks `tenants.secretResolver` (or the static configuration) for the request's tenant and keys:
+   * the secrets for the secrets' scheme, the public keys for Standard Webhooks `v1a`. `keyed` is
+   * `undefined` for an unknown tenant or an unusable answer (the call is then answered like a
+   * wrong signature). A resolver that throws is a 503, logged once per burst of failures.
    */
-  private async keysFor(headers: WebhookRequestHeaders): Promise<{ tenant: string | null; keys?: Buffer[]; secrets: readonly string[] }> {
+  private async keysFor(
+    headers: WebhookRequestHeaders,
+  ): Promise<{ tenant: string | null; keyed?: SchemeKeys[]; secrets: readonly string[] }> {
     let resolved: WebhookSecretResolution;
     try {
       resolved = await this.options.secretResolver(headers);
@@ -114,15 +148,22 @@ export class WebhookVerificationService {
     const recovered = this.resolverFailures.succeeded();
     if (recovered > 0) this.logger.log(messages.secretResolverRecovered(recovered));
 
-    const { tenant, secrets } = splitResolution(resolved);
-    if (secrets === undefined) return { tenant, secrets: [] };
-    const secretList = typeof secrets === 'string' ? [secrets] : [...secrets];
+    const { tenant, secrets, publicKeys = this.options.publicKeys } = splitResolution(resolved);
+    const secretList = listOf(secrets);
+    if (secretList.length === 0 && listOf(publicKeys).length === 0) return { tenant: null, secrets: [] };
     try {
       if (tenant !== null && !isUsableTenant(tenant)) {
         throw new Error(`tenant must be a non-empty printable string of at most ${MAX_TENANT_LENGTH} characters`);
       }
-      const { verifier } = this.options;
-      return { tenant, keys: decodeWebhookSecrets(secrets, verifier.readSecret?.bind(verifier)), secrets: secretList };
+      const { verifier, publicKeyVerifier } = this.options;
+      const keyed: SchemeKeys[] = [];
+      if (secretList.length > 0)
+        keyed.push({ scheme: verifier, keys: decodeWebhookSecrets(secretList, verifier.readSecret?.bind(verifier)) });
+      if (listOf(publicKeys).length > 0) {
+        if (publicKeyVerifier === undefined) throw new Error("publicKeys need ingest.signatureScheme 'standard-webhooks'");
+        keyed.push({ scheme: publicKeyVerifier, keys: decodeWebhookPublicKeys(listOf(publicKeys)) });
+      }
+      return { tenant, keyed, secrets: secretList };
     } catch (error) {
       this.logger.error(messages.unusableSecret(redactSecrets(error, secretList, [])));
       return { tenant, secrets: secretList };
@@ -134,15 +175,29 @@ export class WebhookVerificationService {
   }
 }
 
-/** A resolver's answer as a tenant (or `null`) and its secrets (`undefined`: none). */
-function splitResolution(resolved: WebhookSecretResolution): { tenant: string | null; secrets?: WebhookSecrets } {
+/** A scheme and the keys it verifies with. */
+interface SchemeKeys {
+  scheme: SignatureVerifier;
+  keys: Buffer[];
+}
+
+/** A resolver's answer as a tenant (or `null`), its secrets and its public keys (`undefined`: none). */
+function splitResolution(resolved: WebhookSecretResolution): {
+  tenant: string | null;
+  secrets?: WebhookSecrets;
+  publicKeys?: WebhookPublicKeys;
+} {
   if (resolved === null || resolved === undefined) return { tenant: null };
-  if (typeof resolved === 'string' || Array.isArray(resolved)) {
-    return (resolved as readonly string[]).length === 0 ? { tenant: null } : { tenant: null, secrets: resolved as WebhookSecrets };
-  }
-  const { tenant, secrets } = resolved as WebhookTenantSecrets;
-  if (secrets === undefined || secrets === null || (secrets as readonly string[]).length === 0) return { tenant: null };
-  return { tenant: typeof tenant === 'string' ? tenant : String(tenant), secrets };
+  if (typeof resolved === 'string' || Array.isArray(resolved)) return { tenant: null, secrets: resolved as WebhookSecrets };
+  const { tenant, secrets, publicKeys } = resolved as WebhookTenantSecrets;
+  if (listOf(secrets).length === 0 && listOf(publicKeys).length === 0) return { tenant: null };
+  return { tenant: typeof tenant === 'string' ? tenant : String(tenant), secrets, publicKeys };
+}
+
+/** One key or several as a list; nothing (or an empty string) as an empty one. */
+function listOf(keys: string | readonly string[] | null | undefined): readonly string[] {
+  if (keys === undefined || keys === null || keys === '') return [];
+  return typeof keys === 'string' ? [keys] : keys;
 }
 
 function isUsableTenant(tenant: string): boolean {

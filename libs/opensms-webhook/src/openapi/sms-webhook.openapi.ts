@@ -148,10 +148,11 @@ function signatureHeaders(options: OpenSmsWebhookDocumentOptions): ParameterObje
       type: 'string',
       pattern: '^\\d+$',
     }),
-    header(STANDARD_WEBHOOK_HEADERS.signature, 'Space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`; any one may match', {
-      type: 'string',
-      pattern: '^v1,[A-Za-z0-9+/=]+( v1,[A-Za-z0-9+/=]+)*$',
-    }),
+    header(
+      STANDARD_WEBHOOK_HEADERS.signature,
+      'Space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` and `v1a,<base64 Ed25519 signature of "id.timestamp.body">`; any one may match',
+      { type: 'string', pattern: '^v1a?,[A-Za-z0-9+/=]+( v1a?,[A-Za-z0-9+/=]+)*$' },
+    ),
   ];
 }
 

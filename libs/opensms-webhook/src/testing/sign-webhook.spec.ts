@@ -1,7 +1,11 @@
+import { createPublicKey, verify } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
+import { StandardWebhooksEd25519Verifier } from '../ingest/verifiers/standard-webhooks-ed25519.verifier';
 import { StandardWebhooksVerifier } from '../ingest/verifiers/standard-webhooks.verifier';
+import { decodeWebhookPublicKeys } from '../ingest/webhook-ed25519-key';
 import { StripeStyleVerifier } from '../ingest/verifiers/stripe-style.verifier';
 import { decodeWebhookSecrets, readStripeSecret } from '../ingest/webhook-secret';
+import { createWebhookKeyPair } from './create-webhook-key-pair';
 import { signWebhook } from './sign-webhook';
 import { smsEventPayload } from './sms-event-payload';
 
@@ -66,5 +70,47 @@ describe('signWebhook', () => {
 
     const verification = new StandardWebhooksVerifier().verify(asRequest(tampered), decodeWebhookSecrets(SECRET), TOLERANCE, NOW);
     expect(verification.valid).toBe(false);
+  });
+
+  it('signs v1a with a whsk_ key of createWebhookKeyPair, which its whpk_ key verifies and no other', () => {
+    const pair = createWebhookKeyPair();
+    expect(pair.secretKey).toMatch(/^whsk_[A-Za-z0-9+/]{86}==$/);
+    expect(pair.publicKey).toMatch(/^whpk_[A-Za-z0-9+/]{43}=$/);
+    const signed = signWebhook(PAYLOAD, pair.secretKey, { timestamp: NOW, id: 'msg_test_3' });
+    expect(signed.headers['webhook-signature']).toMatch(/^v1a,[A-Za-z0-9+/]{86}==$/);
+
+    const verifier = new StandardWebhooksEd25519Verifier();
+    expect(verifier.verify(asRequest(signed), decodeWebhookPublicKeys(pair.publicKey), TOLERANCE, NOW)).toEqual({ valid: true });
+    const stranger = decodeWebhookPublicKeys(createWebhookKeyPair().publicKey);
+    expect(verifier.verify(asRequest(signed), stranger, TOLERANCE, NOW).valid).toBe(false);
+  });
+
+  it("makes a key pair Node's crypto agrees with: the whpk_ key, read as a JWK, verifies the signature", () => {
+    const pair = createWebhookKeyPair();
+    const signed = signWebhook(PAYLOAD, pair.secretKey, { timestamp: NOW, id: 'msg_test_4' });
+    const x = Buffer.from(pair.publicKey.slice('whpk_'.length), 'base64').toString('base64url');
+    const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
+    const signature = Buffer.from(signed.headers['webhook-signature'].slice('v1a,'.length), 'base64');
+    expect(verify(null, Buffer.from(`msg_test_4.${NOW}.${signed.body}`), publicKey, signature)).toBe(true);
+  });
+
+  it('signs with each key of a list, in order, in one header: v1 for secrets, v1a for whsk_ keys', () => {
+    const pair = createWebhookKeyPair();
+    const signed = signWebhook(PAYLOAD, [SECRET, pair.secretKey], { timestamp: NOW, id: 'msg_test_5' });
+    const [v1, v1a, ...rest] = signed.headers['webhook-signature'].split(' ');
+
+    expect(rest).toEqual([]);
+    expect(v1).toBe(new Webhook(SECRET).sign('msg_test_5', new Date(NOW * 1000), signed.body));
+    expect(v1a).toMatch(/^v1a,/);
+    expect(new StandardWebhooksVerifier().verify(asRequest(signed), decodeWebhookSecrets(SECRET), TOLERANCE, NOW)).toEqual({ valid: true });
+    const v1aKeys = decodeWebhookPublicKeys(pair.publicKey);
+    expect(new StandardWebhooksEd25519Verifier().verify(asRequest(signed), v1aKeys, TOLERANCE, NOW)).toEqual({ valid: true });
+  });
+
+  it('refuses a whsk_ key for the stripe scheme, and a malformed whsk_ key, saying why', () => {
+    expect(() => signWebhook(PAYLOAD, createWebhookKeyPair().secretKey, { scheme: 'stripe' })).toThrow(
+      /a "whsk_" key signs Standard Webhooks v1a only/,
+    );
+    expect(() => signWebhook(PAYLOAD, 'whsk_AAAA')).toThrow(/signWebhook: the "whsk_" key gives 3 bytes; it must be 64/);
   });
 });
