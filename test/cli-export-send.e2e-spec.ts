@@ -224,7 +224,7 @@ describe('export and send: production traffic replayed into a local app', () => 
     expect(sent.calls).toHaveLength(7);
   });
 
-  it('send without --secret refuses to run, even with OPENSMS_WEBHOOK_SECRET set, and sends nothing', async () => {
+  it('send without --secret refuses to run, even with OPENSMS_WEBHOOK_SECRET set, and sends nothing; nor without a readable file', async () => {
     const before = (await allRecords(target)).length;
     const output = captureCliOutput();
     const code = await runCli(['send', '--file', file('all.ndjson'), '--url', target.endpoint], output, {
@@ -236,6 +236,10 @@ describe('export and send: production traffic replayed into a local app', () => 
       "send needs --secret <secret of the receiving app>: it signs the events again and never reads OPENSMS_WEBHOOK_SECRET, which may be production's",
     );
     expect((await allRecords(target)).length).toBe(before);
+
+    const missing = captureCliOutput();
+    expect(await runCli(['send', '--file', file('missing.ndjson'), '--url', target.endpoint, '--secret', LOCAL_SECRET], missing)).toBe(1);
+    expect(missing.errors).toEqual([`opensms-webhook: Cannot read --file ${file('missing.ndjson')}: ENOENT`]);
   });
 
   it('send posts only to --url, as send-test does: a redirect is reported, not followed; credentials are refused; an unreachable URL stops the run', async () => {

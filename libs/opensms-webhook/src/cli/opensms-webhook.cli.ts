@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { createWriteStream } from 'node:fs';
+import { constants, createWriteStream } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
@@ -270,6 +271,9 @@ async function send(values: CliValues, output: CliOutput): Promise<number> {
   const rate = Number(values.rate ?? DEFAULT_SEND_RATE);
   if (!(rate > 0) || !Number.isFinite(rate))
     throw new UsageError(`--rate must be a number of calls per second above 0 (got "${values.rate}")`);
+  await access(file, constants.R_OK).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`Cannot read --file ${file}: ${error.code ?? error.message}`);
+  });
   const counts = new Map<string, number>();
   const count = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
   const report = (sent: SentLine) => {
