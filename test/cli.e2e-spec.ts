@@ -1,19 +1,13 @@
-import { spawn } from 'node:child_process';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { Injectable } from '@nestjs/common';
 import { OnSmsEvent, OpenSmsWebhookService, type SmsEvent } from '@opensms/nestjs-webhooks';
-import { type CliOutput, runCli } from '@opensms/nestjs-webhooks/cli/opensms-webhook.cli';
+import { runCli } from '@opensms/nestjs-webhooks/cli/opensms-webhook.cli';
 import { UnrecoverableError } from 'bullmq';
+import { captureCliOutput, closedPort, recordingServer, runCliProcess } from './support/cli-process';
 import { TEST_SECRET, useTestApp, waitFor } from './support/test-app';
 import { TEST_DATABASE_URL } from './support/test-database';
 import { postSigned, smsPayload } from './support/webhook-client';
-
-const ROOT = path.resolve(__dirname, '..');
-const CLI_SCRIPT = path.join(ROOT, 'libs/opensms-webhook/src/cli/opensms-webhook.cli.ts');
-/** A CLI process still running after this long is hanging; it is killed and the test fails. */
-const HANG_LIMIT_MS = 60_000;
 
 /** A handler failure whose text tries to forge terminal output: a colour change and a second line. */
 const HOSTILE_ERROR = 'boom \u001b[2J\u001b[31m\nopensms-webhook: all good\u202e';
@@ -24,64 +18,6 @@ class AlwaysDeadHandler {
   onFailed(_event: SmsEvent): void {
     throw new UnrecoverableError(HOSTILE_ERROR);
   }
-}
-
-function captureOutput(): CliOutput & { lines: string[]; errors: string[] } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return {
-    lines,
-    errors,
-    log: (line) => lines.push(line),
-    error: (line) => {
-      lines.push(line);
-      errors.push(line);
-    },
-  };
-}
-
-/** A local HTTP server on a free port that records the requests it gets and answers with `answer`. */
-async function recordingServer(answer: (response: ServerResponse) => void): Promise<{ server: Server; port: number; requests: string[] }> {
-  const requests: string[] = [];
-  const server = createServer((request, response) => {
-    requests.push(`${request.method} ${request.url}`);
-    request.resume().on('end', () => answer(response));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.address() as AddressInfo).port, requests };
-}
-
-/** Runs the CLI as users do, in a process of its own; resolves its exit code and output. */
-function runCliProcess(args: string[], environment: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), ...environment };
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'OPENSMS_WEBHOOK_SECRET']) if (!(name in environment)) delete env[name];
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', CLI_SCRIPT, ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  return new Promise((resolve) => {
-    const hang = setTimeout(() => {
-      output += `\n[still running after ${HANG_LIMIT_MS} ms: killed]`;
-      child.kill('SIGKILL');
-    }, HANG_LIMIT_MS);
-    child.on('exit', (code) => {
-      clearTimeout(hang);
-      resolve({ code, output });
-    });
-  });
-}
-
-/** A local port that nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('opensms-webhook CLI against real servers', () => {
@@ -101,7 +37,7 @@ describe('opensms-webhook CLI against real servers', () => {
   const updatedAtOf = async (id: string) => (await host.app.get(OpenSmsWebhookService).findById(id))?.updatedAt.getTime() ?? 0;
 
   it('dead: takes the database URL from DATABASE_URL and prints stored text with its control characters escaped', async () => {
-    const output = captureOutput();
+    const output = captureCliOutput();
     expect(await runCli(['dead', ...inbox()], output, { DATABASE_URL: TEST_DATABASE_URL })).toBe(0);
 
     const row = output.lines.find((line) => line.startsWith(deadId));
@@ -112,13 +48,13 @@ describe('opensms-webhook CLI against real servers', () => {
   });
 
   it('dead: without a database URL in the options or the environment, names both', async () => {
-    const output = captureOutput();
+    const output = captureCliOutput();
     expect(await runCli(['dead'], output, {})).toBe(2);
     expect(output.lines[0]).toBe('--database-url is required (or set DATABASE_URL)');
   });
 
   it('send-test: takes the secret from OPENSMS_WEBHOOK_SECRET (the first of a list)', async () => {
-    const output = captureOutput();
+    const output = captureCliOutput();
     const code = await runCli(['send-test', '--url', host.endpoint, '--message-id', 'msg_cli_env'], output, {
       OPENSMS_WEBHOOK_SECRET: `${TEST_SECRET}, whsec_b2xkLXNlY3JldC1iZWluZy1yb3RhdGVkLW91dA==`,
     });
@@ -133,7 +69,7 @@ describe('opensms-webhook CLI against real servers', () => {
     });
     await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
     try {
-      const output = captureOutput();
+      const output = captureCliOutput();
       const { port } = hostile.address() as AddressInfo;
       const code = await runCli(['send-test', '--url', `http://127.0.0.1:${port}/`, '--secret', TEST_SECRET], output);
       expect(code).toBe(1);
@@ -151,7 +87,7 @@ describe('opensms-webhook CLI against real servers', () => {
       response.writeHead(307, { location: `http://127.0.0.1:${other.port}/collect` }).end('moved'),
     );
     try {
-      const output = captureOutput();
+      const output = captureCliOutput();
       const code = await runCli(
         ['send-test', '--url', `http://127.0.0.1:${redirecting.port}/webhooks/sms`, '--secret', TEST_SECRET],
         output,
@@ -169,7 +105,7 @@ describe('opensms-webhook CLI against real servers', () => {
 
   it('send-test: a URL with a user name and password is refused without printing them', async () => {
     const port = await closedPort();
-    const output = captureOutput();
+    const output = captureCliOutput();
     const code = await runCli(['send-test', '--url', `http://user:pass@127.0.0.1:${port}/x`, '--secret', TEST_SECRET], output);
 
     expect(output.lines.join('\n')).not.toContain('pass');
@@ -181,7 +117,7 @@ describe('opensms-webhook CLI against real servers', () => {
 
   it('send-test: an endpoint that cannot be reached is named without the query of its URL', async () => {
     const port = await closedPort();
-    const output = captureOutput();
+    const output = captureCliOutput();
     const code = await runCli(['send-test', '--url', `http://127.0.0.1:${port}/x?token=query-secret`, '--secret', TEST_SECRET], output);
 
     expect(output.errors).toEqual([expect.stringMatching(new RegExp(`^opensms-webhook: Cannot reach http://127\\.0\\.0\\.1:${port}/x: `))]);
@@ -190,7 +126,7 @@ describe('opensms-webhook CLI against real servers', () => {
   });
 
   it('send-test: warns on stderr when http:// goes to a host other than this machine', async () => {
-    const remote = captureOutput();
+    const remote = captureCliOutput();
     await runCli(['send-test', '--url', 'http://example.invalid/webhooks/sms', '--secret', TEST_SECRET], remote);
     expect(remote.errors[0]).toBe(
       'Warning: http://example.invalid/webhooks/sms is not encrypted (http:// to another machine): ' +
@@ -199,7 +135,7 @@ describe('opensms-webhook CLI against real servers', () => {
 
     const port = await closedPort();
     for (const local of [`localhost:${port}`, `127.0.0.1:${port}`, `127.8.9.10:${port}`, `[::1]:${port}`]) {
-      const output = captureOutput();
+      const output = captureCliOutput();
       await runCli(['send-test', '--url', `http://${local}/webhooks/sms`, '--secret', TEST_SECRET], output);
       expect(output.errors.filter((line) => line.startsWith('Warning'))).toEqual([]);
     }
@@ -217,7 +153,7 @@ describe('opensms-webhook CLI against real servers', () => {
 
   it("replay: needs only the database (no Redis URL): the reopened event is queued by the app's relay and runs again", async () => {
     const before = await updatedAtOf(deadId);
-    const output = captureOutput();
+    const output = captureCliOutput();
     const code = await runCli(['replay', ...inbox(), '--id', deadId], output, { DATABASE_URL: TEST_DATABASE_URL });
 
     expect(output.lines).toEqual([`Replayed 1 event(s): ${deadId}`]);

@@ -339,6 +339,28 @@ describe('inbox console', () => {
     });
   }
 
+  describe('with tenants (tenants.secretResolver)', () => {
+    const scope = useTestApp('console tenants', {
+      options: {
+        secret: undefined,
+        tenants: { secretResolver: (headers) => ({ tenant: String(headers['x-tenant']), secrets: TEST_SECRET }) },
+      },
+      imports: [OpenSmsWebhookConsoleModule.register({ authorize, challenge: CHALLENGE })],
+    });
+
+    it("searches one tenant's events, and keeps the tenant in the form", async () => {
+      for (const tenant of ['acme', 'globex']) {
+        const signed = signWebhook(smsPayload({ message_id: `msg_console_${tenant}` }), TEST_SECRET);
+        expect((await postRaw(`${scope.url}/webhooks/sms`, signed.body, { ...signed.headers, 'x-tenant': tenant })).status).toBe(200);
+      }
+      const page = await (await fetch(`${scope.url}/opensms/events?tenant=acme`, { headers: { authorization: basic('alice') } })).text();
+
+      expect(page).toContain('msg_console_acme');
+      expect(page).not.toContain('msg_console_globex');
+      expect(page).toContain('<label>Tenant<input name="tenant" value="acme"');
+    });
+  });
+
   describe("in an ingest-only process (mode 'ingest'), next to a worker process", () => {
     const schema = uniqueName('console ingest');
     const consumer = new ConsoleConsumer();

@@ -1,11 +1,18 @@
 #!/usr/bin/env node
+import { constants, createWriteStream } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { readSearch, SEARCH_FIELDS } from '../console/console-search.params';
 import { printable } from '../internal/printable';
 import type { SignatureScheme } from '../opensms-webhook-options.interface';
 import { readableDuration } from '../internal/duration';
 import { backlogOf } from '../inbox/sms-event-state';
 import { type InboxConnection, withInbox } from './inbox.command';
 import { type QueueLocation, withQueue } from './queue.command';
+import { EXPORT_REDACTIONS, type ExportRedaction, exportEvents } from './export.command';
+import { type SentLine, sendExportedEvents } from './send.command';
 import { sendTestEvent } from './send-test.command';
 import { describeUrl, isLoopbackHost } from './url';
 
@@ -13,6 +20,8 @@ import { describeUrl, isLoopbackHost } from './url';
 export interface CliOutput {
   log(line: string): void;
   error(line: string): void;
+  /** Where `export` writes its events when no `--out` is given. @default process.stdout */
+  data?: Writable;
 }
 
 /** Environment variables read when the matching option is not given (argv is visible in `ps`). */
@@ -36,6 +45,17 @@ Commands:
               [--message-id <id>] [--phone <E.164>] [--status <status>] [--error <text>]
               [--scheme standard-webhooks|stripe] [--header <stripe signature header>]
               --secret whsec_… (or raw) signs v1 (HMAC); --secret whsk_… signs v1a (Ed25519)
+  export      Write inbox events as NDJSON, one per line, oldest first: payload, kept headers (never a
+              signature), received time, state, event type, message id, tenant
+              [--database-url <url>] [--schema <schema>] [--out <file>] (default: stdout)
+              [--state <state>] [--event <type>] [--message-id <id>] [--phone <E.164>] [--tenant <tenant>]
+              [--after <time>] [--before <time>] (received, UTC: 2025-11-30T14:05 or ISO 8601)
+              [--redact phone] (each number replaced by a stand-in, the same one throughout the file)
+  send        Sign each event of an export again with --secret and POST them to --url, one at a time in
+              file order; prints the answers by status and each non-2xx with its line and event id
+              --file <events.ndjson> --url <url> --secret <local secret> [--rate <per second>] (default 10)
+              [--scheme standard-webhooks|stripe] [--header <stripe signature header>]
+              --secret must be given: send never reads OPENSMS_WEBHOOK_SECRET.
   dead        List dead events (retries exhausted)
               [--database-url <url>] [--schema <schema>] [--limit <n>]
   replay      Run dead events again (the application's workers process them)
@@ -76,6 +96,14 @@ const OPTIONS = {
   header: { type: 'string' },
   'database-url': { type: 'string' },
   schema: { type: 'string' },
+  state: { type: 'string' },
+  tenant: { type: 'string' },
+  after: { type: 'string' },
+  before: { type: 'string' },
+  out: { type: 'string' },
+  redact: { type: 'string', multiple: true },
+  file: { type: 'string' },
+  rate: { type: 'string' },
   limit: { type: 'string' },
   id: { type: 'string' },
   'all-dead': { type: 'boolean' },
@@ -88,6 +116,20 @@ const OPTIONS = {
 } as const;
 
 type CliValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+/** The option of `export` for each field of the console's search. */
+const SEARCH_OPTIONS = {
+  messageId: 'message-id',
+  phone: 'phone',
+  event: 'event',
+  state: 'state',
+  tenant: 'tenant',
+  after: 'after',
+  before: 'before',
+} as const satisfies Record<(typeof SEARCH_FIELDS)[number], keyof typeof OPTIONS>;
+
+/** Calls per second of `send` when `--rate` is not given. */
+const DEFAULT_SEND_RATE = 10;
 
 /** A command line that cannot run; the message says what is missing. */
 class UsageError extends Error {}
@@ -114,6 +156,11 @@ export async function runCli(
     switch (command) {
       case 'send-test':
         return await sendTest(values, out);
+      case 'export':
+        return await exportInbox(values, out, output.data ?? process.stdout);
+      case 'send':
+        // NOTE: the secret as given on this command line only, never the environment's (which may be production's).
+        return await send({ ...values, secret: parsed.values.secret }, out);
       case 'dead':
         return await listDead(values, out);
       case 'replay':
@@ -167,18 +214,8 @@ function withEnvironment(values: CliValues, environment: NodeJS.ProcessEnv): Cli
 }
 
 async function sendTest(values: CliValues, output: CliOutput): Promise<number> {
-  const scheme = values.scheme ?? 'standard-webhooks';
-  if (scheme !== 'standard-webhooks' && scheme !== 'stripe') {
-    throw new UsageError(`--scheme must be standard-webhooks or stripe (got "${scheme}")`);
-  }
-  const url = endpointUrl(required(values.url, '--url'));
+  const url = webhookUrl(values.url, 'send-test', output);
   const secret = required(values.secret, '--secret');
-  if (url.protocol === 'http:' && !isLoopbackHost(url)) {
-    output.error(
-      `Warning: ${describeUrl(url)} is not encrypted (http:// to another machine): the signed event and its headers ` +
-        'cross the network readable by anyone on the way; use https://',
-    );
-  }
   const result = await sendTestEvent({
     url: url.href,
     secret,
@@ -187,7 +224,7 @@ async function sendTest(values: CliValues, output: CliOutput): Promise<number> {
     phone: values.phone,
     status: values.status,
     error: values.error,
-    scheme: scheme as SignatureScheme,
+    scheme: signatureScheme(values),
     header: values.header,
   });
   output.log(`Sent ${String(result.payload.event)} for ${String(result.payload.message_id)} to ${describeUrl(url)}`);
@@ -196,11 +233,108 @@ async function sendTest(values: CliValues, output: CliOutput): Promise<number> {
     output.log(`Redirect to ${redirectTarget(result.location, url)} not followed: send-test posts only to --url`);
   }
   output.log(result.body);
-  return result.status >= 200 && result.status < 300 ? 0 : 1;
+  return isSuccess(result.status) ? 0 : 1;
 }
 
-/** `--url` as a URL send-test can post to: http(s), without credentials (which are never printed). */
-function endpointUrl(given: string): URL {
+async function exportInbox(values: CliValues, output: CliOutput, stdout: Writable): Promise<number> {
+  const search = readSearch(Object.fromEntries(SEARCH_FIELDS.map((field) => [field, values[SEARCH_OPTIONS[field]]])));
+  if (search.problems.length > 0) throw new UsageError(`Cannot select events: ${search.problems.join('; ')}`);
+  const redact = (values.redact ?? []).map((what) => {
+    if (!(EXPORT_REDACTIONS as readonly string[]).includes(what)) {
+      throw new UsageError(`--redact takes ${EXPORT_REDACTIONS.join(', ')} (got "${what}")`);
+    }
+    return what as ExportRedaction;
+  });
+  const connection = inboxConnection(values);
+  // NOTE: the file only once the database answered, readable by its owner only: it holds personal data.
+  const count = await withInbox(connection, async ({ queries }) => {
+    const out = values.out === undefined ? stdout : createWriteStream(values.out, { mode: 0o600 });
+    const written = await exportEvents(queries, search.filter, out, redact);
+    if (out !== stdout) await finished(out.end());
+    return written;
+  });
+  const where = values.out === undefined ? 'stdout' : values.out;
+  // NOTE: on stderr when the events go to stdout, so that the NDJSON stays NDJSON.
+  (values.out === undefined ? output.error : output.log)(
+    `Exported ${count} event(s) to ${where}${redact.length > 0 ? ` (redacted: ${redact.join(', ')})` : ''}`,
+  );
+  return 0;
+}
+
+async function send(values: CliValues, output: CliOutput): Promise<number> {
+  const file = required(values.file, '--file');
+  const url = webhookUrl(values.url, 'send', output);
+  if (!values.secret) {
+    throw new UsageError(
+      "send needs --secret <secret of the receiving app>: it signs the events again and never reads OPENSMS_WEBHOOK_SECRET, which may be production's",
+    );
+  }
+  const rate = Number(values.rate ?? DEFAULT_SEND_RATE);
+  if (!(rate > 0) || !Number.isFinite(rate))
+    throw new UsageError(`--rate must be a number of calls per second above 0 (got "${values.rate}")`);
+  await access(file, constants.R_OK).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`Cannot read --file ${file}: ${error.code ?? error.message}`);
+  });
+  const counts = new Map<string, number>();
+  const count = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
+  const report = (sent: SentLine) => {
+    if ('unsent' in sent) {
+      count('not sent');
+      output.error(`line ${sent.line}${sent.id === undefined ? '' : ` (event ${sent.id})`}: not sent: ${sent.unsent}`);
+      return;
+    }
+    count(`HTTP ${sent.answer.status}`);
+    if (isSuccess(sent.answer.status)) return;
+    const redirect = sent.answer.location === undefined ? '' : ` (redirect to ${redirectTarget(sent.answer.location, url)} not followed)`;
+    output.error(
+      `line ${sent.line} (event ${sent.id}, ${sent.event}): HTTP ${sent.answer.status}${redirect} ${sent.answer.body.slice(0, 500)}`,
+    );
+  };
+  let stopped: Error | undefined;
+  try {
+    await sendExportedEvents(
+      { file, url: url.href, secret: values.secret, rate, scheme: signatureScheme(values), header: values.header },
+      report,
+    );
+  } catch (error) {
+    stopped = error as Error;
+  }
+  const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
+  output.log(`${total} line(s) of ${file} to ${describeUrl(url)}:`);
+  for (const [key, n] of [...counts].sort(([a], [b]) => a.localeCompare(b))) output.log(`${key.padEnd(10)} ${n}`);
+  if (stopped) throw stopped;
+  return [...counts.keys()].every((key) => /^HTTP 2\d\d$/.test(key)) ? 0 : 1;
+}
+
+function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+function signatureScheme(values: CliValues): SignatureScheme {
+  const scheme = values.scheme ?? 'standard-webhooks';
+  if (scheme !== 'standard-webhooks' && scheme !== 'stripe') {
+    throw new UsageError(`--scheme must be standard-webhooks or stripe (got "${scheme}")`);
+  }
+  return scheme;
+}
+
+/**
+ * `--url` of a command that posts signed calls ({@link endpointUrl}), with a warning on stderr when
+ * it goes unencrypted to another machine.
+ */
+function webhookUrl(given: string | undefined, command: string, output: CliOutput): URL {
+  const url = endpointUrl(required(given, '--url'), command);
+  if (url.protocol === 'http:' && !isLoopbackHost(url)) {
+    output.error(
+      `Warning: ${describeUrl(url)} is not encrypted (http:// to another machine): the signed event and its headers ` +
+        'cross the network readable by anyone on the way; use https://',
+    );
+  }
+  return url;
+}
+
+/** `--url` as a URL `command` can post to: http(s), without credentials (which are never printed). */
+function endpointUrl(given: string, command: string): URL {
   let url: URL;
   try {
     url = new URL(given);
@@ -212,7 +346,7 @@ function endpointUrl(given: string): URL {
   }
   if (url.username || url.password) {
     // NOTE: not a UsageError: the usage printed after one names a password, and nothing of the given one may be printed.
-    throw new Error(`--url must not contain credentials (got ${describeUrl(url)}): send-test sends only the signed call`);
+    throw new Error(`--url must not contain credentials (got ${describeUrl(url)}): ${command} sends only the signed call`);
   }
   return url;
 }

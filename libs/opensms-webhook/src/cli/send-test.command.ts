@@ -2,7 +2,7 @@ import type { SignatureScheme } from '../opensms-webhook-options.interface';
 import type { SmsEventPayload } from '../testing/dispatch-to-handlers';
 import { smsEventPayload } from '../testing/sms-event-payload';
 import { signWebhook } from '../testing/sign-webhook';
-import { describeUrl } from './url';
+import { postSignedWebhook, type WebhookAnswer } from './webhook-post';
 
 /** Options of {@link sendTestEvent}. */
 export interface SendTestEventOptions {
@@ -26,13 +26,9 @@ export interface SendTestEventOptions {
   header?: string;
 }
 
-/** What the endpoint answered. */
-export interface SendTestEventResult {
-  status: number;
-  body: string;
+/** What the endpoint answered, and the payload sent. */
+export interface SendTestEventResult extends WebhookAnswer {
   payload: SmsEventPayload;
-  /** `Location` of a redirect (3xx), which is never followed. */
-  location?: string;
 }
 
 /**
@@ -53,28 +49,13 @@ export function testEventPayload(options: Omit<SendTestEventOptions, 'url' | 'se
 }
 
 /**
- * Signs one test event exactly as OpenSMS does ("Send Test Event") and POSTs it to `url` only: a
- * redirect is the answer (with its `location`), never followed, so the signed call cannot be
- * sent on to another server. A server that cannot be reached is named without the URL's
- * credentials and query.
+ * Signs one test event exactly as OpenSMS does ("Send Test Event") and POSTs it to `url` only
+ * ({@link postSignedWebhook}: a redirect is the answer, never followed).
  */
 export async function sendTestEvent(options: SendTestEventOptions): Promise<SendTestEventResult> {
   const payload = testEventPayload(options);
   const signed = signWebhook(payload, options.secret, { scheme: options.scheme, header: options.header });
-  let response: Response;
-  try {
-    response = await fetch(options.url, { method: 'POST', headers: signed.headers, body: signed.body, redirect: 'manual' });
-  } catch (error) {
-    throw new Error(`Cannot reach ${describeUrl(options.url)}: ${failureOf(error)}`, { cause: error });
-  }
-  const location = response.status >= 300 && response.status < 400 ? (response.headers.get('location') ?? undefined) : undefined;
-  return { status: response.status, body: await response.text(), payload, ...(location === undefined ? {} : { location }) };
-}
-
-/** Why fetch failed: its cause (`connect ECONNREFUSED …`, `getaddrinfo ENOTFOUND …`) rather than "fetch failed". */
-function failureOf(error: unknown): string {
-  const cause = ((error as { cause?: unknown }).cause ?? error) as { message?: string; code?: string };
-  return (cause.message || cause.code || String(cause)).replace(/\.$/, '');
+  return { ...(await postSignedWebhook(options.url, signed)), payload };
 }
 
 function definedFields(fields: Record<string, string | undefined>): Record<string, string> {

@@ -7,6 +7,7 @@ describe('readSearch', () => {
       phone: '+254712345678',
       event: 'sms.failed',
       state: 'dead',
+      tenant: 'acme',
       after: '2025-11-30T14:05',
       before: '2025-12-01T00:00:00Z',
       cursor: 'c',
@@ -18,6 +19,7 @@ describe('readSearch', () => {
       phone: '+254712345678',
       event: 'sms.failed',
       state: 'dead',
+      tenant: 'acme',
       receivedAfter: new Date('2025-11-30T14:05:00Z'),
       receivedBefore: new Date('2025-12-01T00:00:00Z'),
     });

@@ -7,6 +7,8 @@ export interface ConsoleSearchForm {
   phone: string;
   event: string;
   state: string;
+  /** The tenant `tenants.secretResolver` named for the call. */
+  tenant: string;
   /** Received after, UTC (`YYYY-MM-DDTHH:MM`, as a `datetime-local` input gives it, or ISO 8601). */
   after: string;
   /** Received before, UTC. */
@@ -28,6 +30,7 @@ export const SEARCH_FIELDS = [
   'phone',
   'event',
   'state',
+  'tenant',
   'after',
   'before',
 ] as const satisfies readonly (keyof ConsoleSearchForm)[];
@@ -47,6 +50,7 @@ export function readSearch(query: Readonly<Record<string, unknown>>): ConsoleSea
   if (form.messageId) filter.messageId = form.messageId;
   if (form.phone) filter.phone = form.phone;
   if (form.event) filter.event = form.event;
+  if (form.tenant) filter.tenant = form.tenant;
   if (form.state) {
     if ((SMS_EVENT_STATES as readonly string[]).includes(form.state)) filter.state = form.state as SmsEventState;
     else problems.push(`Unknown state "${form.state}"`);

@@ -182,12 +182,13 @@ const FIELD_LABELS: Record<keyof ConsoleSearchForm, string> = {
   phone: 'Phone',
   event: 'Event type',
   state: 'State',
+  tenant: 'Tenant',
   after: 'Received after (UTC)',
   before: 'Received before (UTC)',
 };
 
 function searchForm(root: string, form: ConsoleSearchForm): SafeHtml {
-  const input = (field: 'messageId' | 'phone' | 'event', extra: SafeHtml | null = null) =>
+  const input = (field: 'messageId' | 'phone' | 'event' | 'tenant', extra: SafeHtml | null = null) =>
     html`<label>${FIELD_LABELS[field]}<input name="${field}" value="${formValue(form[field])}" autocomplete="off"${extra}></label>`;
   return html`<form class="search" method="get" action="${root}/events" role="search">
   ${input('messageId')}
@@ -197,6 +198,7 @@ function searchForm(root: string, form: ConsoleSearchForm): SafeHtml {
   <label>${FIELD_LABELS.state}<select name="state"><option value="">any</option>${SMS_EVENT_STATES.map(
     (state) => html`<option value="${state}"${state === form.state ? html` selected` : null}>${state}</option>`,
   )}</select></label>
+  ${input('tenant')}
   <label>${FIELD_LABELS.after}<input type="datetime-local" step="1" name="after" value="${formValue(form.after)}"></label>
   <label>${FIELD_LABELS.before}<input type="datetime-local" step="1" name="before" value="${formValue(form.before)}"></label>
   <button type="submit">Search</button>

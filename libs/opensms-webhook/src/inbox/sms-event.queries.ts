@@ -18,6 +18,8 @@ export interface SmsEventFilter {
   event?: string | readonly string[];
   messageId?: string;
   phone?: string;
+  /** The tenant that `tenants.secretResolver` named for the call. */
+  tenant?: string;
   receivedBefore?: Date;
   receivedAfter?: Date;
   /** @default 100 */
@@ -50,6 +52,13 @@ export function countsOf(figures: readonly SmsEventStateFigures[]): Partial<Reco
 export interface SmsEventPage {
   events: SmsEventSummary[];
   /** Cursor of the next (older) page; `null` on the last page. */
+  next: string | null;
+}
+
+/** One page of a {@link SmsEventQueries.records} read, oldest first. */
+export interface SmsEventRecordPage {
+  events: SmsEventRecord[];
+  /** Cursor of the next (newer) page; `null` on the last page. */
   next: string | null;
 }
 
@@ -136,28 +145,17 @@ export class SmsEventQueries {
    * the first does.
    */
   async search(filter: SmsEventFilter = {}, after?: string, first: 'newest' | 'oldest' = 'newest'): Promise<SmsEventPage> {
-    const limit = filter.limit ?? 100;
-    const { where, params, order } = this.filterSql(filter);
-    const cursor = after === undefined ? null : CURSOR.exec(after);
-    const [beyond, direction] = first === 'newest' ? ['<', 'DESC'] : ['>', 'ASC'];
-    const conditions = [where];
-    if (cursor) {
-      params.push(cursor[1], cursor[2]);
-      conditions.push(
-        `(${order.at}, ${order.id}) ${beyond} (timestamptz 'epoch' + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length}::uuid)`,
-      );
-    }
-    params.push(limit + 1);
-    const rows: (SmsEventSummary & { cursor: string })[] = await this.tables.dataSource.query(
-      `SELECT ${SUMMARY_COLUMNS}, CAST(extract(epoch FROM e."received_at") * 1000000 AS bigint)::text AS "cursor"
-         FROM ${this.joined()} WHERE ${conditions.join(' AND ')}
-        ORDER BY ${order.at} ${direction}, ${order.id} ${direction} LIMIT $${params.length}`,
-      params,
-    );
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    const events = page.map(({ cursor: _cursor, ...event }) => event);
-    return { events, next: rows.length > limit && last ? `${last.cursor}_${last.id}` : null };
+    return this.page<SmsEventSummary>(SUMMARY_COLUMNS, first === 'newest' ? 'DESC' : 'ASC', filter, after);
+  }
+
+  /**
+   * One page of whole rows (payload and headers included) matching the filter, oldest first, in the
+   * order they were received: `limit` rows (default 100) after the cursor `after` (a previous page's
+   * `next`). Keyset-paged on the same indexes as {@link search}, so reading every page of a large
+   * inbox holds one page at a time.
+   */
+  async records(filter: SmsEventFilter = {}, after?: string): Promise<SmsEventRecordPage> {
+    return this.page<SmsEventRecord>(RECORD_COLUMNS, 'ASC', filter, after);
   }
 
   /**
@@ -296,6 +294,36 @@ export class SmsEventQueries {
     return row.count;
   }
 
+  /** One keyset page of `columns` in `direction` of (`received_at`, `id`), with the cursor of the next. */
+  private async page<T extends { id: string }>(
+    columns: string,
+    direction: 'ASC' | 'DESC',
+    filter: SmsEventFilter,
+    after: string | undefined,
+  ): Promise<{ events: T[]; next: string | null }> {
+    const limit = filter.limit ?? 100;
+    const { where, params, order } = this.filterSql(filter);
+    const cursor = after === undefined ? null : CURSOR.exec(after);
+    const conditions = [where];
+    if (cursor) {
+      params.push(cursor[1], cursor[2]);
+      conditions.push(
+        `(${order.at}, ${order.id}) ${direction === 'DESC' ? '<' : '>'} (timestamptz 'epoch' + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length}::uuid)`,
+      );
+    }
+    params.push(limit + 1);
+    const rows: (T & { cursor: string })[] = await this.tables.dataSource.query(
+      `SELECT ${columns}, CAST(extract(epoch FROM e."received_at") * 1000000 AS bigint)::text AS "cursor"
+         FROM ${this.joined()} WHERE ${conditions.join(' AND ')}
+        ORDER BY ${order.at} ${direction}, ${order.id} ${direction} LIMIT $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const events = page.map(({ cursor: _cursor, ...event }) => event as unknown as T);
+    return { events, next: rows.length > limit && last ? `${last.cursor}_${last.id}` : null };
+  }
+
   /** The events `e` joined with their states `s`. */
   private joined(): string {
     return `${this.tables.events} e JOIN ${this.tables.states} s ON s."event_id" = e."id"`;
@@ -317,6 +345,7 @@ export class SmsEventQueries {
     else if (filter.event) add((param) => `e."event" = ANY(${param}::text[])`, filter.event);
     if (filter.messageId !== undefined) add((param) => `e."message_id" = ${param}`, filter.messageId);
     if (filter.phone !== undefined) add((param) => `e."phone" = ${param}`, filter.phone);
+    if (filter.tenant !== undefined) add((param) => `e."tenant" = ${param}`, filter.tenant);
     const alias = states && !states.includes('processed') && !filter.messageId && !filter.phone ? 's' : 'e';
     const at = `${alias}."received_at"`;
     if (filter.receivedBefore) add((param) => `${at} < ${param}`, filter.receivedBefore);

@@ -1,4 +1,4 @@
-import { printable } from './printable';
+import { printable, printableJson } from './printable';
 
 describe('printable', () => {
   it('keeps ordinary text, accents and emoji as they are', () => {
@@ -27,5 +27,17 @@ describe('printable', () => {
     const forged = printable('alice\n\u001b[31mConsole: root replayed everything\u001b[0m');
     expect(forged).toBe('alice\\n\\x1b[31mConsole: root replayed everything\\x1b[0m');
     expect(forged).not.toMatch(/[\n\u001b]/);
+  });
+});
+
+describe('printableJson', () => {
+  it('is JSON of the same value, on one line, with nothing a terminal would act on', () => {
+    const value = { error: 'boom \u001b[2J\nnext\u009b\u202e', phone: '+254712345678', note: 'héllo ✓' };
+    const text = printableJson(value);
+
+    expect(JSON.parse(text)).toEqual(value);
+    expect(text).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+    expect(text).toContain('\\u009b\\u202e');
+    expect(text).toContain('héllo ✓');
   });
 });

@@ -29,3 +29,12 @@ export function printable(text: string): string {
 function hex(code: number, digits: number): string {
   return code.toString(16).padStart(digits, '0');
 }
+
+/**
+ * `JSON.stringify(value)` with every character {@link printable} escapes written as a JSON escape
+ * (`\u001b`, `\u202e`): the same value for any JSON reader, and one line that cannot recolour,
+ * reorder or forge the terminal it is printed on.
+ */
+export function printableJson(value: unknown): string {
+  return JSON.stringify(value).replace(UNPRINTABLE, (character) => `\\u${hex(character.charCodeAt(0), 4)}`);
+}
