@@ -9,9 +9,9 @@
  * `503 down`. `HEALTH_BENCH_ROWS`, `HEALTH_BENCH_RATE` (webhook calls per second) and `BENCH_DURATION`
  * (seconds per round) change the sizes. Drops the schema and the queue's keys at the end.
  */
-import { Controller, Get, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
+import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OPENSMS_WEBHOOK_MIGRATIONS, OpenSmsWebhookModule } from '@opensms/nestjs-webhooks';
 import { OpenSmsWebhookHealthIndicator } from '@opensms/nestjs-webhooks/health';
@@ -20,6 +20,7 @@ import { fork } from 'node:child_process';
 import type { Server } from 'node:http';
 import { DataSource } from 'typeorm';
 import { OPENSMS_WEBHOOK_ENTITIES } from '../libs/opensms-webhook/src/inbox/sms-event.tables';
+import { HealthController } from '../src/health/health.controller';
 import { BENCH } from './bench.config';
 import { clearRedisPrefix } from './bench-store';
 import { presignDeliveries } from './deliveries';
@@ -39,21 +40,7 @@ interface HealthBenchStore {
   queuePrefix: string;
 }
 
-@Controller('health')
-class HealthController {
-  constructor(
-    private readonly health: HealthCheckService,
-    private readonly opensms: OpenSmsWebhookHealthIndicator,
-  ) {}
-
-  @Get()
-  @HealthCheck()
-  check() {
-    return this.health.check([() => this.opensms.isHealthy()]);
-  }
-}
-
-/** The app under test, in the child process: the library with its defaults, and a health route. */
+/** The app under test, in the child process: the library with its defaults, and the example app's health routes. */
 async function runApp(store: HealthBenchStore): Promise<void> {
   @Module({
     imports: [

@@ -23,6 +23,24 @@ export const FINISHED_STATES: InboxStateMix = `CASE
   ELSE 'processed' END`;
 
 /**
+ * The `FROM` clause of `$1` generated events: row number `i` (the highest the newest), received at
+ * `r.at` (one every 2 seconds up to now), with payload event `t.event` (about 1 in 1000
+ * `sms.queued`, a quarter `sms.pending` and `sms.failed` each, the rest `sms.delivered`), its
+ * `t.status`, and state `s.state`.
+ */
+export function generatedInboxRows(states: InboxStateMix): string {
+  return `generate_series(1, $1::int) AS i
+    CROSS JOIN LATERAL (SELECT now() - ($1::int - i) * interval '2 seconds' AS at) r
+    CROSS JOIN LATERAL (SELECT CASE
+              WHEN i % 1000 = 7 THEN 'sms.queued'
+              WHEN i % 4 = 0 THEN 'sms.pending'
+              WHEN i % 4 = 3 THEN 'sms.failed'
+              ELSE 'sms.delivered' END AS event) e
+    CROSS JOIN LATERAL (SELECT e.event, CASE WHEN e.event = 'sms.queued' THEN 'queued' ELSE substr(e.event, 5) END AS status) t
+    CROSS JOIN LATERAL (SELECT ${states} AS state) s`;
+}
+
+/**
  * Fills the inbox of `schema` (migrated) with `rows` events and their states in one statement: messages
  * of 4 events, 200,000 phones, one event every 2 seconds up to now; then ANALYZE, so the planner
  * knows them.
@@ -31,15 +49,7 @@ export async function fillInbox(dataSource: DataSource, schema: string, rows: nu
   await dataSource.query(
     `WITH source AS (
        SELECT gen_random_uuid() AS id, i, r.at, t.event, t.status, s.state, '+2547' || lpad((i % 200000)::text, 8, '0') AS phone
-         FROM generate_series(1, $1::int) AS i
-        CROSS JOIN LATERAL (SELECT now() - ($1::int - i) * interval '2 seconds' AS at) r
-        CROSS JOIN LATERAL (SELECT CASE
-                  WHEN i % 1000 = 7 THEN 'sms.queued'
-                  WHEN i % 4 = 0 THEN 'sms.pending'
-                  WHEN i % 4 = 3 THEN 'sms.failed'
-                  ELSE 'sms.delivered' END AS event) e
-        CROSS JOIN LATERAL (SELECT e.event, CASE WHEN e.event = 'sms.queued' THEN 'queued' ELSE substr(e.event, 5) END AS status) t
-        CROSS JOIN LATERAL (SELECT ${states} AS state) s
+         FROM ${generatedInboxRows(states)}
      ), events AS (
        INSERT INTO "${schema}"."opensms_webhook_events"
          ("id", "dedupe_key", "event", "message_id", "phone", "status", "error", "occurred_at", "received_at", "payload", "headers")

@@ -23,6 +23,7 @@ import { OPENSMS_WEBHOOK_MIGRATIONS } from '@opensms/nestjs-webhooks';
 import { Client } from 'pg';
 import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
 import { BENCH } from './bench.config';
+import { CONSOLE_STATES, generatedInboxRows } from './inbox-fill';
 
 const ROWS = Number(process.env.MIGRATION_BENCH_ROWS ?? 1_000_000);
 /** Inserts per second of the older ingest; 0: as fast as one connection goes. */
@@ -237,21 +238,7 @@ async function fill(dataSource: DataSource, schema: string): Promise<void> {
             CASE WHEN s.state IN ('dead', 'failed') THEN 'Handler failed' END,
             CASE WHEN s.state IN ('processed', 'ignored') THEN r.at + interval '50 milliseconds' END, r.at,
             CASE WHEN s.state = 'received' AND i % 2 = 0 THEN 'add' WHEN s.state = 'failed' AND i % 400 = 2 THEN 'replace' END
-       FROM generate_series(1, $1::int) AS i
-      CROSS JOIN LATERAL (SELECT now() - ($1::int - i) * interval '2 seconds' AS at) r
-      CROSS JOIN LATERAL (SELECT CASE
-                WHEN i % 1000 = 7 THEN 'sms.queued'
-                WHEN i % 4 = 0 THEN 'sms.pending'
-                WHEN i % 4 = 3 THEN 'sms.failed'
-                ELSE 'sms.delivered' END AS event) e
-      CROSS JOIN LATERAL (SELECT e.event, CASE WHEN e.event = 'sms.queued' THEN 'queued' ELSE substr(e.event, 5) END AS status) t
-      CROSS JOIN LATERAL (SELECT CASE
-                WHEN i % 97 = 1 THEN 'dead'
-                WHEN i % 200 = 2 THEN 'failed'
-                WHEN i % 500 = 3 THEN 'invalid'
-                WHEN i % 500 = 4 THEN 'ignored'
-                WHEN i > $1::int - 300 THEN 'received'
-                ELSE 'processed' END AS state) s`,
+       FROM ${generatedInboxRows(CONSOLE_STATES)}`,
     [ROWS],
   );
   await dataSource.query(
