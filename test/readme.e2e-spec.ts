@@ -451,9 +451,10 @@ describe('README and docs', () => {
     expect(methods.filter((method) => !new RegExp(`\`${method}[(\`]`).test(text))).toEqual([]);
   });
 
-  it.each(['README.md', PACKAGE_README])('%s installs the newest supported set and lists every peer with its version range', (page) => {
+  it.each(['README.md', PACKAGE_README])('%s installs the newest set, states the engines, lists every peer with its range', (page) => {
     const manifest = JSON.parse(readFileSync(path.join(library, 'package.json'), 'utf8')) as {
       name: string;
+      engines: { node: string };
       peerDependencies: Record<string, string>;
       peerDependenciesMeta: Record<string, { optional?: boolean }>;
     };
@@ -467,6 +468,7 @@ describe('README and docs', () => {
     expect(command).toBe(/^npm install (.+)$/m.exec(read(SUPPORTED_VERSIONS))?.[1]);
     const packages = command!.split(/\s+/).map((spec) => spec.replace(/(.)@[^@]*$/, '$1'));
     expect(packages[0]).toBe(manifest.name);
+    expect(install).toContain(`\`${manifest.engines.node}\``);
     const required = peers.filter(({ optional }) => !optional).map(({ name }) => name);
     expect([...packages.slice(1)].sort()).toEqual([...required].sort());
     const listed = firstTableRows(install).flatMap(([names, range, kind]) =>
