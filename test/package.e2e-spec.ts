@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { signWebhook } from '@opensms/nestjs-webhooks/testing';
 import type { DataSource } from 'typeorm';
-import { clearQueuePrefix, TEST_SECRET, waitFor } from './support/test-app';
+import { clearQueuePrefix, type HttpAdapterName, TEST_SECRET, waitFor } from './support/test-app';
 import { connectToSchema, createSchema, dropSchema, TEST_DATABASE_URL, TEST_REDIS, uniqueName } from './support/test-database';
 import { postSigned, smsPayload } from './support/webhook-client';
 
@@ -32,6 +32,7 @@ const MAX_BUFFER = 64 * 1024 * 1024;
  */
 const HOSTS_ROOT = path.join(tmpdir(), `opensms-package-matrix-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}`);
 const HOST_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+const HTTP_ADAPTERS: HttpAdapterName[] = ['express', 'fastify'];
 
 const LIBRARY_PACKAGE = JSON.parse(readFileSync(path.join(LIBRARY, 'package.json'), 'utf8')) as {
   name: string;
@@ -89,6 +90,7 @@ const HOST_APP = `
 import 'reflect-metadata';
 import { Controller, Get, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { SwaggerModule, DocumentBuilder } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
@@ -155,7 +157,9 @@ class HealthController {
 class AppModule {}
 
 async function main(): Promise<void> {
-  const app = await NestFactory.create(AppModule, { rawBody: true, logger: ['error'] });
+  const options = { rawBody: true, logger: ['error' as const] };
+  const app =
+    env.HTTP_ADAPTER === 'fastify' ? await NestFactory.create(AppModule, new FastifyAdapter(), options) : await NestFactory.create(AppModule, options);
   app.enableShutdownHooks();
   const document = addOpenSmsWebhookToDocument(SwaggerModule.createDocument(app, new DocumentBuilder().build()));
   await app.listen(0, '127.0.0.1');
@@ -248,7 +252,11 @@ function hostManifest(set: PeerSet): Record<string, unknown> {
   return {
     name: `host-${slugOf(set.name)}`,
     private: true,
-    dependencies: { '@nestjs/platform-express': `^${majorOf(set, '@nestjs/core')}`, rxjs: '^7' },
+    dependencies: {
+      '@nestjs/platform-express': `^${majorOf(set, '@nestjs/core')}`,
+      '@nestjs/platform-fastify': `^${majorOf(set, '@nestjs/core')}`,
+      rxjs: '^7',
+    },
     devDependencies: { typescript: '^5', '@types/node': '^20' },
     ...set.manifest,
   };
@@ -333,6 +341,56 @@ function linesOf(child: ChildProcess): string[] {
   return lines;
 }
 
+/** One running app of a host, on one HTTP adapter, with a schema and queue prefix of its own. */
+interface InstalledHostApp {
+  url: string;
+  schema: string;
+  lines: string[];
+  bootSeconds: number;
+  stop(): Promise<void>;
+}
+
+/** Starts the compiled host app on an adapter and waits until it listens. */
+async function startHostApp(dir: string, adapter: HttpAdapterName): Promise<InstalledHostApp> {
+  const schema = uniqueName('package');
+  await createSchema(schema);
+  const started = Date.now();
+  const child = spawn(process.execPath, ['dist/app.js'], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH,
+      HTTP_ADAPTER: adapter,
+      DATABASE_URL: TEST_DATABASE_URL,
+      DATABASE_SCHEMA: schema,
+      OPENSMS_WEBHOOK_SECRET: TEST_SECRET,
+      REDIS_HOST: TEST_REDIS.host,
+      REDIS_PORT: String(TEST_REDIS.port),
+      QUEUE_PREFIX: schema,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines = linesOf(child);
+  let errors = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (errors += chunk));
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await clearQueuePrefix(schema);
+    await dropSchema(schema);
+  };
+  try {
+    await waitFor(`the installed host to listen on ${adapter}`, () => lines.some((line) => line.startsWith('READY ')), 120_000);
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n${errors}`, { cause: error });
+  }
+  const url = lines.find((line) => line.startsWith('READY '))!.slice('READY '.length);
+  return { url, schema, lines, bootSeconds: seconds(started), stop };
+}
+
 describe('the published package, installed as a user would with each supported set of peers', () => {
   const hosts = new Map<string, PromiseSettledResult<PreparedHost>>();
   const summary: string[] = [];
@@ -371,94 +429,67 @@ describe('the published package, installed as a user would with each supported s
   });
 
   describe.each(PEER_SETS.map((set) => [set.name]))('%s', (name) => {
-    const schema = uniqueName('package');
     let host: PreparedHost;
-    let child: ChildProcess | undefined;
-    let childLines: string[] = [];
-    let childErrors = '';
-    let url: string;
+    const apps = new Map<HttpAdapterName, InstalledHostApp>();
     let inbox: DataSource;
-    let bootSeconds: number;
 
     beforeAll(async () => {
       const prepared = hosts.get(name)!;
       if (prepared.status === 'rejected') throw prepared.reason;
       host = prepared.value;
-      await createSchema(schema);
-      const started = Date.now();
-      child = spawn(process.execPath, ['dist/app.js'], {
-        cwd: host.dir,
-        env: {
-          PATH: process.env.PATH,
-          DATABASE_URL: TEST_DATABASE_URL,
-          DATABASE_SCHEMA: schema,
-          OPENSMS_WEBHOOK_SECRET: TEST_SECRET,
-          REDIS_HOST: TEST_REDIS.host,
-          REDIS_PORT: String(TEST_REDIS.port),
-          QUEUE_PREFIX: schema,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      childLines = linesOf(child);
-      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (childErrors += chunk));
-      await waitFor('the installed host to listen', () => childLines.some((line) => line.startsWith('READY ')), 120_000).catch(
-        (error: Error) => {
-          throw new Error(`${error.message}\n${childErrors}`);
-        },
-      );
-      bootSeconds = seconds(started);
-      url = childLines.find((line) => line.startsWith('READY '))!.slice('READY '.length);
-      inbox = await connectToSchema(schema);
+      await Promise.all(HTTP_ADAPTERS.map(async (adapter) => apps.set(adapter, await startHostApp(host.dir, adapter))));
+      // NOTE: the queries name each app's schema; this connection's own is only its search_path.
+      inbox = await connectToSchema(apps.get('express')!.schema);
     }, 180_000);
 
     afterAll(async () => {
-      if (child && child.exitCode === null) {
-        const exited = new Promise((resolve) => child!.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await Promise.all([...apps.values()].map((app) => app.stop()));
       await inbox?.destroy();
-      await clearQueuePrefix(schema);
-      await dropSchema(schema);
     });
 
     it('installs with a clean npm ls', () => {
       expect(host.ls.ok ? 'clean' : host.ls.output).toBe('clean');
     });
 
-    it('boots from the tarball, answers a signed webhook with 200, stores the row and runs the handler', async () => {
-      const response = await postSigned(`${url}/webhooks/sms`, smsPayload({ event: 'sms.failed', message_id: 'msg_packed' }));
-      expect(response.status).toBe(200);
-      expect(response.body).toEqual({ status: 'received', id: expect.any(String), duplicate: false });
+    it.each(HTTP_ADAPTERS)(
+      'boots from the tarball on %s, answers a signed webhook with 200, stores the row and runs the handler',
+      async (adapter) => {
+        const app = apps.get(adapter)!;
+        const response = await postSigned(`${app.url}/webhooks/sms`, smsPayload({ event: 'sms.failed', message_id: 'msg_packed' }));
+        expect(response.status).toBe(200);
+        expect(response.body).toEqual({ status: 'received', id: expect.any(String), duplicate: false });
 
-      const rows = await inbox.query(`SELECT "message_id", "event" FROM "${schema}"."opensms_webhook_events" WHERE "id" = $1`, [
-        response.body.id,
-      ]);
-      expect(rows).toEqual([{ message_id: 'msg_packed', event: 'sms.failed' }]);
-      await waitFor('the handler', () => childLines.some((line) => line.startsWith('HANDLED ')));
-      const handled = childLines.filter((line) => line.startsWith('HANDLED '));
-      expect(handled).toEqual([`HANDLED ${JSON.stringify({ messageId: 'msg_packed', error: 'Invalid phone number', attempt: 1 })}`]);
-      summary.push(
-        `${name}: install ${host.installSeconds} s (${host.cache}), compile ${host.compileSeconds} s, boot ${bootSeconds} s, signed call ${response.status}, ` +
-          `handler ran ${handled.length}x, ${host.typescript.map(({ version, ok }) => `tsc --init on TypeScript ${version} ${ok ? 'ok' : 'FAILED'}`).join(', ')}, ` +
-          `npm ls ${host.ls.ok ? 'clean' : 'FAILED'}`,
-      );
-    });
+        const rows = await inbox.query(`SELECT "message_id", "event" FROM "${app.schema}"."opensms_webhook_events" WHERE "id" = $1`, [
+          response.body.id,
+        ]);
+        expect(rows).toEqual([{ message_id: 'msg_packed', event: 'sms.failed' }]);
+        await waitFor('the handler', () => app.lines.some((line) => line.startsWith('HANDLED ')));
+        const handled = app.lines.filter((line) => line.startsWith('HANDLED '));
+        expect(handled).toEqual([`HANDLED ${JSON.stringify({ messageId: 'msg_packed', error: 'Invalid phone number', attempt: 1 })}`]);
+        const checks = host.typescript.map(({ version, ok }) => `tsc --init on TypeScript ${version} ${ok ? 'ok' : 'FAILED'}`);
+        summary.push(
+          `${name}, ${adapter}: install ${host.installSeconds} s (${host.cache}), compile ${host.compileSeconds} s, boot ${app.bootSeconds} s, ` +
+            `signed call ${response.status}, handler ran ${handled.length}x, ${checks.join(', ')}, npm ls ${host.ls.ok ? 'clean' : 'FAILED'}`,
+        );
+      },
+    );
 
     it('runs the optional integrations: the health route, metrics, the OpenAPI document', async () => {
-      const health = await fetch(`${url}/health`);
-      expect({ status: health.status, body: await health.json() }).toMatchObject({ status: 200, body: { status: 'ok' } });
-      expect(childLines).toContain('METRICS 10');
-      const openApiPaths = childLines
-        .find((line) => line.startsWith('OPENAPI '))
-        ?.slice('OPENAPI '.length)
-        .split(',');
-      expect(openApiPaths).toContain('/webhooks/sms');
+      for (const app of apps.values()) {
+        const health = await fetch(`${app.url}/health`);
+        expect({ status: health.status, body: await health.json() }).toMatchObject({ status: 200, body: { status: 'ok' } });
+        expect(app.lines).toContain('METRICS 10');
+        const openApiPaths = app.lines
+          .find((line) => line.startsWith('OPENAPI '))
+          ?.slice('OPENAPI '.length)
+          .split(',');
+        expect(openApiPaths).toContain('/webhooks/sms');
+      }
     });
 
     it('serves the testing kit from the @opensms/nestjs-webhooks/testing subpath', () => {
       const expected = signWebhook('{}', TEST_SECRET, { id: 'msg_kit', timestamp: 1700000000 }).headers['webhook-signature'];
-      expect(childLines).toContain(`KIT ${expected}`);
+      expect(apps.get('express')!.lines).toContain(`KIT ${expected}`);
     });
 
     it('compiles a tsc --init project that uses every entry point, on TypeScript 5 and 6', () => {
@@ -482,9 +513,29 @@ describe('the published package, installed as a user would with each supported s
       expect(lines.filter((line) => line.endsWith(' 0'))).toEqual([]);
     });
 
-    it('installs the opensms-webhook command', async () => {
-      const { stdout } = await run(path.join(host.dir, 'node_modules/.bin/opensms-webhook'), ['--help']);
-      expect(stdout).toContain('Usage: opensms-webhook <command> [options]');
+    it("installs the opensms-webhook command, whose status reads the host's inbox and queue", async () => {
+      const command = path.join(host.dir, 'node_modules/.bin/opensms-webhook');
+      const { stdout: help } = await run(command, ['--help']);
+      expect(help).toContain('Usage: opensms-webhook <command> [options]');
+
+      const { schema } = apps.get('express')!;
+      const redisUrl = `redis://${TEST_REDIS.host}:${TEST_REDIS.port}`;
+      await waitFor('the signed call of the express host to be processed', async () => {
+        const states = await inbox.query(`SELECT "state" FROM "${schema}"."opensms_webhook_event_states"`);
+        return states.length === 1 && states[0].state === 'processed';
+      });
+      const { stdout } = await run(command, [
+        'status',
+        '--database-url',
+        TEST_DATABASE_URL,
+        '--schema',
+        schema,
+        '--redis-url',
+        redisUrl,
+        '--queue-prefix',
+        schema,
+      ]);
+      expect(stdout.split('\n')).toEqual(expect.arrayContaining(['processed  1', 'backlog    0', 'processing running']));
     });
   });
 });
