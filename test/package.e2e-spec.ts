@@ -18,8 +18,9 @@ const SUPPORTED_VERSIONS_PAGE = path.join(ROOT, 'docs/supported-versions.md');
 /** TypeScript 6, the repository's own; each host brings TypeScript 5 as its compiler. */
 const TSC_6 = path.join(ROOT, 'node_modules/typescript/bin/tsc');
 /**
- * Build, pack, then install and compile every host at once: about a minute on a warm cache, a few
- * minutes cold (each host downloads its NestJS, TypeORM and BullMQ), far more on a shared machine.
+ * Build, pack, then install and compile every host at once: about a minute and a half with the hosts
+ * and npm's cache kept from an earlier run, two and a half without (each host downloads its NestJS,
+ * TypeORM and BullMQ), far more on a shared machine.
  */
 const SETUP_TIMEOUT_MS = 900_000;
 /** Child processes' output kept for a failure's message (npm's resolution reports are long). */
