@@ -8,6 +8,8 @@ const read = (page: string) => readFileSync(path.join(root, page), 'utf8');
 const scripts: Record<string, string> = JSON.parse(read('package.json')).scripts;
 
 const PACKAGE_README = 'libs/opensms-webhook/README.md';
+/** The install line of each supported set of peers, the newest first (test/package.e2e-spec.ts runs them). */
+const SUPPORTED_VERSIONS = 'docs/supported-versions.md';
 const DOCS = readdirSync(path.join(root, 'docs'))
   .filter((file) => file.endsWith('.md'))
   .sort()
@@ -25,7 +27,7 @@ const rootIndex = path.join(library, 'src/index.ts');
 const servicePath = path.join(library, 'src/opensms-webhook.service.ts');
 
 /** npm's own commands that need no script in package.json. */
-const NPM_COMMANDS = new Set(['ci', 'install', 'i', 'exec']);
+const NPM_COMMANDS = new Set(['ci', 'install', 'i', 'exec', 'ls']);
 
 /** Members of an exported interface of the options file. */
 function interfaceMembers(source: string, name: string): string[] {
@@ -452,9 +454,10 @@ describe('README and docs', () => {
     expect(methods.filter((method) => !new RegExp(`\`${method}[(\`]`).test(text))).toEqual([]);
   });
 
-  it.each(['README.md', PACKAGE_README])('%s installs the required peers and lists every peer with its version range', (page) => {
+  it.each(['README.md', PACKAGE_README])('%s installs the newest set, states the engines, lists every peer with its range', (page) => {
     const manifest = JSON.parse(readFileSync(path.join(library, 'package.json'), 'utf8')) as {
       name: string;
+      engines: { node: string };
       peerDependencies: Record<string, string>;
       peerDependenciesMeta: Record<string, { optional?: boolean }>;
     };
@@ -464,10 +467,13 @@ describe('README and docs', () => {
       optional: manifest.peerDependenciesMeta[name]?.optional === true,
     }));
     const install = section(read(page), '## Install');
-    const command = /^npm install (.+)$/m.exec(install)?.[1].split(/\s+/);
-    expect(command?.[0]).toBe(manifest.name);
+    const command = /^npm install (.+)$/m.exec(install)?.[1];
+    expect(command).toBe(/^npm install (.+)$/m.exec(read(SUPPORTED_VERSIONS))?.[1]);
+    const packages = command!.split(/\s+/).map((spec) => spec.replace(/(.)@[^@]*$/, '$1'));
+    expect(packages[0]).toBe(manifest.name);
+    expect(install).toContain(`\`${manifest.engines.node}\``);
     const required = peers.filter(({ optional }) => !optional).map(({ name }) => name);
-    expect([...command!.slice(1)].sort()).toEqual([...required].sort());
+    expect([...packages.slice(1)].sort()).toEqual([...required].sort());
     const listed = firstTableRows(install).flatMap(([names, range, kind]) =>
       backticked(names).map((name) => ({ name, range: backticked(range)[0], optional: kind.startsWith('optional') })),
     );

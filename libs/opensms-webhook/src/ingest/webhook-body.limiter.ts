@@ -118,7 +118,11 @@ export class WebhookBodyLimiter implements OnApplicationBootstrap {
    * Reads the body up to the limit and parses it as the host's JSON parser would (keeping the raw
    * bytes); past the limit it answers 413 at once and closes the connection, reading no more.
    */
-  private readLimited(request: IncomingMessage & { body?: unknown; rawBody?: Buffer }, response: ServerResponse, next: Next): void {
+  private readLimited(
+    request: IncomingMessage & { body?: unknown; rawBody?: Buffer; _body?: boolean },
+    response: ServerResponse,
+    next: Next,
+  ): void {
     const limit = this.options.ingest.bodyLimitBytes;
     if (request.readableEnded) {
       // NOTE: a parser of the host read the body before this limit could (it was added to the Express instance itself).
@@ -148,6 +152,8 @@ export class WebhookBodyLimiter implements OnApplicationBootstrap {
     const onEnd = () => {
       const rawBody = Buffer.concat(chunks);
       request.rawBody = rawBody;
+      // NOTE: body-parser 1 (Express 4, NestJS 10) would read the ended stream again unless told it was parsed; body-parser 2 sees it ended.
+      request._body = true;
       if (rawBody.length === 0) return next();
       try {
         request.body = JSON.parse(rawBody.toString('utf8'));
