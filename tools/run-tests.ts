@@ -23,13 +23,14 @@ const STAGES: readonly { name: string; script: string; jest: boolean }[] = [
 ];
 
 async function main(): Promise<number> {
-  const [plan, chromium] = await Promise.all([planTestServers(process.env, { redisServer: true }), Promise.resolve(findChromium())]);
-  const problems = describeProblems([...plan.problems, ...(typeof chromium === 'string' ? [`Chromium: ${chromium}`] : [])], 'npm test');
-  if (problems) {
+  const plan = await planTestServers(process.env, { redisServer: true });
+  const chromium = findChromium();
+  const problems = describeProblems(typeof chromium === 'string' ? [...plan.problems, `Chromium: ${chromium}`] : plan.problems, 'npm test');
+  if (problems || typeof chromium === 'string') {
     console.error(problems);
     return 2;
   }
-  console.log(describePlan(plan, typeof chromium === 'string' ? chromium : describeChromium(chromium)));
+  console.log(describePlan(plan, describeChromium(chromium)));
 
   let interrupted = false;
   process.on('SIGINT', () => (interrupted = true));
