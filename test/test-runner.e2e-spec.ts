@@ -74,11 +74,12 @@ describe('npm test on a machine that lacks what it needs', () => {
     });
 
     expect(run.code).toBe(2);
-    expect(run.output).toContain(
-      `  - PostgreSQL: TEST_DATABASE_URL (postgres://postgres@127.0.0.1:${postgresPort}/test) does not answer (`,
-    );
-    expect(run.output).toContain(`  - Redis: TEST_REDIS_HOST/TEST_REDIS_PORT (127.0.0.1:${redisPort}) does not answer (`);
-    expect(run.output).toContain('  - Redis: no redis-server on the PATH (the Redis fault specs start private ones).');
+    const problems = run.output.trim().split('\n').slice(1, -1);
+    expect(problems).toEqual([
+      expect.stringContaining(`  - PostgreSQL: TEST_DATABASE_URL (postgres://postgres@127.0.0.1:${postgresPort}/test) does not answer (`),
+      expect.stringContaining(`  - Redis: TEST_REDIS_HOST/TEST_REDIS_PORT (127.0.0.1:${redisPort}) does not answer (`),
+      '  - Redis: no redis-server on the PATH (the Redis fault specs start private ones). Install one: apt-get install redis-server, brew install redis, or any package manager’s redis.',
+    ]);
     expect(run.temporaryFiles).toEqual([]);
   });
 });

@@ -31,8 +31,9 @@ export interface TestServerNeeds {
  * node_modules) and a `redis-server` (from the PATH).
  */
 export async function planTestServers(environment: NodeJS.ProcessEnv, needs: TestServerNeeds): Promise<TestServerPlan> {
-  const problems: string[] = [];
-  const [postgres, redis] = await Promise.all([planPostgres(environment, problems), planRedis(environment, problems)]);
+  const [postgresProblems, redisProblems]: string[][] = [[], []];
+  const [postgres, redis] = await Promise.all([planPostgres(environment, postgresProblems), planRedis(environment, redisProblems)]);
+  const problems = [...postgresProblems, ...redisProblems];
   const redisServer = findOnPath([REDIS_SERVER_COMMAND], environment.PATH ?? '');
   if (!redisServer && ('spawn' in redis || needs.redisServer)) {
     const why = 'spawn' in redis ? redis.why : 'the Redis fault specs start private ones';
