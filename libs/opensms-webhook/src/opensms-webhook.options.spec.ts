@@ -23,7 +23,14 @@ describe('resolveOpenSmsWebhookOptions', () => {
       path: 'webhooks/sms',
       queueName: 'opensms-webhooks',
       mode: 'all',
-      ingest: { toleranceSeconds: 300, bodyLimitBytes: 65536, maxPendingCalls: 1000, storeTimeoutMs: 4000, retryAfterSeconds: 30 },
+      ingest: {
+        toleranceSeconds: 300,
+        bodyLimitBytes: 65536,
+        maxPendingCalls: 1000,
+        maxEventLoopDelayMs: 100,
+        storeTimeoutMs: 4000,
+        retryAfterSeconds: 30,
+      },
       queue: { backend: 'redis', connection: { host: '127.0.0.1', port: 6379 }, prefix: 'bull' },
       worker: { concurrency: 64, batchSize: 32, lockDuration: 30_000, stalledInterval: 30_000, shutdownGraceMs: 10_000 },
       job: { attempts: 8, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { count: 0 }, removeOnFail: { count: 0 } },
@@ -70,6 +77,15 @@ describe('resolveOpenSmsWebhookOptions', () => {
     for (const wrong of [{ max: 0, duration: 1000 }, { max: 2.5, duration: 1000 }, { max: 5, duration: Number.NaN }, { max: '5' }]) {
       expect(problemsOf({ secret: SECRET, worker: { limiter: wrong as never } })).toMatch(
         /worker.limiter must be \{ max, duration \} in whole numbers ≥ 1/,
+      );
+    }
+  });
+
+  it('takes every call when the event-loop bound is 0, and refuses a bound that is not a number ≥ 0', () => {
+    expect(resolveOpenSmsWebhookOptions({ secret: SECRET, ingest: { maxEventLoopDelayMs: 0 } }).ingest.maxEventLoopDelayMs).toBe(0);
+    for (const wrong of [-1, Number.NaN, '100']) {
+      expect(problemsOf({ secret: SECRET, ingest: { maxEventLoopDelayMs: wrong as never } })).toMatch(
+        /ingest.maxEventLoopDelayMs must be a number ≥ 0/,
       );
     }
   });
