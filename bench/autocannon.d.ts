@@ -15,7 +15,13 @@ declare module 'autocannon' {
       duration?: number;
       /** Requests in all, instead of a duration. */
       amount?: number;
-      requests?: { setupRequest?: (request: Request) => Request }[];
+      /** Seconds without an answer after which a request counts as timed out. */
+      timeout?: number;
+      requests?: {
+        setupRequest?: (request: Request) => Request;
+        /** Called with each answer's status and body. */
+        onResponse?: (status: number, body: string) => void;
+      }[];
     }
     interface Histogram {
       average: number;
@@ -23,7 +29,7 @@ declare module 'autocannon' {
       p99: number;
     }
     interface Result {
-      requests: Histogram & { total: number };
+      requests: Histogram & { total: number; sent: number };
       latency: Histogram;
       duration: number;
       non2xx: number;
@@ -32,6 +38,10 @@ declare module 'autocannon' {
       statusCodeStats?: Record<string, { count: number }>;
     }
   }
-  function autocannon(options: autocannon.Options): Promise<autocannon.Result>;
+  /** A round: awaited for its result; its `response` event gives each answer's status and latency (ms). */
+  interface Instance extends Promise<autocannon.Result> {
+    on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): this;
+  }
+  function autocannon(options: autocannon.Options): Instance;
   export = autocannon;
 }
