@@ -213,3 +213,64 @@ describe.each<HttpAdapterName>(['express', 'fastify'])('ingest with the event-lo
     ).toBe(LATE_CALLS);
   });
 });
+
+describe.each<HttpAdapterName>(['express', 'fastify'])('ingest while calls wait for the inbox too long (%s)', (adapter) => {
+  const host = useTestApp(`inbox_wait_${adapter}`, {
+    adapter,
+    providers: [RecordingConsumer],
+    options: { ingest: { maxInboxWaitMs: 300, storeTimeoutMs: 60_000, retryAfterSeconds: 7 } },
+  });
+  let db: DataSource;
+  let blocker: QueryRunner;
+
+  beforeAll(async () => {
+    db = await connectToSchema(host.schema);
+  });
+
+  afterAll(async () => {
+    if (blocker?.isTransactionActive) await blocker.rollbackTransaction();
+    await blocker?.release();
+    await db?.destroy();
+  });
+
+  it('refuses new calls unread once one has waited longer than the bound, stores none of them, and takes calls again once the inbox answers', async () => {
+    blocker = db.createQueryRunner();
+    await blocker.connect();
+    await blocker.startTransaction();
+    await blocker.query('LOCK TABLE "opensms_webhook_events" IN EXCLUSIVE MODE');
+
+    // Every insert slot holds a call, and one more waits behind them: its wait grows for as long as the lock is held.
+    const held = Array.from({ length: BATCHES_IN_FLIGHT + 1 }, (_, index) => smsPayload({ message_id: `msg_held_${adapter}_${index}` }));
+    const heldCalls = held.map((payload) => postSigned(host.endpoint, payload));
+    // One more call each poll, until one is refused; those taken before the bound passed wait for the lock as well.
+    const probes: { payload: Record<string, unknown>; call: Promise<WebhookResponse> }[] = [];
+    let refusedOne = false;
+    await waitFor('a call refused for its wait on the inbox', () => {
+      const payload = smsPayload({ message_id: `msg_probe_${adapter}_${probes.length}` });
+      const call = postSigned(host.endpoint, payload);
+      void call.then((response) => (refusedOne ||= response.status === 503));
+      probes.push({ payload, call });
+      return refusedOne;
+    });
+    await blocker.commitTransaction();
+
+    const probed = await Promise.all(probes.map(async ({ payload, call }) => ({ payload, response: await call })));
+    const refused = probed.filter(({ response }) => response.status === 503);
+    for (const { response } of refused) {
+      expect(response.headers.get('retry-after')).toBe('7');
+      expect(response.body).toMatchObject({ statusCode: 503, message: expect.stringMatching(/receiver is busy; the call was not read/) });
+    }
+    const refusedIds = refused.map(({ payload }) => payload.message_id as string);
+    const answers = [...(await Promise.all(heldCalls)), ...probed.map(({ response }) => response)];
+    const accepted = answers.filter((response) => response.status === 200);
+    expect(accepted).toHaveLength(answers.length - refused.length);
+    const service = host.app.get(OpenSmsWebhookService);
+    await waitFor('every accepted event processed', async () =>
+      (await Promise.all(accepted.map((response) => service.findById(response.body.id)))).every((row) => row?.state === 'processed'),
+    );
+    expect(await storedCount(db, refusedIds)).toBe(0);
+    const delivered = await Promise.all(refused.map(({ payload }) => deliverUntilTaken(host.endpoint, payload)));
+    expect(delivered.map((response) => response.status)).toEqual(refused.map(() => 200));
+    expect(await storedCount(db, refusedIds)).toBe(refused.length);
+  });
+});

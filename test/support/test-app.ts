@@ -71,7 +71,8 @@ export function testModuleOptions(app: TestAppOptions): OpenSmsWebhookModuleOpti
     },
     // NOTE: a spec's client and Jest run on the app's own event loop, on a machine shared with other runs: a bound far
     // above their stalls, so that only the specs about it see calls refused for a late loop.
-    ingest: { maxEventLoopDelayMs: 2000, ...given.ingest },
+    // The inbox wait is left to maxPendingCalls and storeTimeoutMs, as the specs of those expect; the overload spec sets it.
+    ingest: { maxEventLoopDelayMs: 2000, maxInboxWaitMs: 0, ...given.ingest },
     job: { backoff: { type: 'fixed', delay: 50 }, ...given.job },
     worker: { reconcileIntervalMs: 0, shutdownGraceMs: 2000, ...given.worker },
     // NOTE: no timer prunes during a test; `prune(days)` still prunes when a test calls it.

@@ -83,13 +83,21 @@ export interface OpenSmsWebhookIngestOptions {
    */
   maxEventLoopDelayMs?: number;
   /**
+   * Most milliseconds the longest-waiting call of this process may have waited for its inbox insert
+   * for a new call to be taken. Beyond it (a database slower than the calls arrive) a call is
+   * answered `503` with `Retry-After` before its body is read, so that a taken call is answered
+   * within about this long plus one insert. `0` leaves the wait to `maxPendingCalls` and `storeTimeoutMs`.
+   * @default 500
+   */
+  maxInboxWaitMs?: number;
+  /**
    * Longest wait, in milliseconds, for the inbox insert before answering 503.
    * @default 4000
    */
   storeTimeoutMs?: number;
   /**
    * `Retry-After` (seconds) sent with every 503: the inbox database cannot be reached, or this process is over
-   * `maxPendingCalls` or `maxEventLoopDelayMs`.
+   * `maxPendingCalls`, `maxEventLoopDelayMs` or `maxInboxWaitMs`.
    * @default 30
    */
   retryAfterSeconds?: number;

@@ -28,6 +28,7 @@ describe('resolveOpenSmsWebhookOptions', () => {
         bodyLimitBytes: 65536,
         maxPendingCalls: 1000,
         maxEventLoopDelayMs: 100,
+        maxInboxWaitMs: 500,
         storeTimeoutMs: 4000,
         retryAfterSeconds: 30,
       },
@@ -81,14 +82,17 @@ describe('resolveOpenSmsWebhookOptions', () => {
     }
   });
 
-  it('takes every call when the event-loop bound is 0, and refuses a bound that is not a number ≥ 0', () => {
-    expect(resolveOpenSmsWebhookOptions({ secret: SECRET, ingest: { maxEventLoopDelayMs: 0 } }).ingest.maxEventLoopDelayMs).toBe(0);
-    for (const wrong of [-1, Number.NaN, '100']) {
-      expect(problemsOf({ secret: SECRET, ingest: { maxEventLoopDelayMs: wrong as never } })).toMatch(
-        /ingest.maxEventLoopDelayMs must be a number ≥ 0/,
-      );
-    }
-  });
+  it.each(['maxEventLoopDelayMs', 'maxInboxWaitMs'] as const)(
+    'takes 0 for ingest.%s (off), and refuses what is not a number ≥ 0',
+    (field) => {
+      expect(resolveOpenSmsWebhookOptions({ secret: SECRET, ingest: { [field]: 0 } }).ingest[field]).toBe(0);
+      for (const wrong of [-1, Number.NaN, '100']) {
+        expect(problemsOf({ secret: SECRET, ingest: { [field]: wrong as never } })).toMatch(
+          new RegExp(`ingest.${field} must be a number ≥ 0`),
+        );
+      }
+    },
+  );
 
   it('refuses a batch size below one and a back-off BullMQ does not know', () => {
     expect(problemsOf({ secret: SECRET, worker: { batchSize: 0 } })).toMatch(/worker.batchSize must be a whole number ≥ 1 \(got 0\)/);
