@@ -405,6 +405,6 @@ loop, \`BENCH_SUSTAINED_SECONDS\`, 10 s), then offers twice that rate, open loop
 none within 10 s), p99 and max latency of every answer, the share answered within 1 s, the app's peak RSS, and whether
 the inbox holds every event a 200 named. Every call should get 200 or 503 within 1 s (\`ingest.maxEventLoopDelayMs\`, \`ingest.maxInboxWaitMs\`, see
 [Overload](docs/operations.md#overload)); on a shared machine the figures move with its load.
-\`BENCH_MAX_EVEN\`_LOOP_DELAY_MS\` sets the apps' \`ingest.maxEventLoopDelayMs\` (\`0\`: off), to compare.
+\`BENCH_MAX_EVENT_LOOP_DELAY_MS\` sets the apps' \`ingest.maxEventLoopDelayMs\` (\`0\`: off), to compare.
 `;
 }
