@@ -15,7 +15,13 @@ declare module 'autocannon' {
       duration?: number;
       /** Requests in all, instead of a duration. */
       amount?: number;
-      requests?: { setupRequest?: (request: Request) => Request }[];
+      /** Seconds without an answer after which a request counts as timed out. */
+      timeout?: number;
+      requests?: {
+        setupRequest?: (request: Request) => Request;
+        /** Called with each answer's status and body. */
+        onResponse?: (status: number, body: string) => void;
+      }[];
     }
     interface Histogram {
       average: number;
@@ -24,7 +30,7 @@ declare module 'autocannon' {
       max: number;
     }
     interface Result {
-      requests: Histogram & { total: number };
+      requests: Histogram & { total: number; sent: number };
       latency: Histogram;
       duration: number;
       non2xx: number;
@@ -33,6 +39,10 @@ declare module 'autocannon' {
       statusCodeStats?: Record<string, { count: number }>;
     }
   }
-  function autocannon(options: autocannon.Options): Promise<autocannon.Result>;
+  /** A round: awaited for its result; its `response` event gives each answer's status and latency (ms). */
+  interface Instance extends Promise<autocannon.Result> {
+    on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): this;
+  }
+  function autocannon(options: autocannon.Options): Instance;
   export = autocannon;
 }

@@ -50,6 +50,7 @@ function hostAppModule(store: BenchStore, mode: OpenSmsWebhookMode, instrumented
         secret: BENCH.secret,
         queue: queueOptionsOf(store),
         worker: { concurrency: BENCH.concurrency },
+        ...(BENCH.maxEventLoopDelayMs !== undefined && { ingest: { maxEventLoopDelayMs: BENCH.maxEventLoopDelayMs } }),
         mode,
       }),
       ...(instrumented ? [OpenSmsWebhookMetricsModule.forRoot({ registry: new Registry() })] : []),

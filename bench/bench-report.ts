@@ -387,6 +387,7 @@ npm ci
 npm run bench                 # about 25 minutes; prints these tables
 npm run bench -- --write      # also rewrites BENCHMARKS.md
 BENCH_QUICK=1 npm run bench   # a short smoke run
+npm run bench:overload        # about 2 minutes: the ingest app at twice the rate it sustains, per adapter
 \`\`\`
 
 By default the bench starts a PostgreSQL of its own (Debian's binaries under \`/usr/lib/postgresql\`, else the
@@ -396,5 +397,14 @@ and stops them and removes their data at the end. \`BENCH_DATABASE_URL\` and \`B
 point it at existing servers instead (then the counts include whatever else runs there). It creates its own schemas and
 queue prefixes and drops them at the end. Other knobs: \`BENCH_DURATION\`, \`BENCH_DRAIN_EVENTS\`, \`BENCH_CONCURRENCY\`,
 \`BENCH_POOL\`; \`BENCH_CPU_PROF=1\` writes a CPU profile of each app into \`dist-bench/profiles/\`.
+
+\`npm run bench:overload\` (\`bench/ingest-overload.ts\`) runs the library's ingest app (\`ingest\` mode, default options) in a
+child process on each adapter, on the same servers: it measures the rate the app sustains (${BENCH.connections} connections, closed
+loop, \`BENCH_SUSTAINED_SECONDS\`, 10 s), then offers twice that rate, open loop over ${OVERLOAD_CONNECTIONS} connections, for
+\`BENCH_OVERLOAD_SECONDS\` (20 s) from the bench's process, and prints per adapter the answers by status (200, 503, other,
+none within 10 s), p99 and max latency of every answer, the share answered within 1 s, the app's peak RSS, and whether
+the inbox holds every event a 200 named. Every call should get 200 or 503 within 1 s (\`ingest.maxEventLoopDelayMs\`, \`ingest.maxInboxWaitMs\`, see
+[Overload](docs/operations.md#overload)); on a shared machine the figures move with its load.
+\`BENCH_MAX_EVENT_LOOP_DELAY_MS\` sets the apps' \`ingest.maxEventLoopDelayMs\` (\`0\`: off), to compare.
 `;
 }

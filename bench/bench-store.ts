@@ -85,6 +85,12 @@ export class BenchStoreAdmin {
     return rows[0].n;
   }
 
+  /** How many of the inbox ids `ids` a store holds. */
+  async countStoredIds(schema: string, ids: readonly string[]): Promise<number> {
+    const rows = await this.query(`SELECT count(*)::int AS n FROM "${schema}"."opensms_webhook_events" WHERE "id"::text = ANY($1)`, [ids]);
+    return rows[0].n;
+  }
+
   async countUnfinished(schema: string): Promise<number> {
     const rows = await this.query(
       `SELECT count(*)::int AS n FROM "${schema}"."opensms_webhook_event_states" WHERE "state" IN ('received', 'processing')`,

@@ -53,6 +53,9 @@ export const BENCH = {
   },
   secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
   path: '/webhooks/sms',
+  /** `BENCH_MAX_EVENT_LOOP_DELAY_MS`: the apps' `ingest.maxEventLoopDelayMs` (`0`: off), else the library's default. */
+  maxEventLoopDelayMs:
+    process.env.BENCH_MAX_EVENT_LOOP_DELAY_MS === undefined ? undefined : Number(process.env.BENCH_MAX_EVENT_LOOP_DELAY_MS),
   /** Log levels of the apps, as a production deployment would set them (the library logs every event at `log`). */
   logLevels: ['warn', 'error'] as ('warn' | 'error')[],
 };

@@ -69,3 +69,60 @@ async function autocannonRound(
     statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, count])),
   };
 }
+
+/** Every answer of an open-loop round, as its client saw it. */
+export interface AnsweredLoad {
+  /** Requests written. */
+  sent: number;
+  /** Answers by HTTP status. */
+  statuses: Record<string, number>;
+  /** Requests that got no answer within the round's timeout, or whose connection failed. */
+  noAnswer: number;
+  /** The latency of each answer, in milliseconds. */
+  latenciesMs: number[];
+  /** The inbox ids the 200 answers gave. */
+  acceptedIds: string[];
+}
+
+/**
+ * Offers `offered` for `seconds` like {@link runLoad}, and keeps each answer: its status, its
+ * latency (whatever the status, unlike autocannon's own latency figures, which count 2xx only) and,
+ * for a 200, the inbox id it names. A request unanswered after `timeoutSeconds` counts as no answer.
+ */
+export async function runAnsweredLoad(
+  url: string,
+  deliveries: readonly SignedWebhook[],
+  seconds: number,
+  offered: OfferedLoad,
+  timeoutSeconds: number,
+): Promise<AnsweredLoad> {
+  let sent = 0;
+  const statuses: Record<string, number> = {};
+  const latenciesMs: number[] = [];
+  const acceptedIds: string[] = [];
+  const round = autocannon({
+    url,
+    connections: offered.connections,
+    overallRate: Math.round(offered.ratePerSecond),
+    duration: seconds,
+    timeout: timeoutSeconds,
+    requests: [
+      {
+        setupRequest: (request) => {
+          const delivery = deliveries[sent++ % deliveries.length];
+          return { ...request, method: 'POST', path: BENCH.path, headers: delivery.headers, body: delivery.body };
+        },
+        onResponse: (status, body) => {
+          if (status === 200) acceptedIds.push((JSON.parse(body) as { id: string }).id);
+        },
+      },
+    ],
+  });
+  round.on('response', (_client, statusCode, _bytes, responseTime) => {
+    statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
+    latenciesMs.push(responseTime);
+  });
+  const result = await round;
+  // NOTE: autocannon counts a timeout among its errors too.
+  return { sent: result.requests.sent, statuses, noAnswer: result.errors, latenciesMs, acceptedIds };
+}

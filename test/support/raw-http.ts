@@ -36,6 +36,73 @@ export function rawHttpRequest(
   });
 }
 
+/**
+ * A keep-alive connection that writes each request at once, in the caller's tick (so that a spec can
+ * have it waiting in the server's socket before the server can read it), and reads the answers in order.
+ */
+export class RawHttpConnection {
+  private received = Buffer.alloc(0);
+  private readonly waiters: (() => void)[] = [];
+  private closed = false;
+
+  private constructor(
+    private readonly socket: net.Socket,
+    private readonly host: string,
+  ) {
+    socket.on('data', (chunk: Buffer) => {
+      this.received = Buffer.concat([this.received, chunk]);
+      this.waiters.splice(0).forEach((wake) => wake());
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.waiters.splice(0).forEach((wake) => wake());
+    });
+  }
+
+  /** Connects to `serverUrl`; resolves once the connection is open. */
+  static open(serverUrl: string): Promise<RawHttpConnection> {
+    const { hostname, port, host } = new URL(serverUrl);
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: hostname, port: Number(port) }, () => {
+        socket.off('error', reject);
+        resolve(new RawHttpConnection(socket, host));
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  /** Writes one request to the socket now; its answer is the next one {@link response} reads. */
+  send(request: { method: string; target: string; headers: Record<string, string>; body?: string }): void {
+    const body = request.body ?? '';
+    const headers = { host: this.host, ...request.headers, 'content-length': String(Buffer.byteLength(body)) };
+    const head = [`${request.method} ${request.target} HTTP/1.1`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+    this.socket.write(`${head.join('\r\n')}\r\n\r\n${body}`);
+  }
+
+  /** The next answer on the connection (its body framed by `Content-Length`). */
+  async response(): Promise<RawHttpResponse> {
+    for (;;) {
+      const split = this.received.indexOf('\r\n\r\n');
+      if (split >= 0) {
+        const length = Number(/^content-length:\s*(\d+)/im.exec(this.received.subarray(0, split).toString('latin1'))?.[1]);
+        if (!Number.isInteger(length)) throw new Error('A keep-alive answer without Content-Length');
+        const end = split + 4 + length;
+        if (this.received.length >= end) {
+          const text = this.received.subarray(0, end).toString('utf8');
+          this.received = this.received.subarray(end);
+          return parseResponse(text);
+        }
+      }
+      if (this.closed) throw new Error('The server closed the connection before answering');
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
 function parseResponse(text: string): RawHttpResponse {
   const split = text.indexOf('\r\n\r\n');
   if (split < 0) throw new Error(`Not an HTTP response: ${JSON.stringify(text.slice(0, 200))}`);

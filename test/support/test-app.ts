@@ -55,7 +55,7 @@ export interface TestAppOptions {
 
 /**
  * Library options every test starts from (each group of `app.options` merged over them): fast
- * retries, no reconciler or retention timer, and the queue backend of this run (`TEST_QUEUE_BACKEND`), on the app's database with a schema of its prefix.
+ * retries, no reconciler or retention timer, a generous event-loop bound, and the queue backend of this run (`TEST_QUEUE_BACKEND`), on the app's database with a schema of its prefix.
  */
 export function testModuleOptions(app: TestAppOptions): OpenSmsWebhookModuleOptions {
   const given = app.options ?? {};
@@ -75,6 +75,10 @@ export function testModuleOptions(app: TestAppOptions): OpenSmsWebhookModuleOpti
       prefix: app.queuePrefix,
       ...given.queue,
     },
+    // NOTE: a spec's client and Jest run on the app's own event loop, on a machine shared with other runs: a bound far
+    // above their stalls, so that only the specs about it see calls refused for a late loop.
+    // The inbox wait is left to maxPendingCalls and storeTimeoutMs, as the specs of those expect; the overload spec sets it.
+    ingest: { maxEventLoopDelayMs: 2000, maxInboxWaitMs: 0, ...given.ingest },
     job: { backoff: { type: 'fixed', delay: 50 }, ...given.job },
     worker: { reconcileIntervalMs: 0, shutdownGraceMs: 2000, ...given.worker },
     // NOTE: no timer prunes during a test; `prune(days)` still prunes when a test calls it.

@@ -88,12 +88,29 @@ export interface OpenSmsWebhookIngestOptions {
    */
   maxPendingCalls?: number;
   /**
+   * Most milliseconds this process's event loop may run behind for a new call to be taken. Beyond
+   * it (a CPU saturated by the calls already taken, a long garbage collection, a handler that blocks)
+   * a call is answered `503` with `Retry-After` before its body is read, parsed or verified, so that
+   * every call still gets an answer at once. `0` takes every call.
+   * @default 100
+   */
+  maxEventLoopDelayMs?: number;
+  /**
+   * Most milliseconds the longest-waiting call of this process may have waited for its inbox insert
+   * for a new call to be taken. Beyond it (a database slower than the calls arrive) a call is
+   * answered `503` with `Retry-After` before its body is read, so that a taken call is answered
+   * within about this long plus one insert. `0` leaves the wait to `maxPendingCalls` and `storeTimeoutMs`.
+   * @default 500
+   */
+  maxInboxWaitMs?: number;
+  /**
    * Longest wait, in milliseconds, for the inbox insert before answering 503.
    * @default 4000
    */
   storeTimeoutMs?: number;
   /**
-   * `Retry-After` (seconds) sent with a 503 when the inbox database cannot be reached.
+   * `Retry-After` (seconds) sent with every 503: the inbox database cannot be reached, or this process is over
+   * `maxPendingCalls`, `maxEventLoopDelayMs` or `maxInboxWaitMs`.
    * @default 30
    */
   retryAfterSeconds?: number;

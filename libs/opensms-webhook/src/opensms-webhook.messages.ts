@@ -32,6 +32,12 @@ export const messages = {
   relayNotifyFailed: (error: unknown) =>
     `Could not notify the relays; they find the stored events on their next round: ${describeError(error)}`,
   overloaded: (limit: number) => `Ingest queue full (${limit} calls waiting for the inbox): answered 503`,
+  eventLoopBehind: (delayMs: number, limitMs: number, refused: number) =>
+    `Event loop ${Math.round(delayMs)} ms behind (ingest.maxEventLoopDelayMs: ${limitMs}): answering new webhook calls 503 ` +
+    `before reading them (${refused} so far); add ingest processes or CPU if this lasts`,
+  inboxBehind: (waitMs: number, limitMs: number, refused: number) =>
+    `A call has waited ${Math.round(waitMs)} ms for the inbox (ingest.maxInboxWaitMs: ${limitMs}): answering new webhook calls 503 ` +
+    `before reading them (${refused} so far); give PostgreSQL more room if this lasts`,
   redisError: (error: unknown) => `Queue connection error: ${describeError(error)}`,
   processed: (id: string, event: string, stale: boolean) =>
     `Processed ${printable(event)} (inbox ${id})${stale ? ' [stale: a later event of this message was already processed]' : ''}`,

@@ -15,6 +15,7 @@ import { SmsEventRetention } from './inbox/sms-event.retention';
 import { OPENSMS_WEBHOOK_ENTITIES, SmsEventTables } from './inbox/sms-event.tables';
 import { SmsEventWriter } from './inbox/sms-event.writer';
 import { InboxUnavailableFilter } from './ingest/inbox-unavailable.filter';
+import { IngestAdmission } from './ingest/ingest-admission';
 import { createOpenSmsWebhookController } from './ingest/opensms-webhook.controller';
 import { SignatureGuard } from './ingest/signature.guard';
 import { SmsEventIngestService } from './ingest/sms-event-ingest.service';
@@ -85,10 +86,11 @@ function assembleModule(definition: DynamicModule, extras: OpenSmsWebhookModuleE
             WebhookVerificationService,
             SignatureGuard,
             InboxUnavailableFilter,
+            IngestAdmission,
             {
               provide: WebhookBodyLimiter,
               useFactory: WebhookBodyLimiter.install,
-              inject: [HttpAdapterHost, OPENSMS_RESOLVED_OPTIONS, SmsWebhookTelemetry],
+              inject: [HttpAdapterHost, OPENSMS_RESOLVED_OPTIONS, SmsWebhookTelemetry, IngestAdmission],
             },
           ]
         : []),

@@ -26,7 +26,15 @@ describe('resolveOpenSmsWebhookOptions', () => {
       path: 'webhooks/sms',
       queueName: 'opensms-webhooks',
       mode: 'all',
-      ingest: { toleranceSeconds: 300, bodyLimitBytes: 65536, maxPendingCalls: 1000, storeTimeoutMs: 4000, retryAfterSeconds: 30 },
+      ingest: {
+        toleranceSeconds: 300,
+        bodyLimitBytes: 65536,
+        maxPendingCalls: 1000,
+        maxEventLoopDelayMs: 100,
+        maxInboxWaitMs: 500,
+        storeTimeoutMs: 4000,
+        retryAfterSeconds: 30,
+      },
       queue: { backend: 'redis', connection: { host: '127.0.0.1', port: 6379 }, prefix: 'bull' },
       worker: { concurrency: 64, batchSize: 32, lockDuration: 30_000, stalledInterval: 30_000, shutdownGraceMs: 10_000 },
       job: { attempts: 8, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { count: 0 }, removeOnFail: { count: 0 } },
@@ -78,6 +86,18 @@ describe('resolveOpenSmsWebhookOptions', () => {
       );
     }
   });
+
+  it.each(['maxEventLoopDelayMs', 'maxInboxWaitMs'] as const)(
+    'takes 0 for ingest.%s (off), and refuses what is not a number ≥ 0',
+    (field) => {
+      expect(resolveOpenSmsWebhookOptions({ secret: SECRET, ingest: { [field]: 0 } }).ingest[field]).toBe(0);
+      for (const wrong of [-1, Number.NaN, '100']) {
+        expect(problemsOf({ secret: SECRET, ingest: { [field]: wrong as never } })).toMatch(
+          new RegExp(`ingest.${field} must be a number ≥ 0`),
+        );
+      }
+    },
+  );
 
   it('refuses a batch size below one and a back-off BullMQ does not know', () => {
     expect(problemsOf({ secret: SECRET, worker: { batchSize: 0 } })).toMatch(/worker.batchSize must be a whole number ≥ 1 \(got 0\)/);

@@ -23,17 +23,19 @@ export class InboxUnavailableFilter implements ExceptionFilter {
     httpAdapter.setHeader(response, 'Retry-After', String(this.options.ingest.retryAfterSeconds));
     httpAdapter.reply(
       response,
-      {
-        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
-        error: 'Service Unavailable',
-        message:
-          error instanceof IngestOverloadedError
-            ? 'The webhook inbox is busy; the event was not stored. Deliver it again later.'
-            : error instanceof SecretResolverFailedError
-              ? 'The webhook secret lookup failed; the call was not verified and not stored. Deliver it again later.'
-              : 'The webhook inbox is unavailable; the event was not stored. Deliver it again later.',
-      },
+      serviceUnavailableBody(
+        error instanceof IngestOverloadedError
+          ? 'The webhook inbox is busy; the event was not stored. Deliver it again later.'
+          : error instanceof SecretResolverFailedError
+            ? 'The webhook secret lookup failed; the call was not verified and not stored. Deliver it again later.'
+            : 'The webhook inbox is unavailable; the event was not stored. Deliver it again later.',
+      ),
       HttpStatus.SERVICE_UNAVAILABLE,
     );
   }
+}
+
+/** The JSON body of every 503 of the webhook route: why the call was not stored, and to deliver it again. */
+export function serviceUnavailableBody(message: string): { statusCode: number; error: string; message: string } {
+  return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: 'Service Unavailable', message };
 }

@@ -46,6 +46,11 @@ export class SmsEventIngestService {
     this.writer = new MicroBatcher((records) => this.inbox.store(records), 100, 4, options.ingest.maxPendingCalls);
   }
 
+  /** Milliseconds the longest-waiting call has waited for its inbox insert to be sent; 0 when none waits. */
+  get inboxWaitMs(): number {
+    return this.writer.oldestWaitMs;
+  }
+
   /**
    * Stores a verified call and answers it.
    * @param verified what the signature check established: the raw body, the tenant, the delivery id

@@ -4,6 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import { SmsWebhookTelemetry } from '../telemetry/sms-webhook.telemetry';
+import type { IngestAdmission } from './ingest-admission';
 import { WebhookCall, type WebhookHttpRequest } from './webhook-call';
 import { headerValue, isJsonContentType } from './webhook-request';
 
@@ -15,15 +16,27 @@ type Middleware = (request: IncomingMessage & { path?: string; rawBody?: Buffer 
 
 type FastifyHook = (request: WebhookHttpRequest, reply: { statusCode: number }, done: () => void) => void;
 
+interface FastifyReply {
+  code(status: number): FastifyReply;
+  headers(values: Record<string, string>): FastifyReply;
+  send(payload: string): FastifyReply;
+}
+
+type FastifyRequestHook = (request: WebhookHttpRequest, reply: FastifyReply, done: () => void) => void;
+
 interface FastifyRouteOptions {
   method: string | string[];
   url: string;
   bodyLimit?: number;
+  onRequest?: FastifyRequestHook | FastifyRequestHook[];
   onResponse?: FastifyHook | FastifyHook[];
 }
 
 /**
- * Makes the framework itself stop reading a webhook body at `ingest.bodyLimitBytes`, so that no more is
+ * The front of the webhook route, before the framework reads a body. First it asks
+ * {@link IngestAdmission} whether the process can take the call, and answers a refused one 503 at
+ * once, unread (an `onRequest` hook of the route on Fastify, the first middleware on Express). Then it
+ * makes the framework itself stop reading a webhook body at `ingest.bodyLimitBytes`, so that no more is
  * ever buffered: a route-level `bodyLimit` on Fastify, a JSON parser with that `limit` in front of
  * the application's own on Express (it reads the route's JSON body itself and keeps the raw bytes the signature is checked over). It
  * warns about a host set-up that still lets uploads stall for ever or for minutes (at start-up), or whose own parser reads the
@@ -42,13 +55,19 @@ export class WebhookBodyLimiter implements OnApplicationBootstrap {
     private readonly adapterHost: HttpAdapterHost,
     private readonly options: ResolvedOpenSmsWebhookOptions,
     private readonly telemetry: SmsWebhookTelemetry,
+    private readonly admission: IngestAdmission,
   ) {
     this.routePath = `/${options.path.replace(/^\/+|\/+$/g, '')}`;
   }
 
-  /** Factory of the provider: hooks the limit into the HTTP adapter before routes are registered. */
-  static install(adapterHost: HttpAdapterHost, options: ResolvedOpenSmsWebhookOptions, telemetry: SmsWebhookTelemetry): WebhookBodyLimiter {
-    const limiter = new WebhookBodyLimiter(adapterHost, options, telemetry);
+  /** Factory of the provider: hooks the admission and the limit into the HTTP adapter before routes are registered. */
+  static install(
+    adapterHost: HttpAdapterHost,
+    options: ResolvedOpenSmsWebhookOptions,
+    telemetry: SmsWebhookTelemetry,
+    admission: IngestAdmission,
+  ): WebhookBodyLimiter {
+    const limiter = new WebhookBodyLimiter(adapterHost, options, telemetry, admission);
     const adapter = adapterHost.httpAdapter;
     if (adapter?.getType() === 'fastify') limiter.limitFastifyRoute();
     if (adapter?.getType() === 'express') limiter.limitExpressRoute();
@@ -92,6 +111,12 @@ export class WebhookBodyLimiter implements OnApplicationBootstrap {
         if (reply.statusCode === 413 && WebhookCall.of(request) === undefined) this.reportTooLarge();
         done();
       };
+      const admit: FastifyRequestHook = (request, reply, done) => {
+        if (this.admission.admits()) return done();
+        const { status, headers, body } = this.admission.refusal;
+        reply.code(status).headers(headers).send(body);
+      };
+      route.onRequest = [admit, ...[route.onRequest ?? []].flat()];
       route.onResponse = [...[route.onResponse ?? []].flat(), reportTooLarge];
       this.limitedRoutes += 1;
     });
@@ -103,11 +128,15 @@ export class WebhookBodyLimiter implements OnApplicationBootstrap {
       enabled?(setting: string): boolean;
     };
     const openSmsWebhookBodyLimit: Middleware = (request, response, next) => {
-      const applies =
-        request.method === 'POST' &&
-        this.matches(request.path ?? request.url ?? '', instance.enabled?.('case sensitive routing') === true) &&
-        isJsonContentType(headerValue(request.headers, 'content-type'));
-      if (applies) this.readLimited(request, response, next);
+      const route =
+        request.method === 'POST' && this.matches(request.path ?? request.url ?? '', instance.enabled?.('case sensitive routing') === true);
+      if (!route) return next();
+      if (!this.admission.admits()) {
+        const { status, headers, body } = this.admission.refusal;
+        response.writeHead(status, headers).end(body);
+        return;
+      }
+      if (isJsonContentType(headerValue(request.headers, 'content-type'))) this.readLimited(request, response, next);
       else next();
     };
     instance.use(openSmsWebhookBodyLimit);

@@ -4,7 +4,7 @@
  * once, alone: batching adds no latency.
  */
 export class MicroBatcher<Item, Result> {
-  private pending: { item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }[] = [];
+  private pending: { item: Item; since: number; resolve: (result: Result) => void; reject: (error: unknown) => void }[] = [];
   private inFlight = 0;
 
   /**
@@ -25,9 +25,14 @@ export class MicroBatcher<Item, Result> {
     return this.pending.length >= this.maxPending;
   }
 
+  /** Milliseconds the longest-waiting item not yet sent has waited; 0 when none waits. */
+  get oldestWaitMs(): number {
+    return this.pending.length === 0 ? 0 : performance.now() - this.pending[0].since;
+  }
+
   add(item: Item): Promise<Result> {
     return new Promise<Result>((resolve, reject) => {
-      this.pending.push({ item, resolve, reject });
+      this.pending.push({ item, since: performance.now(), resolve, reject });
       this.drain();
     });
   }

@@ -120,7 +120,7 @@ function webhookOperation(options: OpenSmsWebhookDocumentOptions): OperationObje
       '500': jsonResponse('The application was created without `{ rawBody: true }` (Fastify)', OPENSMS_OPENAPI_SCHEMAS.error),
       '503': {
         ...jsonResponse(
-          'Inbox unreachable or busy, or `tenants.secretResolver` failed: nothing stored; deliver again after `Retry-After`',
+          'Inbox unreachable or busy, the receiver busy (event loop late, calls waiting too long for the inbox), or `tenants.secretResolver` failed: nothing stored; deliver again after `Retry-After`',
           OPENSMS_OPENAPI_SCHEMAS.error,
         ),
         headers: { 'Retry-After': retryAfterHeader() },
