@@ -74,7 +74,7 @@ async function formToken(url: string, authorization: string): Promise<{ cookie: 
   return { cookie, token };
 }
 
-function postForm(url: string, headers: Record<string, string>, fields: Record<string, string>): Promise<Response> {
+function postForm(url: string, headers: Record<string, string>, fields: Record<string, string> | [string, string][]): Promise<Response> {
   return fetch(url, {
     method: 'POST',
     redirect: 'manual',
@@ -260,6 +260,99 @@ describe('inbox console', () => {
         expect(logs.lines).toContain(`Console: alice replayed inbox ${id}`);
       });
 
+      it('reprocesses the events of a search for the ticked handler: the plan first, then the run; nothing else runs', async () => {
+        const messageId = `msg_reprocess_${adapter}`;
+        const ids = [
+          await post(scope, { message_id: messageId, event: 'sms.pending', status: 'pending' }),
+          await post(scope, { message_id: messageId, event: 'sms.failed', status: 'failed', error: 'Invalid' }),
+        ];
+        const other = await post(scope, { message_id: `msg_reprocess_other_${adapter}` });
+        for (const id of [...ids, other]) await waitForState(scope, id, 'processed');
+        const authorization = basic('alice');
+        const { cookie, token } = await formToken(`${consoleUrl()}/events?messageId=${messageId}`, authorization);
+        const search = await (await fetch(`${consoleUrl()}/events?messageId=${messageId}`, { headers: { authorization } })).text();
+        for (const handler of ['ConsoleConsumer.ledger', 'ConsoleConsumer.notifier']) {
+          expect(search).toContain(`<input type="checkbox" name="handler" value="${handler}">`);
+        }
+        const fields: [string, string][] = [
+          ['_csrf', token],
+          ['messageId', messageId],
+          ['handler', 'ConsoleConsumer.ledger'],
+        ];
+        const runsOfThese = () => consumer.runs.filter((run) => [...ids, other].includes(run.eventId));
+        const runsBefore = runsOfThese().length;
+
+        const plan = await postForm(`${consoleUrl()}/reprocess`, { authorization, cookie }, fields);
+        expect(plan.status).toBe(200);
+        const planPage = await plan.text();
+        expect(planPage).toContain('<strong data-testid="reprocess-events">2</strong> finished event(s)');
+        expect(planPage).toContain('Message id <code>msg_reprocess_');
+        for (const type of ['sms.failed', 'sms.pending']) {
+          expect(planPage).toContain(`<td data-label="Event type"><code>${type}</code></td><td data-label="Events">1</td>`);
+        }
+        expect(planPage).toMatch(
+          /<td data-label="Handler" class="mono">ConsoleConsumer\.ledger<\/td>\s*<td data-label="Selected events it takes">2<\/td>\s*<td data-label="Completed before">2<\/td>/,
+        );
+        expect(planPage).not.toContain('ConsoleConsumer.notifier</td>');
+        expect(planPage).toContain('<button type="submit" class="danger">Reprocess 2 event(s)</button>');
+        expect(runsOfThese()).toHaveLength(runsBefore);
+        for (const id of ids) expect((await service(scope).findById(id))?.state).toBe('processed');
+
+        const started = await postForm(`${consoleUrl()}/reprocess/start`, { authorization, cookie }, fields);
+        expect(started.status).toBe(303);
+        const location = started.headers.get('location') ?? '';
+        expect(location).toMatch(/^\/opensms\/reprocess\/[0-9a-f-]{36}\?done=reprocessing$/);
+        await waitFor('the ledger to run again on the two events', () => consumer.runs.filter((run) => run.reprocessed).length === 2);
+        for (const id of ids) await waitForState(scope, id, 'processed');
+        const again = consumer.runs.filter((run) => run.reprocessed);
+        expect(again.map((run) => run.handler)).toEqual(['ledger', 'ledger']);
+        expect(again.map((run) => run.eventId).sort()).toEqual([...ids].sort());
+        expect(runsOfThese()).toHaveLength(runsBefore + 2);
+
+        const runPage = await (await fetch(`${scope.url}${location}`, { headers: { authorization } })).text();
+        expect(runPage).toContain('<p class="notice" role="status">Reprocessing started.</p>');
+        expect(runPage).toContain('Started by alice at');
+        expect(runPage).toContain(
+          '<p data-testid="reprocess-progress">Queued: 2 of 2 event(s) queued again; the application&#39;s workers process them.</p>',
+        );
+        expect(
+          logs.lines.some(
+            (line) =>
+              line.startsWith('Console: alice started reprocessing 2 event(s) for ConsoleConsumer.ledger matching') &&
+              line.includes(messageId),
+          ),
+        ).toBe(true);
+      });
+
+      it('refuses to reprocess a state that cannot be, or a handler the application does not have, and changes nothing', async () => {
+        const authorization = basic('alice');
+        const { cookie, token } = await formToken(`${consoleUrl()}/events`, authorization);
+        const search = await (await fetch(`${consoleUrl()}/events?state=received`, { headers: { authorization } })).text();
+        expect(search).toContain('Events in state <code>received</code> cannot be reprocessed');
+        expect(search).not.toContain(`action="/opensms/reprocess"`);
+        const reprocessedBefore = consumer.runs.filter((run) => run.reprocessed).length;
+
+        const state = await postForm(`${consoleUrl()}/reprocess`, { authorization, cookie }, { _csrf: token, state: 'received' });
+        expect(state.status).toBe(400);
+        const statePage = await state.text();
+        expect(statePage).toContain('<h1>Reprocessing refused</h1>');
+        expect(statePage).toContain(
+          '<li>state received cannot be reprocessed (only processed, ignored, dead: unfinished events run anyway)</li>',
+        );
+        const handler = await postForm(
+          `${consoleUrl()}/reprocess`,
+          { authorization, cookie },
+          { _csrf: token, handler: 'ConsoleConsumer.ledgr' },
+        );
+        expect(handler.status).toBe(400);
+        expect(await handler.text()).toContain('no handler ConsoleConsumer.ledgr in this application');
+        const start = await postForm(`${consoleUrl()}/reprocess/start`, { authorization, cookie }, { _csrf: token, state: 'failed' });
+        expect(start.status).toBe(400);
+        expect(await start.text()).toContain('state failed cannot be reprocessed');
+        expect(consumer.runs.filter((run) => run.reprocessed)).toHaveLength(reprocessedBefore);
+        expect(logs.lines.filter((line) => line.includes('started reprocessing') && line.includes('"state"'))).toEqual([]);
+      });
+
       it('answers 404 for an unknown event or message, 400 for an id that is not one', async () => {
         const headers = { authorization: basic('alice') };
         expect((await fetch(`${consoleUrl()}/events/00000000-0000-4000-8000-000000000000`, { headers })).status).toBe(404);
@@ -434,6 +527,33 @@ describe('inbox console', () => {
       expect(replayed.headers.get('location')).toBe(`/opensms/events/${id}?done=replayed`);
       await waitFor(`inbox ${id} to be processed`, async () => (await inbox.findById(id))?.state === 'processed', 30_000);
       expect(logs.lines).toContain(`Console: alice replayed inbox ${id}`);
+    });
+
+    it('reprocesses for every handler only, not knowing the names: a worker process runs them all again', async () => {
+      const stored = await postSigned(`${ingest().url}/webhooks/sms`, smsPayload({ message_id: 'msg_ingest_reprocess' }));
+      const id = stored.body.id as string;
+      const inbox = ingest().app.get(OpenSmsWebhookService);
+      await waitFor(`inbox ${id} to be processed`, async () => (await inbox.findById(id))?.state === 'processed', 30_000);
+
+      const url = `${consoleUrl()}/events?messageId=msg_ingest_reprocess`;
+      const { cookie, token } = await formToken(url, authorization);
+      const search = await (await fetch(url, { headers: { authorization } })).text();
+      expect(search).toContain('This process runs no worker and does not know the handlers: every handler of each event runs again.');
+      expect(search).not.toContain('name="handler"');
+      const fields = { _csrf: token, messageId: 'msg_ingest_reprocess' };
+      const plan = await (await postForm(`${consoleUrl()}/reprocess`, { authorization, cookie }, fields)).text();
+      expect(plan).toContain('<strong data-testid="reprocess-events">1</strong>');
+      expect(plan).toContain('Every handler of each event runs again.');
+
+      const started = await postForm(`${consoleUrl()}/reprocess/start`, { authorization, cookie }, fields);
+      expect(started.status).toBe(303);
+      await waitFor('both handlers to run again', () => consumer.runs.filter((run) => run.eventId === id && run.reprocessed).length === 2);
+      expect(
+        consumer.runs
+          .filter((run) => run.reprocessed)
+          .map((run) => run.handler)
+          .sort(),
+      ).toEqual(['ledger', 'notifier']);
     });
   });
 
@@ -703,6 +823,26 @@ describe('inbox console', () => {
       expect(
         logs.lines.some((line) => line.startsWith('Console: alice replayed 2 dead event(s) matching') && line.includes('+254700000777')),
       ).toBe(true);
+    });
+
+    it('reprocesses a search for the handler ticked, after its plan, and shows the run', async () => {
+      const id = await post(scope, { message_id: 'msg_browser_reprocess' });
+      await waitForState(scope, id, 'processed');
+
+      await page.goto(`${consoleUrl()}/events?messageId=msg_browser_reprocess`);
+      await page.getByText('Reprocess the events of this search…').click();
+      await page.getByLabel('ConsoleConsumer.notifier').check();
+      await page.getByRole('button', { name: 'Show the plan' }).click();
+      await expect(page.getByTestId('reprocess-events').textContent()).resolves.toBe('1');
+      await expect(page.getByTestId('reprocess-handlers').textContent()).resolves.toContain('ConsoleConsumer.notifier');
+      await page.getByRole('button', { name: 'Reprocess 1 event(s)' }).click();
+      await expect(page.getByRole('status').textContent()).resolves.toBe('Reprocessing started.');
+      await waitFor('the notifier to run again', () => consumer.runs.some((run) => run.eventId === id && run.reprocessed));
+      await waitFor('the page to show the event queued', async () => {
+        await page.reload();
+        return ((await page.getByTestId('reprocess-progress').textContent()) ?? '').startsWith('Queued: 1 of 1');
+      });
+      expect(consumer.runs.filter((run) => run.eventId === id && run.reprocessed).map((run) => run.handler)).toEqual(['notifier']);
     });
 
     it('pauses and resumes processing', async () => {

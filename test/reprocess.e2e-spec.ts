@@ -11,6 +11,7 @@ import {
 } from '@opensms/nestjs-webhooks';
 import type { DataSource } from 'typeorm';
 import { clearQueuePrefix, startTestApp, useTestApp, waitFor } from './support/test-app';
+import { eventStates, outboxSize } from './support/inbox-rows';
 import { connectToSchema, createSchema, dropSchema, uniqueName } from './support/test-database';
 import { postSigned, smsPayload } from './support/webhook-client';
 
@@ -48,19 +49,8 @@ class AuditHandler {
   }
 }
 
-/** Where each event of the schema stands, with its handlers' completion marks. */
-async function statesOf(db: DataSource): Promise<{ id: string; state: string; completed: Record<string, unknown> }[]> {
-  return db.query(
-    `SELECT "event_id" AS "id", "state", "completed_handlers" AS "completed" FROM "opensms_webhook_event_states" ORDER BY "event_id"`,
-  );
-}
-
-async function outboxSize(db: DataSource): Promise<number> {
-  return (await db.query(`SELECT count(*)::int AS "count" FROM "opensms_webhook_outbox"`))[0].count;
-}
-
 async function waitUntilFinished(db: DataSource, what: string): Promise<void> {
-  await waitFor(what, async () => (await statesOf(db)).every(({ state }) => ['processed', 'ignored', 'dead'].includes(state)), 30_000);
+  await waitFor(what, async () => (await eventStates(db)).every(({ state }) => ['processed', 'ignored', 'dead'].includes(state)), 30_000);
 }
 
 describe('reprocess(): one handler again over the chosen events, after a bug fix', () => {
@@ -78,7 +68,10 @@ describe('reprocess(): one handler again over the chosen events, after a bug fix
       ...[0, 1].map((index) => smsPayload({ event: 'sms.delivered', status: 'delivered', message_id: `msg_rp_delivered_${index}` })),
     ];
     for (const payload of calls) expect((await postSigned(host.endpoint, payload)).status).toBe(200);
-    await waitFor('the six events processed', async () => (await statesOf(db)).filter(({ state }) => state === 'processed').length === 6);
+    await waitFor(
+      'the six events processed',
+      async () => (await eventStates(db)).filter(({ state }) => state === 'processed').length === 6,
+    );
   });
 
   afterAll(async () => {
@@ -86,19 +79,19 @@ describe('reprocess(): one handler again over the chosen events, after a bug fix
   });
 
   it('refuses a handler the application does not have, or a state that cannot be reprocessed, and changes nothing', async () => {
-    const before = await statesOf(db);
+    const before = await eventStates(db);
     const unknown = service.reprocess({ handlers: ['FailureHandler.onFaild'] });
     await expect(unknown).rejects.toBeInstanceOf(InvalidReprocessRequestError);
     await expect(unknown).rejects.toThrow(
       /no handler FailureHandler\.onFaild in this application \(handlers: FailureHandler\.onFailed, AuditHandler\.onAny\)/,
     );
     await expect(service.reprocess({ filter: { state: 'received' } })).rejects.toThrow(/state received cannot be reprocessed/);
-    expect(await statesOf(db)).toEqual(before);
+    expect(await eventStates(db)).toEqual(before);
     expect(await outboxSize(db)).toBe(0);
   });
 
   it('plans with a dry run: how many events and which handlers would run, and changes nothing', async () => {
-    const before = await statesOf(db);
+    const before = await eventStates(db);
     const dry = await service.reprocess({ filter: { event: 'sms.failed' }, handlers: ['FailureHandler.onFailed'], dryRun: true });
     expect(dry.dryRun).toBe(true);
     expect(dry.plan).toEqual({
@@ -116,14 +109,14 @@ describe('reprocess(): one handler again over the chosen events, after a bug fix
         { handler: 'AuditHandler.onAny', events: 6, completedBefore: 6 },
       ]),
     );
-    expect(await statesOf(db)).toEqual(before);
+    expect(await eventStates(db)).toEqual(before);
     expect(await outboxSize(db)).toBe(0);
   });
 
   it('runs only the named handler again, on the selected events, with ctx.reprocessed; the others keep their record', async () => {
     const failures = host.app.get(FailureHandler);
     const audit = host.app.get(AuditHandler);
-    const before = new Map((await statesOf(db)).map((row) => [row.id, row.completed]));
+    const before = new Map((await eventStates(db)).map((row) => [row.id, row.completed]));
     expect(failures.runs).toHaveLength(4);
     expect(audit.runs).toHaveLength(6);
 
@@ -137,7 +130,7 @@ describe('reprocess(): one handler again over the chosen events, after a bug fix
     expect(failures.runs.slice(0, 4).map((entry) => entry.reprocessed)).toEqual([false, false, false, false]);
     expect(new Set(again.map((entry) => entry.messageId))).toEqual(new Set([0, 1, 2, 3].map((index) => `msg_rp_failed_${index}`)));
     expect(audit.runs).toHaveLength(6);
-    for (const row of await statesOf(db)) {
+    for (const row of await eventStates(db)) {
       expect(row.state).toBe('processed');
       expect(row.completed['AuditHandler.onAny']).toEqual(before.get(row.id)?.['AuditHandler.onAny']);
     }
@@ -186,7 +179,7 @@ describe('reprocess(): backfill of a handler deployed later, over ignored and pr
     }
     db = await connectToSchema(schema);
     await waitFor('three processed and two ignored', async () => {
-      const states = (await statesOf(db)).map(({ state }) => state).sort();
+      const states = (await eventStates(db)).map(({ state }) => state).sort();
       return JSON.stringify(states) === JSON.stringify(['ignored', 'ignored', 'processed', 'processed', 'processed']);
     });
     await first.close();
@@ -218,7 +211,7 @@ describe('reprocess(): backfill of a handler deployed later, over ignored and pr
     await waitUntilFinished(db, 'the backfilled events finished');
     expect(late.runs.every((entry) => entry.reprocessed)).toBe(true);
     expect(second!.get(EarlyHandler).runs).toEqual([]);
-    const states = await statesOf(db);
+    const states = await eventStates(db);
     expect(states.map(({ state }) => state)).toEqual(states.map(() => 'processed'));
     expect(states.every(({ completed }) => 'LateHandler.onAny' in completed)).toBe(true);
     expect(states.filter(({ completed }) => 'EarlyHandler.onDelivered' in completed)).toHaveLength(3);

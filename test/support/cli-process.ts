@@ -27,12 +27,13 @@ export interface CliProcessResult {
 /**
  * Runs the CLI as users do, in a process of its own, without the caller's `DATABASE_URL`,
  * `REDIS_URL` and `OPENSMS_WEBHOOK_SECRET` unless `environment` gives them; resolves its exit code
- * and output, and with `measureMaxRss` its peak memory.
+ * and output, and with `measureMaxRss` its peak memory. With `interruptWhen`, the process gets a
+ * SIGINT (as from Ctrl-C) once its output so far satisfies it.
  */
 export async function runCliProcess(
   args: string[],
   environment: Record<string, string> = {},
-  options: { measureMaxRss?: boolean; hangLimitMs?: number } = {},
+  options: { measureMaxRss?: boolean; hangLimitMs?: number; interruptWhen?: (output: string) => boolean } = {},
 ): Promise<CliProcessResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), ...environment };
   for (const name of ['DATABASE_URL', 'REDIS_URL', 'OPENSMS_WEBHOOK_SECRET']) if (!(name in environment)) delete env[name];
@@ -47,8 +48,13 @@ export async function runCliProcess(
   ];
   const child = spawn(process.execPath, [...preload, CLI_SCRIPT, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  let interrupted = false;
+  const take = (chunk: string) => {
+    output += chunk;
+    if (!interrupted && options.interruptWhen?.(output)) interrupted = child.kill('SIGINT');
+  };
+  child.stdout.setEncoding('utf8').on('data', take);
+  child.stderr.setEncoding('utf8').on('data', take);
   const code = await new Promise<number | null>((resolve) => {
     const hangLimitMs = options.hangLimitMs ?? HANG_LIMIT_MS;
     const hang = setTimeout(() => {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { ModuleRef } from '@nestjs/core';
+import { SmsEventHandlerRegistry } from './dispatch/sms-event-handler.registry';
 import { WebhookModuleMissingError } from './errors/webhook-module-missing.error';
 import { SmsEventQueries } from './inbox/sms-event.queries';
 import { OPENSMS_RESOLVED_OPTIONS } from './opensms-webhook.constants';
@@ -22,7 +23,16 @@ export class OpenSmsWebhookCore {
     @Inject(OPENSMS_RESOLVED_OPTIONS) readonly options: ResolvedOpenSmsWebhookOptions,
     /** The queue client of a process that runs the worker; `undefined` in an ingest-only one. */
     @Optional() readonly producer?: SmsEventProducer,
+    @Optional() private readonly registry?: SmsEventHandlerRegistry,
   ) {}
+
+  /**
+   * The names (`Class.method`) of the application's `@OnSmsEvent()` handlers, in a process that
+   * runs the worker; `null` in an ingest-only one, which does not bind them.
+   */
+  handlerNames(): string[] | null {
+    return this.registry?.names() ?? null;
+  }
 
   /**
    * The core of the application `moduleRef` belongs to. Call it once every module is created

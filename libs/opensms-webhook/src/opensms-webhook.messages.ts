@@ -82,6 +82,10 @@ export const messages = {
     `Console: ${printable(user)} replayed inbox ${id}${replayed ? '' : ' (nothing to do: it was neither dead nor failed)'}`,
   consoleReplayedDead: (user: string, count: number, filter: string) =>
     `Console: ${printable(user)} replayed ${count} dead event(s) matching ${printable(filter)}`,
+  consoleReprocessing: (user: string, events: number, handlers: readonly string[] | null, filter: string) =>
+    `Console: ${printable(user)} started reprocessing ${events} event(s) for ${
+      handlers === null ? 'every handler' : printable(handlers.join(', '))
+    } matching ${printable(filter)}`,
   metricsInboxFailed: (error: unknown) =>
     `Metrics: could not read the inbox figures; the backlog gauges keep their last values: ${describeError(error)}`,
   consolePaused: (user: string, paused: boolean) => `Console: ${printable(user)} ${paused ? 'paused' : 'resumed'} processing`,

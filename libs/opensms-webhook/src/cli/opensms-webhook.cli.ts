@@ -5,6 +5,9 @@ import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { readSearch, SEARCH_FIELDS } from '../console/console-search.params';
+import { DEFAULT_REPROCESS_RATE_PER_SECOND } from '../dispatch/sms-event.reprocessor';
+import { InvalidReprocessRequestError } from '../errors/invalid-reprocess-request.error';
+import type { SmsEventFilter } from '../inbox/sms-event.queries';
 import { printable } from '../internal/printable';
 import type { SignatureScheme } from '../opensms-webhook-options.interface';
 import { readableDuration } from '../internal/duration';
@@ -12,6 +15,7 @@ import { backlogOf } from '../inbox/sms-event-state';
 import { type InboxConnection, withInbox } from './inbox.command';
 import { type QueueLocation, withQueue } from './queue.command';
 import { EXPORT_REDACTIONS, type ExportRedaction, exportEvents } from './export.command';
+import { reprocessFromCli } from './reprocess.command';
 import { type SentLine, sendExportedEvents } from './send.command';
 import { sendTestEvent } from './send-test.command';
 import { describeUrl, isLoopbackHost } from './url';
@@ -61,6 +65,16 @@ Commands:
   replay      Run dead events again (the application's workers process them)
               [--database-url <url>] [--schema <schema>] (--id <inbox id> | --all-dead)
               Needs only the database: the workers' relays queue the reopened events.
+  reprocess   Run handlers again over finished events (processed, ignored, dead): after fixing a handler,
+              or to backfill a new one; prints the plan, then its progress (the application's workers
+              process the events; Ctrl-C stops the queueing, what was queued is processed)
+              [--database-url <url>] [--schema <schema>] [the selection options of export]
+              [--handler <Class.method>]... (repeatable; default: every handler of each event)
+              [--dry-run] (print the plan: events by type, each handler's "completed before"; change nothing)
+              [--rate <events per second>] (default ${DEFAULT_REPROCESS_RATE_PER_SECOND})
+              Handler names cannot be checked here: a misspelt one clears nothing and runs nothing (the
+              events end as they were); check its "completed before" in the dry run first.
+              Needs only the database, as replay does.
   pause       Stop the workers of every process from taking events (ingest still stores them)
               [queue options]
   resume      Let the workers take events again
@@ -102,6 +116,8 @@ const OPTIONS = {
   before: { type: 'string' },
   out: { type: 'string' },
   redact: { type: 'string', multiple: true },
+  handler: { type: 'string', multiple: true },
+  'dry-run': { type: 'boolean' },
   file: { type: 'string' },
   rate: { type: 'string' },
   limit: { type: 'string' },
@@ -117,7 +133,7 @@ const OPTIONS = {
 
 type CliValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-/** The option of `export` for each field of the console's search. */
+/** The selection option (`export`, `reprocess`) for each field of the console's search. */
 const SEARCH_OPTIONS = {
   messageId: 'message-id',
   phone: 'phone',
@@ -165,6 +181,8 @@ export async function runCli(
         return await listDead(values, out);
       case 'replay':
         return await replay(values, out);
+      case 'reprocess':
+        return await reprocess(values, out);
       case 'pause':
         return await withQueue(queueLocation(values), async (queue) => {
           await queue.pause();
@@ -236,9 +254,23 @@ async function sendTest(values: CliValues, output: CliOutput): Promise<number> {
   return isSuccess(result.status) ? 0 : 1;
 }
 
-async function exportInbox(values: CliValues, output: CliOutput, stdout: Writable): Promise<number> {
+/** The events the selection options name, read as the console reads its search form. */
+function selectedEvents(values: CliValues): SmsEventFilter {
   const search = readSearch(Object.fromEntries(SEARCH_FIELDS.map((field) => [field, values[SEARCH_OPTIONS[field]]])));
   if (search.problems.length > 0) throw new UsageError(`Cannot select events: ${search.problems.join('; ')}`);
+  return search.filter;
+}
+
+/** `--rate` as a number per second above 0; `undefined` when not given. */
+function ratePerSecond(values: CliValues): number | undefined {
+  if (values.rate === undefined) return undefined;
+  const rate = Number(values.rate);
+  if (!(rate > 0) || !Number.isFinite(rate)) throw new UsageError(`--rate must be a number per second above 0 (got "${values.rate}")`);
+  return rate;
+}
+
+async function exportInbox(values: CliValues, output: CliOutput, stdout: Writable): Promise<number> {
+  const filter = selectedEvents(values);
   const redact = (values.redact ?? []).map((what) => {
     if (!(EXPORT_REDACTIONS as readonly string[]).includes(what)) {
       throw new UsageError(`--redact takes ${EXPORT_REDACTIONS.join(', ')} (got "${what}")`);
@@ -249,7 +281,7 @@ async function exportInbox(values: CliValues, output: CliOutput, stdout: Writabl
   // NOTE: the file only once the database answered, readable by its owner only: it holds personal data.
   const count = await withInbox(connection, async ({ queries }) => {
     const out = values.out === undefined ? stdout : createWriteStream(values.out, { mode: 0o600 });
-    const written = await exportEvents(queries, search.filter, out, redact);
+    const written = await exportEvents(queries, filter, out, redact);
     if (out !== stdout) await finished(out.end());
     return written;
   });
@@ -269,9 +301,7 @@ async function send(values: CliValues, output: CliOutput): Promise<number> {
       "send needs --secret <secret of the receiving app>: it signs the events again and never reads OPENSMS_WEBHOOK_SECRET, which may be production's",
     );
   }
-  const rate = Number(values.rate ?? DEFAULT_SEND_RATE);
-  if (!(rate > 0) || !Number.isFinite(rate))
-    throw new UsageError(`--rate must be a number of calls per second above 0 (got "${values.rate}")`);
+  const rate = ratePerSecond(values) ?? DEFAULT_SEND_RATE;
   await access(file, constants.R_OK).catch((error: NodeJS.ErrnoException) => {
     throw new Error(`Cannot read --file ${file}: ${error.code ?? error.message}`);
   });
@@ -385,6 +415,38 @@ async function replay(values: CliValues, output: CliOutput): Promise<number> {
     return 1;
   }
   output.log(`Replayed ${replayed.length} event(s)${replayed.length > 0 ? `: ${replayed.join(', ')}` : ''}`);
+  return 0;
+}
+
+async function reprocess(values: CliValues, output: CliOutput): Promise<number> {
+  const request = {
+    filter: selectedEvents(values),
+    handlers: values.handler,
+    dryRun: values['dry-run'] === true,
+    ratePerSecond: ratePerSecond(values),
+  };
+  const result = await withInbox(inboxConnection(values), async (inbox) => {
+    try {
+      return await reprocessFromCli(await inbox.service(), request, output.log, (cancel) => {
+        const onInterrupt = () => {
+          output.error('Interrupted: queueing no further event.');
+          cancel();
+        };
+        process.once('SIGINT', onInterrupt);
+        return () => process.off('SIGINT', onInterrupt);
+      });
+    } catch (error) {
+      if (error instanceof InvalidReprocessRequestError) throw new UsageError(`Cannot reprocess: ${error.problems.join('; ')}`);
+      throw error;
+    }
+  });
+  if (request.dryRun) return 0;
+  const queued = `${result.queued} of ${result.plan.events} event(s) queued again`;
+  if (result.cancelled) {
+    output.error(`Reprocessing cancelled: ${queued}; the others are as they were.`);
+    return 1;
+  }
+  if (result.plan.events > 0) output.log(`Reprocessing queued: ${queued}; the application's workers process them.`);
   return 0;
 }
 

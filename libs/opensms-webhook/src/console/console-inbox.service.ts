@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { ConflictException, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import type { SmsEventReprocessOutcome, SmsEventReprocessPlan } from '../dispatch/sms-event.reprocessor';
 import { WebhookModuleMissingError } from '../errors/webhook-module-missing.error';
 import { OpenSmsWebhookCore } from '../opensms-webhook.core';
 import {
@@ -15,6 +17,7 @@ import { backlogOf, type SmsEventState } from '../inbox/sms-event-state';
 import { messages } from '../opensms-webhook.messages';
 import type { OpenSmsWebhookService } from '../opensms-webhook.service';
 import { describeConsoleUser } from './console-access.guard';
+import type { ConsoleSearchForm } from './console-search.params';
 import { OPENSMS_CONSOLE_OPTIONS } from './console.constants';
 import type { ResolvedOpenSmsWebhookConsoleOptions } from './opensms-webhook-console-options.interface';
 
@@ -38,10 +41,36 @@ export interface ConsoleEventDetail {
   stale: boolean;
 }
 
+/** A reprocessing started from the console, as its page shows it. */
+export interface ConsoleReprocessRun {
+  id: string;
+  /** Who started it (as the console shows users). */
+  user: string;
+  startedAt: Date;
+  /** The search it reprocesses. */
+  form: ConsoleSearchForm;
+  plan: SmsEventReprocessPlan;
+  /** Events queued again so far. */
+  readonly queued: number;
+  /** How the queueing ended; absent while it goes on. */
+  outcome?: SmsEventReprocessOutcome;
+  /** Why the queueing stopped early, when the inbox failed. */
+  failure?: string;
+}
+
+/** What the console uses of the application's `OpenSmsWebhookCore`. */
+interface ConsoleCoreParts {
+  service: OpenSmsWebhookService;
+  queries: SmsEventQueries;
+  handlerNames: () => string[] | null;
+}
+
 /** Events shown on the overview. */
 const LATEST_EVENTS = 10;
 /** Largest batch of one `replayDead` call. */
 const REPLAY_BATCH = 1000;
+/** Reprocessings whose page stays available, the latest ones. */
+const REPROCESS_RUNS_KEPT = 20;
 
 /**
  * The console's reads and actions on the inbox of the application's `OpenSmsWebhookModule`, which
@@ -50,7 +79,8 @@ const REPLAY_BATCH = 1000;
 @Injectable()
 export class ConsoleInboxService implements OnModuleInit {
   private readonly logger = new Logger('OpenSmsWebhookConsole');
-  private inbox?: { service: OpenSmsWebhookService; queries: SmsEventQueries };
+  private inbox?: ConsoleCoreParts;
+  private readonly reprocessRuns = new Map<string, ConsoleReprocessRun>();
 
   constructor(
     private readonly moduleRef: ModuleRef,
@@ -58,8 +88,8 @@ export class ConsoleInboxService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const { service, queries } = OpenSmsWebhookCore.in(this.moduleRef, 'OpenSmsWebhookConsoleModule');
-    this.inbox = { service, queries };
+    const core = OpenSmsWebhookCore.in(this.moduleRef, 'OpenSmsWebhookConsoleModule');
+    this.inbox = { service: core.service, queries: core.queries, handlerNames: () => core.handlerNames() };
   }
 
   /** Largest number of dead events one "replay all matching" replays. */
@@ -133,7 +163,54 @@ export class ConsoleInboxService implements OnModuleInit {
     this.logger.log(messages.consolePaused(describeConsoleUser(user), paused));
   }
 
-  private found(): { service: OpenSmsWebhookService; queries: SmsEventQueries } {
+  /** The application's handler names, to choose from; `null` in an ingest-only process, which does not know them. */
+  handlerNames(): string[] | null {
+    return this.found().handlerNames();
+  }
+
+  /**
+   * The dry-run plan of reprocessing the filter's events for `handlers` (none: every handler);
+   * throws `InvalidReprocessRequestError` for a state or handler it cannot reprocess.
+   */
+  async planReprocess(filter: SmsEventFilter, handlers: readonly string[]): Promise<SmsEventReprocessPlan> {
+    return (await this.found().service.reprocess({ filter, handlers: handlers.length > 0 ? handlers : undefined, dryRun: true })).plan;
+  }
+
+  /** Starts reprocessing the filter's events for `handlers` (none: every handler), logged with its user; its page shows how it goes. */
+  async startReprocess(
+    form: ConsoleSearchForm,
+    filter: SmsEventFilter,
+    handlers: readonly string[],
+    user: unknown,
+  ): Promise<ConsoleReprocessRun> {
+    const named = handlers.length > 0 ? handlers : undefined;
+    const reprocessing = await this.found().service.reprocess({ filter, handlers: named });
+    const run: ConsoleReprocessRun = {
+      id: randomUUID(),
+      user: describeConsoleUser(user),
+      startedAt: new Date(),
+      form,
+      plan: reprocessing.plan,
+      get queued() {
+        return reprocessing.queued;
+      },
+    };
+    reprocessing.done.then(
+      (outcome) => (run.outcome = outcome),
+      (error: unknown) => (run.failure = String(error)),
+    );
+    this.reprocessRuns.set(run.id, run);
+    for (const id of [...this.reprocessRuns.keys()].slice(0, -REPROCESS_RUNS_KEPT)) this.reprocessRuns.delete(id);
+    this.logger.log(messages.consoleReprocessing(run.user, run.plan.events, named ?? null, JSON.stringify(filter)));
+    return run;
+  }
+
+  /** A reprocessing this process started, among the latest ones; `undefined` when it knows no such run. */
+  reprocessRun(id: string): ConsoleReprocessRun | undefined {
+    return this.reprocessRuns.get(id);
+  }
+
+  private found(): ConsoleCoreParts {
     if (!this.inbox) throw new WebhookModuleMissingError();
     return this.inbox;
   }

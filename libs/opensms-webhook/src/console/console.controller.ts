@@ -1,8 +1,10 @@
 import {
+  BadRequestException,
   type CanActivate,
   Controller,
   Get,
   Header,
+  HttpCode,
   HttpStatus,
   mixin,
   Param,
@@ -16,14 +18,26 @@ import {
   type Type,
   UseGuards,
 } from '@nestjs/common';
+import { InvalidReprocessRequestError } from '../errors/invalid-reprocess-request.error';
 import { type AuthorizedConsoleRequest, ConsoleAccessGuard, describeConsoleUser } from './console-access.guard';
 import { ConsoleCsrfGuard, CSRF_TOKEN, type CsrfCheckedRequest } from './console-csrf.guard';
 import { ConsoleInboxService } from './console-inbox.service';
 import { readSearch, searchQueryString } from './console-search.params';
 import { CONSOLE_RESPONSE_HEADERS, CONSOLE_USER } from './console.constants';
-import { consoleRoot, type ConsoleResponse, formField } from './console.http';
+import { consoleRoot, type ConsoleResponse, formField, formFields } from './console.http';
 import { CONSOLE_STYLESHEET } from './console.styles';
-import { type ConsolePageContext, eventPage, notFoundPage, overviewPage, replayDeadPage, searchPage, timelinePage } from './console.views';
+import {
+  type ConsolePageContext,
+  eventPage,
+  notFoundPage,
+  overviewPage,
+  replayDeadPage,
+  reprocessPlanPage,
+  reprocessRefusedPage,
+  reprocessRunPage,
+  searchPage,
+  timelinePage,
+} from './console.views';
 
 /** A console request after both guards. */
 type ConsoleRequest = AuthorizedConsoleRequest & CsrfCheckedRequest;
@@ -41,6 +55,7 @@ const NOTICES: Record<string, (count: number) => string> = {
   'replayed-dead': (count) => `Replayed ${count} dead event(s).`,
   paused: () => 'Processing paused: events are still received and stored.',
   resumed: () => 'Processing resumed.',
+  reprocessing: () => 'Reprocessing started.',
 };
 
 /** The metadata key of `@nestjs/swagger`'s `@ApiExcludeController()`. */
@@ -85,7 +100,7 @@ export function createConsoleController(path: string, hostGuards: readonly (Type
       const context = pageContext(request, response, 1, query);
       const search = readSearch(query);
       if (search.problems.length > 0) response.status(HttpStatus.BAD_REQUEST);
-      return searchPage(context, search, await this.inbox.search(search.filter, search.cursor));
+      return searchPage(context, search, await this.inbox.search(search.filter, search.cursor), this.inbox.handlerNames());
     }
 
     @Get('events/:id')
@@ -137,12 +152,59 @@ export function createConsoleController(path: string, hostGuards: readonly (Type
     @Post('replay-dead')
     @Redirect()
     async replayDead(@Req() request: ConsoleRequest): Promise<SeeOther> {
-      const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>;
-      const { form, filter } = readSearch({ ...body, state: '' });
+      const { form, filter } = readSearch({ ...formBody(request), state: '' });
       const expected = Number(formField(request, 'expected'));
       const count = Number.isInteger(expected) && expected > 0 ? await this.inbox.replayDead(filter, expected, request[CONSOLE_USER]) : 0;
       const query = searchQueryString({ ...form, state: 'dead' }, { done: 'replayed-dead', count: String(count) });
       return seeOther(`${consoleRoot(request, 1)}/events${query}`);
+    }
+
+    /** The dry-run plan of reprocessing the posted search for the ticked handlers; 400 with why when it cannot be reprocessed. */
+    @Post('reprocess')
+    @HttpCode(HttpStatus.OK)
+    async planReprocess(@Req() request: ConsoleRequest, @Res({ passthrough: true }) response: ConsoleResponse): Promise<string> {
+      const context = pageContext(request, response, 1, {});
+      const { form, filter, problems } = readSearch(formBody(request));
+      const handlers = formFields(request, 'handler');
+      try {
+        if (problems.length > 0) throw new InvalidReprocessRequestError(problems);
+        return reprocessPlanPage(context, form, handlers, await this.inbox.planReprocess(filter, handlers));
+      } catch (error) {
+        if (!(error instanceof InvalidReprocessRequestError)) throw error;
+        response.status(HttpStatus.BAD_REQUEST);
+        return reprocessRefusedPage(context, form, error.problems);
+      }
+    }
+
+    @Post('reprocess/start')
+    @Redirect()
+    async startReprocess(@Req() request: ConsoleRequest): Promise<SeeOther> {
+      const { form, filter, problems } = readSearch(formBody(request));
+      if (problems.length > 0) throw new BadRequestException(problems.join('; '));
+      try {
+        const run = await this.inbox.startReprocess(form, filter, formFields(request, 'handler'), request[CONSOLE_USER]);
+        return seeOther(`${consoleRoot(request, 2)}/reprocess/${run.id}?done=reprocessing`);
+      } catch (error) {
+        if (error instanceof InvalidReprocessRequestError) throw new BadRequestException(error.message);
+        throw error;
+      }
+    }
+
+    @Get('reprocess/:id')
+    async reprocessRun(
+      @Req() request: ConsoleRequest,
+      @Res({ passthrough: true }) response: ConsoleResponse,
+      @Param('id', new ParseUUIDPipe()) id: string,
+      @Query() query: Record<string, unknown>,
+    ): Promise<string> {
+      const context = pageContext(request, response, 2, query);
+      const run = this.inbox.reprocessRun(id);
+      if (run) return reprocessRunPage(context, run);
+      response.status(HttpStatus.NOT_FOUND);
+      return notFoundPage(
+        context,
+        `No reprocessing ${id} in this process: a run is shown by the process that started it, until it restarts.`,
+      );
     }
 
     @Post('pause')
@@ -179,6 +241,11 @@ function pageContext(
     user: describeConsoleUser(request[CONSOLE_USER]),
     ...(done ? { notice: done(Number.isInteger(count) ? count : 0) } : {}),
   };
+}
+
+/** The posted form's fields (an object on both adapters), or none. */
+function formBody(request: ConsoleRequest): Record<string, unknown> {
+  return (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>;
 }
 
 function seeOther(url: string): SeeOther {

@@ -83,3 +83,12 @@ export function formField(request: ConsoleHttpRequest, name: string): string | u
   const value = (body as Record<string, unknown>)[name];
   return typeof value === 'string' ? value : undefined;
 }
+
+/** Every value of a field that a form may repeat (checkboxes), in the order sent; none when absent. */
+export function formFields(request: ConsoleHttpRequest, name: string): string[] {
+  const body = request.body;
+  if (typeof body !== 'object' || body === null) return [];
+  const value = (body as Record<string, unknown>)[name];
+  const values = Array.isArray(value) ? value : [value];
+  return values.filter((item): item is string => typeof item === 'string');
+}

@@ -77,6 +77,10 @@ button, .button {
 .button.secondary, button.secondary { background: #fff; color: var(--accent); }
 button.danger { background: var(--dead); border-color: var(--dead); }
 .actions { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; margin: 12px 0; }
+details.reprocess { margin: 12px 0; }
+details.reprocess summary { cursor: pointer; color: var(--accent); }
+details.reprocess fieldset { border: 1px solid var(--line); border-radius: 6px; margin: 10px 0; display: flex; flex-direction: column; gap: 6px; }
+.hint { color: var(--muted); font-size: 13px; }
 .pager { display: flex; justify-content: space-between; margin: 12px 0; }
 dl.facts {
   display: grid; grid-template-columns: max-content 1fr; gap: 6px 18px; margin: 0;

@@ -1,8 +1,14 @@
+import type { SmsEventReprocessPlan } from '../dispatch/sms-event.reprocessor';
 import type { SmsEventHandlerRun, SmsEventPage, SmsEventSummary, SmsEventTimelineEntry } from '../inbox/sms-event.queries';
-import { REPLAYABLE_SMS_EVENT_STATES, SMS_EVENT_STATES } from '../inbox/sms-event-state';
+import {
+  REPLAYABLE_SMS_EVENT_STATES,
+  REPROCESSABLE_SMS_EVENT_STATES,
+  SMS_EVENT_STATES,
+  type SmsEventState,
+} from '../inbox/sms-event-state';
 import { KNOWN_SMS_EVENTS } from '../events/sms-event-types';
 import { readableDuration } from '../internal/duration';
-import type { ConsoleEventDetail, ConsoleOverview } from './console-inbox.service';
+import type { ConsoleEventDetail, ConsoleOverview, ConsoleReprocessRun } from './console-inbox.service';
 import { type ConsoleSearch, type ConsoleSearchForm, isFiltered, SEARCH_FIELDS, searchQueryString } from './console-search.params';
 import { CSRF_FIELD } from './console.constants';
 import { formValue, html, preformatted, type SafeHtml } from './console.html';
@@ -76,7 +82,16 @@ ${eventsTable(root, overview.latest)}`,
   );
 }
 
-export function searchPage(context: ConsolePageContext, search: ConsoleSearch, page: SmsEventPage): string {
+/**
+ * The search page; `handlers` are the application's handler names the reprocess form offers
+ * (`null` where the process does not know them).
+ */
+export function searchPage(
+  context: ConsolePageContext,
+  search: ConsoleSearch,
+  page: SmsEventPage,
+  handlers: readonly string[] | null,
+): string {
   const { root } = context;
   const { form } = search;
   const canReplayDead = form.state === '' || form.state === 'dead';
@@ -90,6 +105,7 @@ ${problemList(search.problems)}
   ${isFiltered(form) ? html`<a class="button secondary" href="${root}/events">Clear</a>` : null}
   ${canReplayDead ? html`<a class="button secondary" href="${root}/replay-dead${searchQueryString(form)}">Replay the dead events of this search…</a>` : null}
 </div>
+${reprocessForm(context, form, handlers)}
 ${eventsTable(root, page.events)}
 <nav class="pager">
   <span>${search.cursor ? html`<a href="${root}/events${searchQueryString(form)}">← Newest</a>` : null}</span>
@@ -151,14 +167,13 @@ ${timelineTable(root, byTimestamp)}`,
 
 export function replayDeadPage(context: ConsolePageContext, form: ConsoleSearchForm, count: number, replayLimit: number): string {
   const { root } = context;
-  const conditions = SEARCH_FIELDS.filter((field) => form[field] !== '' && field !== 'state');
   return layout(
     context,
     'Replay dead events',
     html`<div class="crumbs"><a href="${root}/events${searchQueryString(form)}">Search</a> › replay</div>
 <h1>Replay dead events</h1>
 <p><strong data-testid="dead-count">${count}</strong> dead event(s) match
-${conditions.length === 0 ? 'no condition (every dead event)' : html`${conditions.map((field, index) => html`${index > 0 ? ', ' : ''}${FIELD_LABELS[field]} <code>${form[field]}</code>`)}`}.
+${conditionList({ ...form, state: '' }, 'no condition (every dead event)')}.
 Replaying gives each a fresh set of attempts; handlers that already committed are not run again.</p>
 ${count > replayLimit ? html`<p class="problems">At most ${replayLimit} are replayed in one go (<code>replayLimit</code>).</p>` : null}
 ${
@@ -170,6 +185,72 @@ ${
   <a class="button secondary" href="${root}/events${searchQueryString(form)}">Cancel</a>
 </form>`
 }`,
+  );
+}
+
+/** The dry-run plan of reprocessing a search for some handlers, with the button that starts it. */
+export function reprocessPlanPage(
+  context: ConsolePageContext,
+  form: ConsoleSearchForm,
+  handlers: readonly string[],
+  plan: SmsEventReprocessPlan,
+): string {
+  const { root } = context;
+  const back = `${root}/events${searchQueryString(form)}`;
+  return layout(
+    context,
+    'Reprocess events',
+    html`<div class="crumbs"><a href="${back}">Search</a> › reprocess</div>
+<h1>Reprocess events</h1>
+<p><strong data-testid="reprocess-events">${plan.events}</strong> finished event(s) (${REPROCESSABLE_SMS_EVENT_STATES.join(', ')}) match
+${conditionList(form, 'no condition (every finished event)')}. Nothing has changed yet.</p>
+${reprocessPlanTables(plan)}
+${
+  plan.events === 0
+    ? html`<p><a href="${back}">Back to the search</a></p>`
+    : html`<form method="post" action="${root}/reprocess/start" class="actions">
+  ${hiddenFields(context, { ...form })}${handlers.map((handler) => html`<input type="hidden" name="handler" value="${formValue(handler)}">`)}
+  <button type="submit" class="danger">Reprocess ${plan.events} event(s)</button>
+  <a class="button secondary" href="${back}">Cancel</a>
+</form>`
+}`,
+  );
+}
+
+/** A reprocessing that cannot run as asked (a state that cannot be reprocessed, an unknown handler): why, and nothing changed. */
+export function reprocessRefusedPage(context: ConsolePageContext, form: ConsoleSearchForm, problems: readonly string[]): string {
+  const back = `${context.root}/events${searchQueryString(form)}`;
+  return layout(
+    context,
+    'Reprocessing refused',
+    html`<div class="crumbs"><a href="${back}">Search</a> › reprocess</div>
+<h1>Reprocessing refused</h1>
+<p>Nothing changed.</p>
+${problemList(problems)}
+<p><a href="${back}">Back to the search</a></p>`,
+  );
+}
+
+/** A reprocessing this process started: who, when, its plan and how far its queueing got. */
+export function reprocessRunPage(context: ConsolePageContext, run: ConsoleReprocessRun): string {
+  const back = `${context.root}/events${searchQueryString(run.form)}`;
+  const { events } = run.plan;
+  const progress = run.failure
+    ? `Stopped after ${run.queued} of ${events} event(s) queued again: ${run.failure}`
+    : run.outcome?.cancelled
+      ? `Cancelled: ${run.outcome.queued} of ${events} event(s) queued again; the others are as they were.`
+      : run.outcome
+        ? `Queued: ${run.outcome.queued} of ${events} event(s) queued again; the application's workers process them.`
+        : `Queueing: ${run.queued} of ${events} event(s) queued again so far (reload to follow).`;
+  return layout(
+    context,
+    'Reprocessing',
+    html`<div class="crumbs"><a href="${back}">Search</a> › reprocessing</div>
+<h1>Reprocessing</h1>
+<p>Started by ${run.user} at ${time(run.startedAt)}, over ${conditionList(run.form, 'every finished event')}.</p>
+<p data-testid="reprocess-progress">${progress}</p>
+${reprocessPlanTables(run.plan)}
+<p><a href="${back}">Back to the search</a></p>`,
   );
 }
 
@@ -186,6 +267,73 @@ const FIELD_LABELS: Record<keyof ConsoleSearchForm, string> = {
   after: 'Received after (UTC)',
   before: 'Received before (UTC)',
 };
+
+/** The search's conditions as text (`Phone +2547…, State dead`), or `none` when it has none. */
+function conditionList(form: ConsoleSearchForm, none: string): SafeHtml | string {
+  const conditions = SEARCH_FIELDS.filter((field) => form[field] !== '');
+  if (conditions.length === 0) return none;
+  return html`${conditions.map((field, index) => html`${index > 0 ? ', ' : ''}${FIELD_LABELS[field]} <code>${form[field]}</code>`)}`;
+}
+
+/**
+ * The search page's way to reprocess its events: a choice of handlers and the button that shows
+ * the plan; for a state that cannot be reprocessed, why not.
+ */
+function reprocessForm(context: ConsolePageContext, form: ConsoleSearchForm, handlers: readonly string[] | null): SafeHtml {
+  if (form.state !== '' && !REPROCESSABLE_SMS_EVENT_STATES.includes(form.state as SmsEventState)) {
+    return html`<p class="hint" data-testid="reprocess-unavailable">Events in state <code>${form.state}</code> cannot be reprocessed: only
+${REPROCESSABLE_SMS_EVENT_STATES.join(', ')} events can (unfinished events run anyway).</p>`;
+  }
+  return html`<details class="reprocess">
+<summary>Reprocess the events of this search…</summary>
+<form method="post" action="${context.root}/reprocess">
+  ${hiddenFields(context, { ...form })}
+  <fieldset>
+  <legend>Handlers to run again (none ticked: every handler of each event)</legend>
+  ${
+    handlers === null
+      ? html`<p>This process runs no worker and does not know the handlers: every handler of each event runs again.</p>`
+      : handlers.map(
+          (handler) => html`<label><input type="checkbox" name="handler" value="${formValue(handler)}"> <code>${handler}</code></label>`,
+        )
+  }
+  </fieldset>
+  <button type="submit" class="secondary">Show the plan</button>
+</form>
+</details>`;
+}
+
+/** A plan's events by type and the handlers that run again, each with what it had completed before. */
+function reprocessPlanTables(plan: SmsEventReprocessPlan): SafeHtml {
+  const types = Object.entries(plan.byEvent).sort(([a], [b]) => a.localeCompare(b));
+  return html`<h2>Events by type</h2>
+${
+  types.length === 0
+    ? html`<div class="table-wrap"><p class="empty">No events.</p></div>`
+    : html`<div class="table-wrap"><table class="stack" data-testid="reprocess-by-event">
+<thead><tr><th>Event type</th><th>Events</th></tr></thead>
+<tbody>${types.map(([type, count]) => html`<tr><td data-label="Event type"><code>${type}</code></td><td data-label="Events">${count}</td></tr>`)}</tbody></table></div>`
+}
+<h2>Handlers run again</h2>
+<p>${
+    plan.everyHandler
+      ? 'Every handler of each event runs again.'
+      : 'Only these run again: every other handler keeps its record and does not run.'
+  } Events are queued oldest first, behind live events.</p>
+${
+  plan.handlers.length === 0
+    ? html`<div class="table-wrap"><p class="empty">No handler known to this process takes these events.</p></div>`
+    : html`<div class="table-wrap"><table class="stack" data-testid="reprocess-handlers">
+<thead><tr><th>Handler</th><th>Selected events it takes</th><th>Completed before</th></tr></thead>
+<tbody>${plan.handlers.map(
+        (handler) => html`<tr>
+  <td data-label="Handler" class="mono">${handler.handler}</td>
+  <td data-label="Selected events it takes">${handler.events ?? '—'}</td>
+  <td data-label="Completed before">${handler.completedBefore}</td>
+</tr>`,
+      )}</tbody></table></div>`
+}`;
+}
 
 function searchForm(root: string, form: ConsoleSearchForm): SafeHtml {
   const input = (field: 'messageId' | 'phone' | 'event' | 'tenant', extra: SafeHtml | null = null) =>

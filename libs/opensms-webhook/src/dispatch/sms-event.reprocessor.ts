@@ -71,7 +71,7 @@ export interface SmsEventReprocessing {
 }
 
 /** Default of {@link SmsEventReprocessRequest.ratePerSecond}. */
-const DEFAULT_RATE_PER_SECOND = 200;
+export const DEFAULT_REPROCESS_RATE_PER_SECOND = 200;
 
 /** Most events reopened by one statement. */
 const MAX_CHUNK = 100;
@@ -93,7 +93,7 @@ export class SmsEventReprocessor {
 
   async reprocess(request: SmsEventReprocessRequest): Promise<SmsEventReprocessing> {
     const handlers = request.handlers === undefined ? null : [...new Set(request.handlers)];
-    const rate = request.ratePerSecond ?? DEFAULT_RATE_PER_SECOND;
+    const rate = request.ratePerSecond ?? DEFAULT_REPROCESS_RATE_PER_SECOND;
     const filter = this.selection(request.filter ?? {}, handlers, rate);
     const plan = await this.plan(filter, handlers);
     if (request.dryRun || plan.events === 0) {
