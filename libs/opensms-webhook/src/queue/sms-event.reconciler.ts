@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
+import { OPENSMS_RESOLVED_OPTIONS, SHUTDOWN_CLOSE_TIMEOUT_MS } from '../opensms-webhook.constants';
+import { closeWithin } from '../internal/bounded-close';
 import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import { SmsEventOutbox } from '../inbox/sms-event.outbox';
@@ -38,9 +39,10 @@ export class SmsEventReconciler implements OnApplicationBootstrap, OnApplication
     this.timer.unref();
   }
 
-  onApplicationShutdown(): Promise<unknown> | void {
+  /** Stops the timer; a sweep in progress gets {@link SHUTDOWN_CLOSE_TIMEOUT_MS} (it holds no connection of its own). */
+  async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    return this.sweeping;
+    if (this.sweeping) await closeWithin(this.sweeping, SHUTDOWN_CLOSE_TIMEOUT_MS, () => undefined);
   }
 
   /**
