@@ -1,6 +1,7 @@
 import { Socket } from 'node:net';
 import { type BackendFactory, type ConnectionOptions, createPostgresBackend, createRedisBackend } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
+import { Client, type ClientConfig } from 'pg';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 
 /** Who uses a queue connection: the relay (fail fast, it retries by itself) or the worker (wait forever). */
@@ -27,7 +28,7 @@ export class OwnedQueueConnection {
     if (options.queue.backend === 'postgres') {
       this.backend = createPostgresBackend as unknown as BackendFactory;
       const stream = () => this.track(new Socket());
-      this.connection = { ...options.queue.postgres, stream, migrate: true } as ConnectionOptions;
+      this.connection = { ...options.queue.postgres, stream, Client: QueueBackendClient, migrate: true } as ConnectionOptions;
       return;
     }
     this.backend = createRedisBackend;
@@ -47,6 +48,18 @@ export class OwnedQueueConnection {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     return socket;
+  }
+}
+
+/**
+ * A pooled client of the PostgreSQL backend. A client BullMQ has checked out has no `error` listener, so a
+ * connection lost meanwhile (a cut on shutdown, a server restart) would crash the process; the error
+ * still fails the query that meets it.
+ */
+class QueueBackendClient extends Client {
+  constructor(config?: ClientConfig) {
+    super(config);
+    this.on('error', () => undefined);
   }
 }
 

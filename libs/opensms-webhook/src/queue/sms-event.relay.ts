@@ -1,4 +1,11 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { cutConnection } from '../inbox/connection-cut';
 import { SmsEventOutbox } from '../inbox/sms-event.outbox';
@@ -36,7 +43,7 @@ interface PoolOfDriver {
  * that does not answer leaves the rows pending for the next round.
  */
 @Injectable()
-export class SmsEventRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class SmsEventRelay implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger('OpenSmsWebhook');
   private readonly warning = new FailureBurst(this.logger);
   private timer?: NodeJS.Timeout;
@@ -47,6 +54,7 @@ export class SmsEventRelay implements OnApplicationBootstrap, BeforeApplicationS
   /** The connection of the round in progress, to cut if it does not end on shutdown. */
   private roundConnection?: unknown;
   private closed = false;
+  private stopping?: Promise<void>;
 
   constructor(
     @Inject(OPENSMS_DATA_SOURCE) private readonly dataSource: DataSource,
@@ -64,12 +72,21 @@ export class SmsEventRelay implements OnApplicationBootstrap, BeforeApplicationS
     this.wake();
   }
 
+  /** Starts stopping as soon as the application closes, side by side with the worker's grace period. */
+  onModuleDestroy(): void {
+    this.stopping ??= this.stop();
+  }
+
+  /** Waits for the relay to have stopped, before the host's data source closes. */
+  beforeApplicationShutdown(): Promise<void> {
+    return (this.stopping ??= this.stop());
+  }
+
   /**
-   * Stops relaying (before the host's data source closes): the round in progress and the `LISTEN`
-   * connection get {@link SHUTDOWN_CLOSE_TIMEOUT_MS} to end, then their connections are cut. A cut
-   * round rolls back; its outbox entries wait for the next relay.
+   * Stops relaying: the round in progress and the `LISTEN` connection get {@link SHUTDOWN_CLOSE_TIMEOUT_MS}
+   * to end, then their connections are cut. A cut round rolls back; its outbox entries wait for the next relay.
    */
-  async beforeApplicationShutdown(): Promise<void> {
+  private async stop(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
     clearTimeout(this.relisten);
