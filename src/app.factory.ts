@@ -29,6 +29,8 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
     rawBody: true,
     // NOTE: a failed start throws (Nest would exit the process), so the caller can stop what it started.
     abortOnError: false,
+    // NOTE: on close, requests still open (one waiting for an unreachable database) are cut instead of waited for.
+    forceCloseConnections: true,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   if (config.HTTP_ADAPTER === 'express') boundExpressRequests(app.getHttpServer(), config);

@@ -17,6 +17,11 @@ import { MetricsModule } from './metrics/metrics.module';
 
 /** Database connections: the library's worker holds one per batch in flight (2 by default), requests need the rest. */
 const DATABASE_POOL_SIZE = 20;
+/**
+ * Longest wait for a new database connection. Without it node-postgres waits as long as the network
+ * does (minutes for a server that vanished), and the pool's end on shutdown waits with it.
+ */
+const DATABASE_CONNECT_TIMEOUT_MS = 3000;
 
 /** The example host application: OpenSMS webhooks keep its outbound SMS messages up to date. */
 @Module({})
@@ -38,7 +43,7 @@ export class AppModule {
             autoLoadEntities: true,
             migrations: [...OPENSMS_WEBHOOK_MIGRATIONS, ...SMS_MESSAGES_MIGRATIONS],
             migrationsRun: true,
-            extra: { max: DATABASE_POOL_SIZE },
+            extra: { max: DATABASE_POOL_SIZE, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS },
           }),
         }),
         OpenSmsWebhookModule.forRootAsync({

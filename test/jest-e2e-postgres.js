@@ -16,6 +16,7 @@ const PIPELINE_SPECS = [
   'faults/worker-crash',
   'faults/postgres-faults',
   'faults/concurrent-duplicates',
+  'faults/shutdown',
   'operations/health',
 ];
 

@@ -53,6 +53,11 @@ export class ChildApp {
     await this.exited;
   }
 
+  /** Sends SIGTERM and waits at most `boundMs` for the process to end (see {@link terminateWithin}). */
+  terminate(boundMs: number): Promise<Termination> {
+    return terminateWithin(this.child, this.exited, boundMs);
+  }
+
   /** Asks for a graceful shutdown; kills the process if it has not ended within `graceMs`. */
   async stop(graceMs = 10_000): Promise<void> {
     if (!this.isRunning) return;
@@ -61,6 +66,36 @@ export class ChildApp {
     await this.exited;
     clearTimeout(timer);
   }
+}
+
+/** How a process asked to stop ended, and after how long. */
+export interface Termination {
+  exit: number | NodeJS.Signals | 'still running';
+  afterMs: number;
+}
+
+/**
+ * Sends SIGTERM to `child` and waits at most `boundMs` for it to end: resolves to how it ended (`exited`'s
+ * value) and after how long, or to `'still running'`, after which the process is killed so that no
+ * test leaves it behind.
+ */
+export async function terminateWithin(
+  child: ChildProcess,
+  exited: Promise<number | NodeJS.Signals>,
+  boundMs: number,
+): Promise<Termination> {
+  const startedAt = Date.now();
+  child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const overdue = new Promise<'still running'>((resolve) => (timer = setTimeout(() => resolve('still running'), boundMs)));
+  const exit = await Promise.race([exited, overdue]);
+  clearTimeout(timer);
+  const afterMs = Date.now() - startedAt;
+  if (exit === 'still running') {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  return { exit, afterMs };
 }
 
 /**

@@ -7,7 +7,13 @@ export type ProxyState =
   /** Resets every connection, open or new: the server looks down. */
   | 'refusing'
   /** Accepts connections but forwards nothing: the network looks partitioned. */
-  | 'silent';
+  | 'silent'
+  /**
+   * Keeps every connection open, old and new, and forwards nothing: a partition the application cannot
+   * see (no reset, no error), so its requests on open connections wait for answers that never come. What is
+   * sent meanwhile is dropped: a connection paused once is of no use after {@link restore}.
+   */
+  | 'paused';
 
 /**
  * A TCP proxy between an application and a server (e.g. PostgreSQL), to cut the link, black-hole
@@ -17,7 +23,8 @@ export class TcpProxy {
   private state: ProxyState = 'open';
   private latencyMs = 0;
   private readonly sockets = new Set<net.Socket>();
-  private readonly server = net.createServer((client) => this.accept(client));
+  // NOTE: half-open sockets, so that a paused proxy can leave an application's FIN unanswered as a partition would.
+  private readonly server = net.createServer({ allowHalfOpen: true }, (client) => this.accept(client));
 
   constructor(private readonly target: { host: string; port: number }) {}
 
@@ -30,10 +37,10 @@ export class TcpProxy {
     return (this.server.address() as net.AddressInfo).port;
   }
 
-  /** Sets the state; leaving `'open'` drops every connection through the proxy. */
+  /** Sets the state; `'refusing'` and `'silent'` drop every connection through the proxy. */
   setState(state: ProxyState): void {
     this.state = state;
-    if (state !== 'open') this.dropAll();
+    if (state === 'refusing' || state === 'silent') this.dropAll();
   }
 
   /** Cuts the link: every connection, open or new, is reset. */
@@ -60,8 +67,8 @@ export class TcpProxy {
   private accept(client: net.Socket): void {
     this.track(client);
     if (this.state === 'refusing') return void client.resetAndDestroy();
-    if (this.state === 'silent') return void client.on('data', () => undefined);
-    const upstream = net.connect(this.target.port, this.target.host);
+    if (this.state === 'silent' || this.state === 'paused') return void client.on('data', () => undefined);
+    const upstream = net.connect({ port: this.target.port, host: this.target.host, allowHalfOpen: true });
     this.track(upstream);
     this.pipe(client, upstream);
     this.pipe(upstream, client);
@@ -69,10 +76,12 @@ export class TcpProxy {
 
   private pipe(from: net.Socket, to: net.Socket): void {
     from.on('data', (chunk) => {
+      if (this.state === 'paused') return;
       if (this.latencyMs === 0) to.write(chunk);
       else setTimeout(() => to.destroyed || to.write(chunk), this.latencyMs);
     });
-    from.on('close', () => to.destroy());
+    from.on('end', () => this.state === 'paused' || to.end());
+    from.on('close', () => this.state === 'paused' || to.destroy());
     from.on('error', () => to.destroy());
   }
 

@@ -25,3 +25,10 @@ export const STORED_HEADERS = [
   'user-agent',
   'x-forwarded-for',
 ] as const;
+
+/**
+ * On shutdown, the longest wait for each connection or piece of work of the module to end by itself
+ * (after `worker.shutdownGraceMs` for running events); past it, its connection is cut. They close side
+ * by side, so that SIGTERM ends a process within `worker.shutdownGraceMs` + 5 s whatever its servers do.
+ */
+export const SHUTDOWN_CLOSE_TIMEOUT_MS = 1000;

@@ -50,6 +50,10 @@ export const messages = {
   observerFailed: (report: string, error: unknown) => `A telemetry observer failed on ${report}; ignored: ${describeError(error)}`,
   reconcileFailed: (error: unknown) => `Reconciler sweep failed, will try again: ${describeError(error)}`,
   retentionFailed: (error: unknown) => `Retention failed, will try again: ${describeError(error)}`,
+  closeCut: (what: string, ms: number) => `Shutdown: ${what} did not end within ${ms} ms; its connection was cut`,
+  batchesCut: (count: number, graceMs: number) =>
+    `Shutdown: ${count} batch(es) still running after worker.shutdownGraceMs (${graceMs} ms) were cut and roll back; ` +
+    'their events are taken over by another worker once their job locks expire',
   workerStopped: (error: unknown) => `Worker stopped: ${describeError(error)}`,
   secretResolverFailed: (error: unknown, failures: number) =>
     `secretResolver failed, answering 503 until it works again (${failures} call(s) so far): ${describeError(error)}`,

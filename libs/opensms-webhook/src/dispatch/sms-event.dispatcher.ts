@@ -3,6 +3,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { SmsEventDispatchError, type SmsEventHandlerFailure } from '../errors/sms-event-dispatch.error';
 import { toSmsEvent } from '../events/sms-events';
+import { cutConnection } from '../inbox/connection-cut';
 import { type DispatchEnd, type DispatchRow, SmsEventLifecycle } from '../inbox/sms-event.lifecycle';
 import { MicroBatcher } from '../internal/micro-batcher';
 import { OPENSMS_DATA_SOURCE, OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
@@ -56,6 +57,8 @@ const INBOX_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$
 export class SmsEventDispatcher {
   private readonly logger = new Logger('OpenSmsWebhook');
   private readonly batcher: MicroBatcher<DispatchRequest, DispatchResult>;
+  /** The connections of the batches in flight. */
+  private readonly batchConnections = new Set<unknown>();
 
   constructor(
     @Inject(OPENSMS_DATA_SOURCE) private readonly dataSource: DataSource,
@@ -86,13 +89,26 @@ export class SmsEventDispatcher {
     }
   }
 
+  /**
+   * Cuts the connection of every batch still in flight (shutdown, once `worker.shutdownGraceMs` is over):
+   * the server rolls their transactions back, nothing of them is kept, and their jobs are taken over
+   * once their locks expire. Returns how many were cut.
+   */
+  cutRunningBatches(): number {
+    const cut = [...this.batchConnections].filter((connection) => cutConnection(connection)).length;
+    this.batchConnections.clear();
+    return cut;
+  }
+
   private async dispatchBatch(requests: DispatchRequest[]): Promise<DispatchResult[]> {
     const byId = new Map(requests.map((request) => [request.eventId, request]));
     const ids = [...byId.keys()];
     const runner = this.dataSource.createQueryRunner();
     const marker = setTimeout(() => void this.lifecycle.markProcessing(ids).catch(() => undefined), PROCESSING_MARK_AFTER_MS);
+    let connection: unknown;
     try {
-      await runner.connect();
+      connection = await runner.connect();
+      this.batchConnections.add(connection);
       await runner.startTransaction();
       const batch: BatchRecord = { ends: [], results: new Map(), traces: [], afterCommit: [] };
       try {
@@ -111,6 +127,7 @@ export class SmsEventDispatcher {
       return requests.map((request) => batch.results.get(request.eventId) ?? { outcome: 'skipped' });
     } finally {
       clearTimeout(marker);
+      this.batchConnections.delete(connection);
       await runner.release();
     }
   }

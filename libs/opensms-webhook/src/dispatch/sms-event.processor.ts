@@ -7,7 +7,8 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { type IQueueBackend, type Job, type RedisQueueBackend, UnrecoverableError, Worker } from 'bullmq';
-import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
+import { OPENSMS_RESOLVED_OPTIONS, SHUTDOWN_CLOSE_TIMEOUT_MS } from '../opensms-webhook.constants';
+import { closeWithin } from '../internal/bounded-close';
 import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import { OwnedQueueConnection } from '../queue/queue-connection';
@@ -72,8 +73,10 @@ export class SmsEventProcessor implements OnApplicationBootstrap, BeforeApplicat
 
   /**
    * Stops taking jobs and lets the running ones finish within `worker.shutdownGraceMs`; then closes without
-   * waiting for Redis. Jobs still running after the grace period stay locked until their lock
-   * expires, then another worker takes them over, and handlers that committed are not re-run.
+   * waiting for the queue (its connection is cut after {@link SHUTDOWN_CLOSE_TIMEOUT_MS}), and cuts the
+   * database connections of the batches still running, so that their transactions roll back and the
+   * host's data source can close. Their jobs stay locked until their lock expires, then another
+   * worker takes them over, and handlers that committed are not re-run.
    */
   async beforeApplicationShutdown(): Promise<void> {
     const worker = this.worker;
@@ -84,7 +87,11 @@ export class SmsEventProcessor implements OnApplicationBootstrap, BeforeApplicat
     });
     await Promise.race([worker.pause(), graceOver]);
     clearTimeout(timer);
-    await worker.close(true);
+    if (await closeWithin(worker.close(true), SHUTDOWN_CLOSE_TIMEOUT_MS, () => this.connection?.disconnect())) {
+      this.logger.warn(messages.closeCut('the queue worker', SHUTDOWN_CLOSE_TIMEOUT_MS));
+    }
+    const cut = this.dispatcher.cutRunningBatches();
+    if (cut > 0) this.logger.warn(messages.batchesCut(cut, this.options.worker.shutdownGraceMs));
   }
 
   onApplicationShutdown(): void {

@@ -1,5 +1,7 @@
+import { Socket } from 'node:net';
 import { type BackendFactory, type ConnectionOptions, createPostgresBackend, createRedisBackend } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
+import { Client, type ClientConfig } from 'pg';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 
 /** Who uses a queue connection: the relay (fail fast, it retries by itself) or the worker (wait forever). */
@@ -12,17 +14,21 @@ export type QueueConnectionRole = 'relay' | 'worker';
  *
  * On Redis the connection is an ioredis client that BullMQ treats as shared, so BullMQ never waits
  * on it at close (a graceful QUIT would wait for Redis forever while it is unreachable);
- * `disconnect()` drops it at once. On PostgreSQL it is plain options; BullMQ owns the pool.
+ * `disconnect()` drops it at once. On PostgreSQL it is plain options and BullMQ owns the pool, whose
+ * graceful end waits for every query in flight: the sockets of its connections are made here, so
+ * that `disconnect()` can destroy them when the server does not answer.
  */
 export class OwnedQueueConnection {
   readonly connection: ConnectionOptions;
   readonly backend: BackendFactory;
   private readonly client?: Redis;
+  private readonly sockets = new Set<Socket>();
 
   constructor(options: ResolvedOpenSmsWebhookOptions, role: QueueConnectionRole) {
     if (options.queue.backend === 'postgres') {
       this.backend = createPostgresBackend as unknown as BackendFactory;
-      this.connection = { ...options.queue.postgres, migrate: true } as ConnectionOptions;
+      const stream = () => this.track(new Socket());
+      this.connection = { ...options.queue.postgres, stream, Client: QueueBackendClient, migrate: true } as ConnectionOptions;
       return;
     }
     this.backend = createRedisBackend;
@@ -32,8 +38,28 @@ export class OwnedQueueConnection {
     this.connection = this.client as unknown as ConnectionOptions;
   }
 
+  /** Drops the connection at once: the Redis client, or every socket of the PostgreSQL backend. */
   disconnect(): void {
     this.client?.disconnect();
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  private track(socket: Socket): Socket {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    return socket;
+  }
+}
+
+/**
+ * A pooled client of the PostgreSQL backend. A client BullMQ has checked out has no `error` listener, so a
+ * connection lost meanwhile (a cut on shutdown, a server restart) would crash the process; the error
+ * still fails the query that meets it.
+ */
+class QueueBackendClient extends Client {
+  constructor(config?: ClientConfig) {
+    super(config);
+    this.on('error', () => undefined);
   }
 }
 

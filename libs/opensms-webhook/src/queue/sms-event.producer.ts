@@ -1,8 +1,10 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { type IQueueBackend, Queue } from 'bullmq';
-import { DISPATCH_JOB_NAME, OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
+import { DISPATCH_JOB_NAME, OPENSMS_RESOLVED_OPTIONS, SHUTDOWN_CLOSE_TIMEOUT_MS } from '../opensms-webhook.constants';
+import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import type { UnqueuedSmsEvent } from '../inbox/sms-event.outbox';
+import { closeWithin } from '../internal/bounded-close';
 import { withTimeout } from '../internal/with-timeout';
 import { OwnedQueueConnection } from './queue-connection';
 import { type SmsEventJobData, smsEventJobOptions } from './sms-event-job';
@@ -34,12 +36,16 @@ export class SmsEventProducer implements OnApplicationShutdown {
   }
 
   /**
-   * Adds the jobs of stored events in one `addBulk`, waiting at most {@link ENQUEUE_TIMEOUT_MS}; an
+   * Adds the jobs of stored events in one `addBulk`, waiting at most {@link ENQUEUE_TIMEOUT_MS} in all; an
    * event's job id is its inbox id, so adding it twice is a no-op. Events to `replace` have their
    * ended job removed first; one whose job cannot be removed (still running) is left out. Resolves
    * to the ids whose job is now on the queue.
    */
-  async add(events: readonly UnqueuedSmsEvent[]): Promise<string[]> {
+  add(events: readonly UnqueuedSmsEvent[]): Promise<string[]> {
+    return withTimeout(this.addNow(events), ENQUEUE_TIMEOUT_MS, `the queue did not answer within ${ENQUEUE_TIMEOUT_MS} ms`);
+  }
+
+  private async addNow(events: readonly UnqueuedSmsEvent[]): Promise<string[]> {
     const replaced = events.filter((event) => event.replace);
     const removals = await Promise.allSettled(replaced.map((event) => this.queue.remove(event.id)));
     const kept = new Set(replaced.filter((_, index) => removals[index].status === 'rejected').map((event) => event.id));
@@ -47,16 +53,12 @@ export class SmsEventProducer implements OnApplicationShutdown {
     for (const event of events) background.set(event.id, (background.get(event.id) ?? true) && event.background);
     const ids = [...background.keys()].filter((id) => !kept.has(id));
     if (ids.length === 0) return [];
-    await withTimeout(
-      this.queue.addBulk(
-        ids.map((eventId) => ({
-          name: DISPATCH_JOB_NAME,
-          data: { eventId },
-          opts: smsEventJobOptions(eventId, this.options, background.get(eventId)),
-        })),
-      ),
-      ENQUEUE_TIMEOUT_MS,
-      `the queue did not answer within ${ENQUEUE_TIMEOUT_MS} ms`,
+    await this.queue.addBulk(
+      ids.map((eventId) => ({
+        name: DISPATCH_JOB_NAME,
+        data: { eventId },
+        opts: smsEventJobOptions(eventId, this.options, background.get(eventId)),
+      })),
     );
     return ids;
   }
@@ -84,8 +86,10 @@ export class SmsEventProducer implements OnApplicationShutdown {
     return this.queue.isPaused();
   }
 
+  /** Closes the queue client, cutting its connections after {@link SHUTDOWN_CLOSE_TIMEOUT_MS}. */
   async onApplicationShutdown(): Promise<void> {
-    await this.queue.close();
+    const cut = await closeWithin(this.queue.close(), SHUTDOWN_CLOSE_TIMEOUT_MS, () => this.connection.disconnect());
+    if (cut) new Logger('OpenSmsWebhook').warn(messages.closeCut("the relay's queue client", SHUTDOWN_CLOSE_TIMEOUT_MS));
     this.connection.disconnect();
   }
 }

@@ -1,5 +1,13 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { OPENSMS_RESOLVED_OPTIONS, SHUTDOWN_CLOSE_TIMEOUT_MS } from '../opensms-webhook.constants';
+import { closeWithin } from '../internal/bounded-close';
 import { messages } from '../opensms-webhook.messages';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import { SmsEventOutbox } from '../inbox/sms-event.outbox';
@@ -18,10 +26,11 @@ const SWEEP_LIMIT = 500;
  * number of instances: an event's job id is its inbox id, so a job is never doubled.
  */
 @Injectable()
-export class SmsEventReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SmsEventReconciler implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger('OpenSmsWebhook');
   private timer?: NodeJS.Timeout;
   private sweeping?: Promise<number>;
+  private stopping?: Promise<void>;
 
   constructor(
     private readonly queries: SmsEventQueries,
@@ -38,9 +47,18 @@ export class SmsEventReconciler implements OnApplicationBootstrap, OnApplication
     this.timer.unref();
   }
 
-  onApplicationShutdown(): Promise<unknown> | void {
+  /**
+   * Stops the timer as soon as the application closes; a sweep in progress gets
+   * {@link SHUTDOWN_CLOSE_TIMEOUT_MS}, side by side with the worker's grace period (it holds no connection of its own).
+   */
+  onModuleDestroy(): void {
     clearInterval(this.timer);
-    return this.sweeping;
+    this.stopping = this.sweeping && closeWithin(this.sweeping, SHUTDOWN_CLOSE_TIMEOUT_MS, () => undefined).then(() => undefined);
+  }
+
+  /** Waits for the sweep in progress, if any, before the queue client and the host's data source close. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stopping;
   }
 
   /**

@@ -1,8 +1,17 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { cutConnection } from '../inbox/connection-cut';
 import { SmsEventOutbox } from '../inbox/sms-event.outbox';
-import { OPENSMS_DATA_SOURCE, OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
+import { OPENSMS_DATA_SOURCE, OPENSMS_RESOLVED_OPTIONS, SHUTDOWN_CLOSE_TIMEOUT_MS } from '../opensms-webhook.constants';
 import { messages } from '../opensms-webhook.messages';
+import { closeWithin } from '../internal/bounded-close';
 import { FailureBurst } from '../internal/failure-burst';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import { SmsEventProducer } from './sms-event.producer';
@@ -34,14 +43,18 @@ interface PoolOfDriver {
  * that does not answer leaves the rows pending for the next round.
  */
 @Injectable()
-export class SmsEventRelay implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly warning = new FailureBurst(new Logger('OpenSmsWebhook'));
+export class SmsEventRelay implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
+  private readonly logger = new Logger('OpenSmsWebhook');
+  private readonly warning = new FailureBurst(this.logger);
   private timer?: NodeJS.Timeout;
   private listener?: ListenClient;
   private relisten?: NodeJS.Timeout;
   private wanted = false;
   private running?: Promise<void>;
+  /** The connection of the round in progress, to cut if it does not end on shutdown. */
+  private roundConnection?: unknown;
   private closed = false;
+  private stopping?: Promise<void>;
 
   constructor(
     @Inject(OPENSMS_DATA_SOURCE) private readonly dataSource: DataSource,
@@ -59,13 +72,34 @@ export class SmsEventRelay implements OnApplicationBootstrap, OnApplicationShutd
     this.wake();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Starts stopping as soon as the application closes, side by side with the worker's grace period. */
+  onModuleDestroy(): void {
+    this.stopping ??= this.stop();
+  }
+
+  /** Waits for the relay to have stopped, before the host's data source closes. */
+  beforeApplicationShutdown(): Promise<void> {
+    return (this.stopping ??= this.stop());
+  }
+
+  /**
+   * Stops relaying: the round in progress and the `LISTEN` connection get {@link SHUTDOWN_CLOSE_TIMEOUT_MS}
+   * to end, then their connections are cut. A cut round rolls back; its outbox entries wait for the next relay.
+   */
+  private async stop(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
     clearTimeout(this.relisten);
     const listener = this.listener;
     this.listener = undefined;
-    await Promise.all([listener?.end().catch(() => undefined), this.running]);
+    await Promise.all([
+      listener && this.closeWithin("the relay's LISTEN connection", listener.end(), () => cutConnection(listener)),
+      this.running && this.closeWithin("the relay's round", this.running, () => cutConnection(this.roundConnection)),
+    ]);
+  }
+
+  private async closeWithin(what: string, closing: Promise<unknown>, cut: () => void): Promise<void> {
+    if (await closeWithin(closing, SHUTDOWN_CLOSE_TIMEOUT_MS, cut)) this.logger.warn(messages.closeCut(what, SHUTDOWN_CLOSE_TIMEOUT_MS));
   }
 
   /** Asks for a round now; rounds never overlap, and one asked for during a round follows it. */
@@ -95,7 +129,7 @@ export class SmsEventRelay implements OnApplicationBootstrap, OnApplicationShutd
   /** One batch in one transaction; resolves to how many events it queued. */
   private async relayBatch(): Promise<number> {
     const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    this.roundConnection = await runner.connect();
     try {
       await runner.startTransaction();
       const claimed = await this.outbox.claimUnqueued(runner, RELAY_BATCH_SIZE);
@@ -112,6 +146,7 @@ export class SmsEventRelay implements OnApplicationBootstrap, OnApplicationShutd
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       throw error;
     } finally {
+      this.roundConnection = undefined;
       await runner.release();
     }
   }
