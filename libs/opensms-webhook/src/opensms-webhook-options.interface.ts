@@ -92,7 +92,7 @@ export interface OpenSmsWebhookIngestOptions {
    * it (a CPU saturated by the calls already taken, a long garbage collection, a handler that blocks)
    * a call is answered `503` with `Retry-After` before its body is read, parsed or verified, so that
    * every call still gets an answer at once. `0` takes every call.
-   * @default 100
+   * @default 250
    */
   maxEventLoopDelayMs?: number;
   /**
@@ -100,7 +100,7 @@ export interface OpenSmsWebhookIngestOptions {
    * for a new call to be taken. Beyond it (a database slower than the calls arrive) a call is
    * answered `503` with `Retry-After` before its body is read, so that a taken call is answered
    * within about this long plus one insert. `0` leaves the wait to `maxPendingCalls` and `storeTimeoutMs`.
-   * @default 500
+   * @default 1000
    */
   maxInboxWaitMs?: number;
   /**

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { EventLoopDelay } from '../internal/event-loop-delay';
 import { FailureBurst } from '../internal/failure-burst';
 import { OPENSMS_RESOLVED_OPTIONS } from '../opensms-webhook.constants';
@@ -24,10 +24,10 @@ export interface WebhookRefusal {
  * `unavailable` calls, and logged once per burst, never once per call.
  */
 @Injectable()
-export class IngestAdmission implements OnModuleDestroy {
+export class IngestAdmission implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('OpenSmsWebhook');
   private readonly refusals = new FailureBurst(this.logger);
-  private readonly delay: EventLoopDelay | null;
+  private delay: EventLoopDelay | null = null;
   private readonly maxDelayMs: number;
   private readonly maxInboxWaitMs: number;
   /** The same for every refusal: built once. */
@@ -40,7 +40,6 @@ export class IngestAdmission implements OnModuleDestroy {
   ) {
     this.maxDelayMs = options.ingest.maxEventLoopDelayMs;
     this.maxInboxWaitMs = options.ingest.maxInboxWaitMs;
-    this.delay = this.maxDelayMs > 0 ? new EventLoopDelay() : null;
     const body = JSON.stringify(
       serviceUnavailableBody('The webhook receiver is busy; the call was not read and not stored. Deliver it again later.'),
     );
@@ -66,6 +65,14 @@ export class IngestAdmission implements OnModuleDestroy {
       return this.refused((refused) => messages.inboxBehind(inboxWaitMs, this.maxInboxWaitMs, refused));
     }
     return true;
+  }
+
+  /**
+   * Starts sampling the event loop once the application has started: the long ticks of its own
+   * start-up would otherwise turn away the first calls it gets.
+   */
+  onApplicationBootstrap(): void {
+    if (this.maxDelayMs > 0) this.delay ??= new EventLoopDelay();
   }
 
   onModuleDestroy(): void {
