@@ -84,6 +84,14 @@ export class SmsEventProducer implements OnApplicationShutdown {
     return this.queue.isPaused();
   }
 
+  /**
+   * The last error of the queue connection while it is not up (`undefined` once it is): what a
+   * call that waits for the queue is waiting on, e.g. a TLS certificate this process does not trust.
+   */
+  get connectionError(): Error | undefined {
+    return this.connection.lastError;
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.queue.close();
     this.connection.disconnect();
