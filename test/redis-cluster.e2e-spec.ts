@@ -1,10 +1,11 @@
 import { TerminusModule } from '@nestjs/terminus';
-import { OpenSmsWebhookService } from '@opensms/nestjs-webhooks';
+import { InvalidModuleOptionsError, OpenSmsWebhookService } from '@opensms/nestjs-webhooks';
 import { runCli } from '@opensms/nestjs-webhooks/cli/opensms-webhook.cli';
 import { OpenSmsWebhookHealthIndicator } from '@opensms/nestjs-webhooks/health';
 import { DataSource } from 'typeorm';
 import { RecordingConsumer } from './fixtures/recording.consumer';
-import { captureCliOutput } from './support/cli-process';
+import { captureCliOutput, closedPort } from './support/cli-process';
+import { LogCapture } from './support/log-capture';
 import { RedisClusterProcess } from './support/redis-cluster';
 import { startTestApp, useTestApp, waitFor } from './support/test-app';
 import { TEST_DATABASE_URL } from './support/test-database';
@@ -102,9 +103,16 @@ describe('the queue on a Redis Cluster (three primaries)', () => {
   });
 
   it('refuses, at start-up, a prefix without a hash tag, naming the one to give', async () => {
-    await expect(
-      startTestApp({ schema: host.schema, queuePrefix: 'bull', options: { queue: { cluster: { nodes: cluster.nodes } } } }),
-    ).rejects.toThrow(/queue.prefix 'bull' has no Redis Cluster hash tag.*use queue: \{ prefix: '\{opensms\}' \}/);
+    // NOTE: on a database that is not there, so that the refused application leaves no open pool behind.
+    const starting = startTestApp({
+      schema: host.schema,
+      queuePrefix: 'bull',
+      databaseUrl: `postgres://postgres@127.0.0.1:${await closedPort()}/test`,
+      logger: new LogCapture(),
+      options: { queue: { cluster: { nodes: cluster.nodes } } },
+    });
+    await expect(starting).rejects.toThrow(InvalidModuleOptionsError);
+    await expect(starting).rejects.toThrow(/queue.prefix 'bull' has no Redis Cluster hash tag.*use queue: \{ prefix: '\{opensms\}' \}/);
 
     const output = captureCliOutput();
     const node = `redis://127.0.0.1:${cluster.nodes[0].port}`;
