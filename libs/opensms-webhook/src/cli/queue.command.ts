@@ -78,7 +78,9 @@ export async function withQueue<T>(location: QueueLocation, work: (queue: CliQue
 function redisQueueOptions(location: Extract<QueueLocation, { backend: 'redis' }>): OpenSmsWebhookQueueOptions {
   const { host, port, ...connection } = redisOptionsFromUrl(location.redisUrl);
   if (location.ca !== undefined) connection.tls = { ...connection.tls, ca: location.ca };
-  return location.cluster
-    ? { cluster: { nodes: [{ host, port }], options: { redisOptions: connection } }, prefix: location.prefix }
-    : { connection: { host, port, ...connection }, prefix: location.prefix };
+  if (!location.cluster) return { connection: { host, port, ...connection }, prefix: location.prefix };
+  // NOTE: each node's certificate is checked against that node's own host, not the one of the URL.
+  const { servername: _urlHost, ...tls } = (connection.tls ?? {}) as { servername?: string };
+  const redisOptions = connection.tls === undefined ? connection : { ...connection, tls };
+  return { cluster: { nodes: [{ host, port }], options: { redisOptions } }, prefix: location.prefix };
 }
