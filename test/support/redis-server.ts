@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import { Redis } from 'ioredis';
 
 /** A port nobody listens on right now. */
@@ -11,6 +13,14 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** How a {@link RedisServerProcess} runs, besides its port. */
+export interface RedisServerSettings {
+  /** More `redis-server` arguments, e.g. cluster mode. */
+  args?: readonly string[];
+  /** Serve TLS only, on the port, with these PEM files (clients are not asked for certificates). */
+  tls?: { certFile: string; keyFile: string; caFile: string };
+}
+
 /**
  * A private `redis-server` on its own port, for tests that stop, flush or restart Redis (never do
  * that to the shared one). No persistence: a restart comes back empty, as after a crash.
@@ -18,7 +28,10 @@ export async function freePort(): Promise<number> {
 export class RedisServerProcess {
   private process?: ChildProcess;
 
-  constructor(readonly port: number) {}
+  constructor(
+    readonly port: number,
+    private readonly settings: RedisServerSettings = {},
+  ) {}
 
   get isRunning(): boolean {
     return this.process !== undefined;
@@ -26,9 +39,14 @@ export class RedisServerProcess {
 
   async start(): Promise<void> {
     if (this.process) return;
+    const { tls: files, args = [] } = this.settings;
+    const listen = files
+      ? ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', files.certFile, '--tls-key-file', files.keyFile]
+      : ['--port', String(this.port)];
+    const trust = files ? ['--tls-ca-cert-file', files.caFile, '--tls-auth-clients', 'no'] : [];
     this.process = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
+      [...listen, ...trust, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', ...args],
       { stdio: 'ignore' },
     );
     // NOTE: a loop of its own: test-app.ts (with waitFor) loads Nest, and global-setup.ts uses this file.
@@ -68,15 +86,18 @@ export class RedisServerProcess {
    * process alive for a while after it is disconnected.
    */
   private ping(): Promise<boolean> {
+    const { tls: files } = this.settings;
     return new Promise((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port: this.port });
+      const socket = files
+        ? tls.connect({ host: '127.0.0.1', port: this.port, ca: readFileSync(files.caFile) })
+        : net.connect({ host: '127.0.0.1', port: this.port });
       const done = (answer: boolean) => {
         socket.destroy();
         resolve(answer);
       };
       socket.setTimeout(1000, () => done(false));
       socket.once('error', () => done(false));
-      socket.once('connect', () => socket.write('PING\r\n'));
+      socket.once(files ? 'secureConnect' : 'connect', () => socket.write('PING\r\n'));
       socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
     });
   }

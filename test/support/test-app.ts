@@ -63,7 +63,8 @@ export function testModuleOptions(app: TestAppOptions): OpenSmsWebhookModuleOpti
     secret: TEST_SECRET,
     ...given,
     queue: {
-      connection: { ...TEST_REDIS },
+      // NOTE: a cluster takes the place of the connection (the module refuses both).
+      ...(given.queue?.cluster ? {} : { connection: { ...TEST_REDIS } }),
       ...(TEST_QUEUE_BACKEND === 'postgres'
         ? {
             backend: 'postgres' as const,

@@ -1,5 +1,6 @@
 import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
 import type { JobsOptions, PostgresPoolConfig, RedisOptions, WorkerOptions } from 'bullmq';
+import type { ClusterNode, ClusterOptions } from 'ioredis';
 import type { DataSource, DataSourceOptions } from 'typeorm';
 import type { SignatureVerifier, WebhookRequestHeaders } from './opensms-webhook-verifier.interface';
 
@@ -135,13 +136,21 @@ export interface OpenSmsWebhookQueueOptions {
    */
   connection?: RedisOptions;
   /**
+   * Redis Cluster of the `'redis'` backend, in place of `connection`: some of its nodes (`[{ host, port }]`; the
+   * others are found from them) and ioredis's cluster options (`options.redisOptions` for what each node
+   * connection takes: `username`, `password`, `tls`). On a cluster every key of the queue must be in one slot,
+   * so `prefix` must hold a hash tag, e.g. `'{opensms}'`.
+   * @default none: one Redis server, at `connection`
+   */
+  cluster?: { nodes: ClusterNode[]; options?: ClusterOptions };
+  /**
    * PostgreSQL connection of the `'postgres'` backend (BullMQ's pool config; `connectionString` is
    * required). BullMQ creates its tables in `schema` on first use.
    * @default { schema: 'bullmq' }
    */
   postgres?: Omit<PostgresPoolConfig, 'migrate' | 'skipMigrations'> & { connectionString: string };
   /**
-   * BullMQ key prefix (Redis) of the queue.
+   * BullMQ key prefix (Redis) of the queue; with `cluster`, one with a hash tag (`'{opensms}'`).
    * @default 'bull'
    */
   prefix?: string;
@@ -356,7 +365,7 @@ export interface ResolvedOpenSmsWebhookOptions extends OpenSmsWebhookModuleExtra
   /** The schemes that may verify a call, known before its keys: `verifier` and/or `publicKeyVerifier`. */
   schemes: readonly SignatureVerifier[];
   ingest: Required<Omit<OpenSmsWebhookIngestOptions, 'signatureScheme'>>;
-  queue: Required<Omit<OpenSmsWebhookQueueOptions, 'postgres'>> & Pick<OpenSmsWebhookQueueOptions, 'postgres'>;
+  queue: Required<Omit<OpenSmsWebhookQueueOptions, 'postgres' | 'cluster'>> & Pick<OpenSmsWebhookQueueOptions, 'postgres' | 'cluster'>;
   worker: Required<Omit<OpenSmsWebhookWorkerOptions, 'limiter'>> & Pick<OpenSmsWebhookWorkerOptions, 'limiter'>;
   job: Required<OpenSmsWebhookJobOptions>;
   retention: Required<OpenSmsWebhookRetentionOptions>;

@@ -1,4 +1,5 @@
 import { printable } from './internal/printable';
+import { tlsCertificateProblem } from './internal/tls-certificate';
 
 /**
  * The lines that bound a request on each adapter, before \`app.listen()\`, and why the check interval goes with them:
@@ -38,7 +39,15 @@ export const messages = {
   inboxBehind: (waitMs: number, limitMs: number, refused: number) =>
     `A call has waited ${Math.round(waitMs)} ms for the inbox (ingest.maxInboxWaitMs: ${limitMs}): answering new webhook calls 503 ` +
     `before reading them (${refused} so far); give PostgreSQL more room if this lasts`,
-  redisError: (error: unknown) => `Queue connection error: ${describeError(error)}`,
+  redisError: (error: unknown) => {
+    const certificate = tlsCertificateProblem(error);
+    const fix =
+      certificate === undefined
+        ? ''
+        : `. ${certificate}: trust the CA that signed the Redis server's certificate with tls: { ca } in queue.connection ` +
+          '(queue.cluster.options.redisOptions on a cluster), or NODE_EXTRA_CA_CERTS=<CA file> in the environment';
+    return `Queue connection error: ${describeError(error)}${fix}`;
+  },
   processed: (id: string, event: string, stale: boolean) =>
     `Processed ${printable(event)} (inbox ${id})${stale ? ' [stale: a later event of this message was already processed]' : ''}`,
   ignored: (id: string, event: string) => `Ignored ${printable(event)} (inbox ${id}): no @OnSmsEvent handler for it`,

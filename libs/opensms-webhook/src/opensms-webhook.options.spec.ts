@@ -30,8 +30,8 @@ describe('resolveOpenSmsWebhookOptions', () => {
         toleranceSeconds: 300,
         bodyLimitBytes: 65536,
         maxPendingCalls: 1000,
-        maxEventLoopDelayMs: 100,
-        maxInboxWaitMs: 500,
+        maxEventLoopDelayMs: 250,
+        maxInboxWaitMs: 1000,
         storeTimeoutMs: 4000,
         retryAfterSeconds: 30,
       },
@@ -141,6 +141,24 @@ describe('resolveOpenSmsWebhookOptions', () => {
       queue: { backend: 'postgres', postgres: { connectionString: 'postgres://db' } },
     });
     expect(resolved.queue.postgres).toEqual({ connectionString: 'postgres://db', schema: 'bullmq' });
+  });
+
+  it('takes a Redis Cluster only with a hash tag in the key prefix, and never next to queue.connection', () => {
+    const nodes = [{ host: 'redis-1', port: 6379 }];
+    expect(problemsOf({ secret: SECRET, queue: { cluster: { nodes } } })).toMatch(
+      /queue.prefix 'bull' has no Redis Cluster hash tag, .* use queue: \{ prefix: '\{opensms\}' \}/,
+    );
+    expect(problemsOf({ secret: SECRET, queue: { cluster: { nodes }, prefix: '{}opensms' } })).toMatch(/no Redis Cluster hash tag/);
+    expect(problemsOf({ secret: SECRET, queue: { cluster: { nodes: [] }, prefix: '{opensms}' } })).toMatch(
+      /queue.cluster.nodes must list at least one node/,
+    );
+    expect(problemsOf({ secret: SECRET, queue: { cluster: { nodes }, connection: { host: 'redis-1' }, prefix: '{opensms}' } })).toMatch(
+      /queue.connection and queue.cluster are two ways to reach Redis: give one; .* queue.cluster.options.redisOptions/,
+    );
+    const resolved = resolveOpenSmsWebhookOptions({ secret: SECRET, queue: { cluster: { nodes }, prefix: '{opensms}' } });
+    expect(resolved.queue).toMatchObject({ cluster: { nodes }, prefix: '{opensms}' });
+    // NOTE: a hash tag in the queue name puts the keys in one slot too (bull:{sms}:wait).
+    expect(() => resolveOpenSmsWebhookOptions({ secret: SECRET, queue: { cluster: { nodes } } }, { queueName: '{sms}' })).not.toThrow();
   });
 
   it('refuses options without a secret and says what to give', () => {

@@ -62,7 +62,7 @@ type OptionGroup = 'ingest' | 'tenants' | 'queue' | 'worker' | 'job' | 'retentio
 const GROUP_FIELDS: Record<OptionGroup, readonly string[]> = {
   ingest: ['signatureScheme', ...Object.keys(DEFAULTS.ingest)],
   tenants: ['secretResolver'],
-  queue: ['postgres', ...Object.keys(DEFAULTS.queue)],
+  queue: ['postgres', 'cluster', ...Object.keys(DEFAULTS.queue)],
   worker: ['limiter', ...Object.keys(DEFAULTS.worker)],
   job: Object.keys(DEFAULTS.job),
   retention: Object.keys(DEFAULTS.retention),
@@ -170,6 +170,7 @@ export function resolveOpenSmsWebhookOptions(
   if (groups.queue.backend === 'postgres' && !groups.queue.postgres?.connectionString) {
     problems.push("queue.backend 'postgres' needs queue: { postgres: { connectionString: 'postgres://…' } }");
   }
+  checkCluster(options, { ...groups.queue, queueName: module.queueName }, problems);
   if (!module.path) problems.push('path must be a non-empty route, e.g. "webhooks/sms"');
   if (!module.dataSource || !['string', 'object'].includes(typeof module.dataSource)) {
     problems.push('dataSource must be the name of a TypeORM DataSource (or the DataSource, or its options)');
@@ -224,6 +225,43 @@ function checkNames(options: OpenSmsWebhookModuleOptions, problems: string[]): v
       if (!fields.includes(field)) problems.push(`${group}.${field} is not an option (${group} takes ${fields.join(', ')})`);
     }
   }
+}
+
+/**
+ * A cluster connection takes its nodes' settings in `queue.cluster.options.redisOptions`, and needs every
+ * key of the queue in one slot: a hash tag in the prefix (or the queue name), which Redis hashes alone.
+ */
+function checkCluster(
+  options: OpenSmsWebhookModuleOptions,
+  queue: ResolvedOpenSmsWebhookOptions['queue'] & { queueName: string },
+  problems: string[],
+): void {
+  const { cluster } = queue;
+  if (cluster === undefined) return;
+  if (queue.backend !== 'redis')
+    problems.push(`queue.cluster is a Redis connection: it needs queue.backend 'redis' (got '${queue.backend}')`);
+  if (!Array.isArray(cluster?.nodes) || cluster.nodes.length === 0) {
+    problems.push("queue.cluster.nodes must list at least one node of the cluster, e.g. [{ host: 'redis-1', port: 6379 }]");
+  }
+  if (options.queue?.connection !== undefined) {
+    problems.push(
+      'queue.connection and queue.cluster are two ways to reach Redis: give one; ' +
+        'on a cluster, what each node connection takes (password, tls) goes in queue.cluster.options.redisOptions',
+    );
+  }
+  if (redisHashTag(`${queue.prefix}:${queue.queueName}:`) === undefined) {
+    problems.push(
+      `queue.prefix '${queue.prefix}' has no Redis Cluster hash tag, so the queue's keys would spread over the cluster's ` +
+        "slots and BullMQ's scripts would fail (CROSSSLOT): use queue: { prefix: '{opensms}' } (any name in braces)",
+    );
+  }
+}
+
+/** The part of a Redis key that Redis Cluster hashes when it is not the whole key: a non-empty `{…}`, the first one. */
+function redisHashTag(key: string): string | undefined {
+  const open = key.indexOf('{');
+  const close = open === -1 ? -1 : key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : undefined;
 }
 
 function checkLimiter(limiter: OpenSmsWebhookWorkerOptions['limiter'], problems: string[]): void {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { constants, createWriteStream } from 'node:fs';
+import { constants, createWriteStream, readFileSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
@@ -84,7 +84,10 @@ Commands:
 
 Queue options (as the application's module options):
   --queue-backend redis|postgres   default redis
-  --redis-url <url>                redis backend, default ${DEFAULT_REDIS_URL}
+  --redis-url <url>                redis backend, default ${DEFAULT_REDIS_URL} (rediss:// for TLS)
+  --redis-ca <file>                rediss://: PEM of the CA that signed the server's certificate (tls: { ca })
+  --redis-cluster                  --redis-url is a node of a Redis Cluster (queue.cluster); the prefix needs a
+                                   hash tag, e.g. --queue-prefix '{opensms}'
   --queue-prefix <prefix>          redis backend (queue.prefix), default bull
   --queue-schema <schema>          postgres backend (queue.postgres.schema, jobs in --database-url), default bullmq
   --queue-name <name>              queueName, default opensms-webhooks
@@ -124,6 +127,8 @@ const OPTIONS = {
   id: { type: 'string' },
   'all-dead': { type: 'boolean' },
   'redis-url': { type: 'string' },
+  'redis-ca': { type: 'string' },
+  'redis-cluster': { type: 'boolean' },
   'queue-backend': { type: 'string' },
   'queue-prefix': { type: 'string' },
   'queue-schema': { type: 'string' },
@@ -466,12 +471,33 @@ function queueLocation(values: CliValues): QueueLocation {
   const backend = values['queue-backend'] ?? 'redis';
   const queueName = values['queue-name'];
   if (backend === 'redis') {
-    return { backend, redisUrl: values['redis-url'] ?? DEFAULT_REDIS_URL, prefix: values['queue-prefix'], queueName };
+    const redisUrl = values['redis-url'] ?? DEFAULT_REDIS_URL;
+    return {
+      backend,
+      redisUrl,
+      cluster: values['redis-cluster'],
+      ca: redisCa(values['redis-ca'], redisUrl),
+      prefix: values['queue-prefix'],
+      queueName,
+    };
   }
   if (backend === 'postgres') {
     return { backend, databaseUrl: required(values['database-url'], '--database-url'), schema: values['queue-schema'], queueName };
   }
   throw new UsageError(`--queue-backend must be redis or postgres (got "${backend}")`);
+}
+
+/** The contents of `--redis-ca`, which only a TLS (`rediss://`) URL uses. */
+function redisCa(file: string | undefined, redisUrl: string): Buffer | undefined {
+  if (file === undefined) return undefined;
+  if (!redisUrl.startsWith('rediss://')) throw new UsageError('--redis-ca is the CA of a TLS server: give a rediss:// --redis-url');
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new Error(`Cannot read --redis-ca ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+      cause: error,
+    });
+  }
 }
 
 function inboxConnection(values: CliValues): InboxConnection {

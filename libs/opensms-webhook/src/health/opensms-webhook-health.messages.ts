@@ -1,4 +1,5 @@
 import { readableDuration } from '../internal/duration';
+import { TLS_CERTIFICATE_ERRORS } from '../internal/tls-certificate';
 
 /** The lines of `problems` in a health check that is not up, one per part out of bounds. */
 export const healthProblems = {
@@ -23,6 +24,7 @@ const ERROR_KINDS: [codes: readonly string[], kind: string][] = [
   [['28P01', '28000', 'NOAUTH', 'WRONGPASS'], 'authentication failed'],
   [['57P01', '57P02', '57P03'], 'the server is shutting down or starting up'],
   [['53300'], 'too many connections'],
+  ...TLS_CERTIFICATE_ERRORS,
 ];
 
 /**

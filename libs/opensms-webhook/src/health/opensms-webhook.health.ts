@@ -142,7 +142,11 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
     const { producer } = this.found();
     if (!producer) return skipped(skippedReasons.queueInIngestMode);
     const backend = this.found().options.queue.backend;
-    const trip = await roundTrip(() => this.shared('queue', () => producer.isPaused()), limits);
+    const trip = await roundTrip(
+      () => this.shared('queue', () => producer.isPaused()),
+      limits,
+      () => producer.connectionError,
+    );
     if ('error' in trip) {
       return down(
         { backend, responseTimeMs: trip.responseTimeMs, error: trip.error },
@@ -230,14 +234,23 @@ export class OpenSmsWebhookHealthIndicator implements OnModuleInit, OnModuleDest
 /** What a bounded round trip gave: its value or its error, and how long it took. */
 type RoundTrip<T> = ({ value: T } | { error: string }) & { responseTimeMs: number };
 
-async function roundTrip<T>(work: () => Promise<T>, limits: ResolvedHealthThresholds): Promise<RoundTrip<T>> {
+/**
+ * `work` within the timeout; a failure is reported by its kind (or its text with `errorDetails`).
+ * A timeout is explained by `waitedOn`, when given and known: the error the work is waiting on.
+ */
+async function roundTrip<T>(
+  work: () => Promise<T>,
+  limits: ResolvedHealthThresholds,
+  waitedOn: () => Error | undefined = () => undefined,
+): Promise<RoundTrip<T>> {
   const started = performance.now();
   const took = () => Math.round(performance.now() - started);
   const timedOut = healthProblems.timedOut(limits.timeoutMs);
   try {
     const value = await withTimeout(work(), limits.timeoutMs, timedOut);
     return { value, responseTimeMs: took() };
-  } catch (error) {
+  } catch (caught) {
+    const error = (caught instanceof Error && caught.message === timedOut && waitedOn()) || caught;
     return { error: limits.errorDetails ? describeError(error) : errorKind(error, timedOut), responseTimeMs: took() };
   }
 }

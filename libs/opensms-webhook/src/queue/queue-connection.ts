@@ -1,6 +1,6 @@
 import { Socket } from 'node:net';
 import { type BackendFactory, type ConnectionOptions, createPostgresBackend, createRedisBackend } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { Client, type ClientConfig } from 'pg';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 
@@ -12,16 +12,18 @@ export type QueueConnectionRole = 'relay' | 'worker';
  * belongs to. The backend is passed to each `Queue` / `Worker` explicitly: BullMQ's process-wide
  * default (and with it every queue of the host) is left alone.
  *
- * On Redis the connection is an ioredis client that BullMQ treats as shared, so BullMQ never waits
- * on it at close (a graceful QUIT would wait for Redis forever while it is unreachable);
- * `disconnect()` drops it at once. On PostgreSQL it is plain options and BullMQ owns the pool, whose
- * graceful end waits for every query in flight: the sockets of its connections are made here, so
- * that `disconnect()` can destroy them when the server does not answer.
+ * On Redis the connection is an ioredis client (a `Cluster` with `queue.cluster`) that BullMQ
+ * treats as shared, so BullMQ never waits on it at close (a graceful QUIT would wait for Redis
+ * forever while it is unreachable); `disconnect()` drops it at once. On PostgreSQL it is plain
+ * options and BullMQ owns the pool, whose graceful end waits for every query in flight: the sockets
+ * of its connections are made here, so that `disconnect()` can destroy them when the server does
+ * not answer.
  */
 export class OwnedQueueConnection {
   readonly connection: ConnectionOptions;
   readonly backend: BackendFactory;
-  private readonly client?: Redis;
+  private readonly client?: Redis | Cluster;
+  private failure?: Error;
   private readonly sockets = new Set<Socket>();
 
   constructor(options: ResolvedOpenSmsWebhookOptions, role: QueueConnectionRole) {
@@ -32,10 +34,28 @@ export class OwnedQueueConnection {
       return;
     }
     this.backend = createRedisBackend;
-    this.client = new Redis({ ...options.queue.connection, ...REDIS_ROLE_OPTIONS[role] });
+    const roleOptions = REDIS_ROLE_OPTIONS[role];
+    const { cluster } = options.queue;
+    this.client = cluster
+      ? new Cluster(cluster.nodes, {
+          ...cluster.options,
+          enableOfflineQueue: roleOptions.enableOfflineQueue,
+          redisOptions: { ...cluster.options?.redisOptions, ...roleOptions },
+        })
+      : new Redis({ ...options.queue.connection, ...roleOptions });
     // NOTE: BullMQ reports this client's errors through the queue's or worker's 'error' event.
-    this.client.on('error', () => undefined);
+    this.client.on('error', (error: Error) => (this.failure = error));
+    this.client.on('ready', () => (this.failure = undefined));
     this.connection = this.client as unknown as ConnectionOptions;
+  }
+
+  /**
+   * Why the connection is not up, while it is not: its last error since it was last ready (a
+   * refused connection, a TLS certificate this process does not trust, …). A command waits for
+   * the connection meanwhile, so a bound on it explains its timeout with this.
+   */
+  get lastError(): Error | undefined {
+    return this.failure;
   }
 
   /** Drops the connection at once: the Redis client, or every socket of the PostgreSQL backend. */

@@ -86,6 +86,14 @@ export class SmsEventProducer implements OnApplicationShutdown {
     return this.queue.isPaused();
   }
 
+  /**
+   * The last error of the queue connection while it is not up (`undefined` once it is): what a
+   * call that waits for the queue is waiting on, e.g. a TLS certificate this process does not trust.
+   */
+  get connectionError(): Error | undefined {
+    return this.connection.lastError;
+  }
+
   /** Closes the queue client, cutting its connections after {@link SHUTDOWN_CLOSE_TIMEOUT_MS}. */
   async onApplicationShutdown(): Promise<void> {
     const cut = await closeWithin(this.queue.close(), SHUTDOWN_CLOSE_TIMEOUT_MS, () => this.connection.disconnect());
