@@ -100,9 +100,10 @@ export async function terminateWithin(
 
 /**
  * Starts a host application in a child process (TypeScript through ts-node, transpile only) and
- * resolves once it listens. Start the first app of a schema alone: it runs the migrations.
+ * resolves once it listens. Start the first app of a schema alone: it runs the migrations. When
+ * `signal` aborts before the app is ready, the process is killed and the promise rejects.
  */
-export function startChildApp(config: ChildHostConfig): Promise<ChildApp> {
+export function startChildApp(config: ChildHostConfig, signal?: AbortSignal): Promise<ChildApp> {
   const child = fork(HOST_SCRIPT, [], {
     cwd: ROOT,
     execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
@@ -117,15 +118,20 @@ export function startChildApp(config: ChildHostConfig): Promise<ChildApp> {
 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => fail(`did not start within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
+    const aborted = () => fail('was stopped before it was ready');
     const fail = (reason: string) => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', aborted);
       child.kill('SIGKILL');
       reject(new Error(`Child host app ${reason}\n${stderrLines.join('')}`));
     };
-    child.once('exit', (code, signal) => fail(`exited before it was ready (${code ?? signal})`));
+    if (signal?.aborted) return aborted();
+    signal?.addEventListener('abort', aborted, { once: true });
+    child.once('exit', (code, exitSignal) => fail(`exited before it was ready (${code ?? exitSignal})`));
     child.on('message', (message: ChildHostMessage) => {
       if (message.type === 'failed') return fail(`failed to start: ${message.error}`);
       clearTimeout(timer);
+      signal?.removeEventListener('abort', aborted);
       child.removeAllListeners('exit');
       resolve(new ChildApp(child, message.url, stderrLines));
     });

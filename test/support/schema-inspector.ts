@@ -101,6 +101,26 @@ export class SchemaInspector {
     return Object.fromEntries(rows.map(({ state, count }) => [state, count]));
   }
 
+  /** Entries of the relay's outbox (events still to be queued). */
+  async countOutboxEntries(): Promise<number> {
+    const [{ count }]: { count: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS "count" FROM "${this.schema}"."opensms_webhook_outbox"`,
+    );
+    return count;
+  }
+
+  /** Recorded handler runs (rows of the effects table). */
+  async countEffects(): Promise<number> {
+    const [{ count }]: { count: number }[] = await this.dataSource.query(`SELECT count(*)::int AS "count" FROM ${this.effects}`);
+    return count;
+  }
+
+  /** When the last recorded handler run ended, or undefined before any. */
+  async lastEffectEndedAt(): Promise<Date | undefined> {
+    const [{ last }]: { last: Date | null }[] = await this.dataSource.query(`SELECT max("ended_at") AS "last" FROM ${this.effects}`);
+    return last ?? undefined;
+  }
+
   /** Ids of all inbox rows. */
   async eventIds(): Promise<string[]> {
     const rows: { id: string }[] = await this.dataSource.query(`SELECT "id" FROM ${this.events}`);
@@ -172,16 +192,17 @@ export class SchemaInspector {
    */
   async wrongStaleFlags(): Promise<number> {
     const [{ count }]: { count: number }[] = await this.dataSource.query(
-      `WITH "runs" AS (
+      `WITH "runs" AS MATERIALIZED (
          SELECT "event_id", "message_id", min("occurred_at") AS "occurred_at", min("started_at") AS "started_at",
                 max("ended_at") AS "ended_at", bool_or("stale") AS "stale"
            FROM ${this.effects} GROUP BY "event_id", "message_id"
+       ),
+       "overtaken" AS (
+         SELECT e."event_id", e."stale", bool_or(f."occurred_at" > e."occurred_at" AND f."ended_at" <= e."started_at") AS "expected"
+           FROM "runs" e JOIN "runs" f ON f."message_id" = e."message_id"
+          GROUP BY e."event_id", e."stale"
        )
-       SELECT count(*)::int AS "count" FROM "runs" e
-        WHERE e."stale" <> EXISTS (
-          SELECT 1 FROM "runs" f
-           WHERE f."message_id" = e."message_id" AND f."occurred_at" > e."occurred_at" AND f."ended_at" <= e."started_at"
-        )`,
+       SELECT count(*)::int AS "count" FROM "overtaken" WHERE "stale" <> "expected"`,
     );
     return count;
   }
