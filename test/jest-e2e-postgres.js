@@ -17,6 +17,7 @@ const PIPELINE_SPECS = [
   'faults/postgres-faults',
   'faults/concurrent-duplicates',
   'operations/health',
+  'pgbouncer',
 ];
 
 module.exports = {
