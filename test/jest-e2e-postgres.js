@@ -18,6 +18,7 @@ const PIPELINE_SPECS = [
   'faults/concurrent-duplicates',
   'faults/shutdown',
   'operations/health',
+  'pgbouncer',
 ];
 
 module.exports = {

@@ -210,6 +210,18 @@ export interface OpenSmsWebhookWorkerOptions extends Partial<
    * @default 60000
    */
   reconcileAfterMs?: number;
+  /**
+   * PostgreSQL URL of the relay's `LISTEN` connection, straight to the server of the inbox, for a
+   * DataSource that goes through a pooler in transaction mode (PgBouncer `pool_mode = transaction`),
+   * which never delivers notifications. The URL says where to connect (host, port, database, user,
+   * password); the DataSource's other connection settings (`ssl`, a password not in the URL) still
+   * apply. Only the relay of a `'worker'` or `'all'` process listens; ingest's `NOTIFY` works through
+   * any pooler. Without it the relay listens on the DataSource's own server, checks at start-up that
+   * its `LISTEN` hears a `NOTIFY` sent through the DataSource, and when it does not, stops listening,
+   * warns, and finds stored events on its round every second.
+   * @default undefined (the DataSource's connection)
+   */
+  listenUrl?: string;
 }
 
 /** BullMQ job options of every event's job. */
@@ -366,7 +378,7 @@ export interface ResolvedOpenSmsWebhookOptions extends OpenSmsWebhookModuleExtra
   schemes: readonly SignatureVerifier[];
   ingest: Required<Omit<OpenSmsWebhookIngestOptions, 'signatureScheme'>>;
   queue: Required<Omit<OpenSmsWebhookQueueOptions, 'postgres' | 'cluster'>> & Pick<OpenSmsWebhookQueueOptions, 'postgres' | 'cluster'>;
-  worker: Required<Omit<OpenSmsWebhookWorkerOptions, 'limiter'>> & Pick<OpenSmsWebhookWorkerOptions, 'limiter'>;
+  worker: Required<Omit<OpenSmsWebhookWorkerOptions, 'limiter' | 'listenUrl'>> & Pick<OpenSmsWebhookWorkerOptions, 'limiter' | 'listenUrl'>;
   job: Required<OpenSmsWebhookJobOptions>;
   retention: Required<OpenSmsWebhookRetentionOptions>;
   tracing: Required<OpenSmsWebhookTracingOptions>;

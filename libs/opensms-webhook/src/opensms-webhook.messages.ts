@@ -30,6 +30,14 @@ export const messages = {
   rejectedSignature: (reason: string) => `Rejected webhook call: ${printable(reason)}`,
   storeFailed: (error: unknown) => `Inbox unavailable, answered 503: ${describeError(error)}`,
   relayFailed: (error: unknown) => `Relay could not queue stored events; they stay stored and are tried again: ${describeError(error)}`,
+  relayListenUnheard: (listenUrlGiven: boolean, timeoutMs: number) =>
+    `The relay's LISTEN connection${listenUrlGiven ? ' (worker.listenUrl)' : ''} did not hear a NOTIFY sent through the ` +
+    `DataSource within ${timeoutMs} ms: ` +
+    (listenUrlGiven
+      ? 'worker.listenUrl must reach the same PostgreSQL server as the DataSource, directly (not through a pooler). '
+      : 'the DataSource likely goes through a pooler in transaction mode (PgBouncer pool_mode = transaction), which does not ' +
+        'deliver notifications. Set worker: { listenUrl: "postgres://…" } to a direct PostgreSQL URL. ') +
+    'Until then the relay does not listen and queues stored events on its round every second.',
   relayNotifyFailed: (error: unknown) =>
     `Could not notify the relays; they find the stored events on their next round: ${describeError(error)}`,
   overloaded: (limit: number) => `Ingest queue full (${limit} calls waiting for the inbox): answered 503`,

@@ -99,6 +99,17 @@ describe('resolveOpenSmsWebhookOptions', () => {
     },
   );
 
+  it("takes a PostgreSQL URL for the relay's LISTEN connection, and refuses anything else", () => {
+    expect(resolveOpenSmsWebhookOptions({ secret: SECRET }).worker.listenUrl).toBeUndefined();
+    const listenUrl = 'postgres://app@db.internal:5432/app';
+    expect(resolveOpenSmsWebhookOptions({ secret: SECRET, worker: { listenUrl } }).worker.listenUrl).toBe(listenUrl);
+    for (const wrong of ['', 'db.internal:5432', 'redis://127.0.0.1:6379', 42]) {
+      expect(problemsOf({ secret: SECRET, worker: { listenUrl: wrong as never } })).toMatch(
+        /worker.listenUrl must be a PostgreSQL URL, postgres:\/\/user:password@host:5432\/database, straight to the server/,
+      );
+    }
+  });
+
   it('refuses a batch size below one and a back-off BullMQ does not know', () => {
     expect(problemsOf({ secret: SECRET, worker: { batchSize: 0 } })).toMatch(/worker.batchSize must be a whole number ≥ 1 \(got 0\)/);
     expect(problemsOf({ secret: SECRET, job: { backoff: { type: 'linear', delay: 5 } } })).toMatch(/job.backoff must be/);

@@ -63,7 +63,7 @@ const GROUP_FIELDS: Record<OptionGroup, readonly string[]> = {
   ingest: ['signatureScheme', ...Object.keys(DEFAULTS.ingest)],
   tenants: ['secretResolver'],
   queue: ['postgres', 'cluster', ...Object.keys(DEFAULTS.queue)],
-  worker: ['limiter', ...Object.keys(DEFAULTS.worker)],
+  worker: ['limiter', ...Object.keys(DEFAULTS.worker), 'listenUrl'],
   job: Object.keys(DEFAULTS.job),
   retention: Object.keys(DEFAULTS.retention),
   tracing: Object.keys(DEFAULTS.tracing),
@@ -158,6 +158,7 @@ export function resolveOpenSmsWebhookOptions(
     if (!valid) problems.push(`${group}.${field} must be a ${whole ? 'whole number' : 'number'} ≥ ${min} (got ${String(value)})`);
   }
   checkLimiter(groups.worker.limiter, problems);
+  checkListenUrl(groups.worker.listenUrl, problems);
   checkBackoff(groups.job.backoff, problems);
   checkTracing(groups.tracing, problems);
   if (!['all', 'ingest', 'worker'].includes(module.mode)) {
@@ -269,6 +270,21 @@ function checkLimiter(limiter: OpenSmsWebhookWorkerOptions['limiter'], problems:
   const wholeAtLeastOne = (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value >= 1;
   if (!wholeAtLeastOne(limiter?.max) || !wholeAtLeastOne(limiter?.duration)) {
     problems.push(`worker.limiter must be { max, duration } in whole numbers ≥ 1 (events per milliseconds), or left out for no limit`);
+  }
+}
+
+function checkListenUrl(listenUrl: unknown, problems: string[]): void {
+  if (listenUrl === undefined) return;
+  let protocol: string | undefined;
+  try {
+    protocol = typeof listenUrl === 'string' ? new URL(listenUrl).protocol : undefined;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    problems.push(
+      'worker.listenUrl must be a PostgreSQL URL, postgres://user:password@host:5432/database, straight to the server (not through a pooler), or left out',
+    );
   }
 }
 

@@ -36,6 +36,7 @@ export const CLI_ENVIRONMENT = {
   'queue-backend': 'OPENSMS_QUEUE_BACKEND',
   'queue-prefix': 'OPENSMS_QUEUE_PREFIX',
   'queue-schema': 'OPENSMS_QUEUE_SCHEMA',
+  'queue-database-url': 'OPENSMS_QUEUE_DATABASE_URL',
 } as const;
 
 /** The Redis of the queue when neither `--redis-url` nor `REDIS_URL` is given (the module's default). */
@@ -89,7 +90,9 @@ Queue options (as the application's module options):
   --redis-cluster                  --redis-url is a node of a Redis Cluster (queue.cluster); the prefix needs a
                                    hash tag, e.g. --queue-prefix '{opensms}'
   --queue-prefix <prefix>          redis backend (queue.prefix), default bull
-  --queue-schema <schema>          postgres backend (queue.postgres.schema, jobs in --database-url), default bullmq
+  --queue-schema <schema>          postgres backend (queue.postgres.schema), default bullmq
+  --queue-database-url <url>       postgres backend (queue.postgres.connectionString), default --database-url;
+                                   give it when --database-url goes through a pooler in transaction mode
   --queue-name <name>              queueName, default opensms-webhooks
 
 Environment (used when the option is not given; prefer it for secrets, argv is visible in ps):
@@ -99,6 +102,7 @@ Environment (used when the option is not given; prefer it for secrets, argv is v
   OPENSMS_QUEUE_BACKEND   --queue-backend
   OPENSMS_QUEUE_PREFIX    --queue-prefix
   OPENSMS_QUEUE_SCHEMA    --queue-schema
+  OPENSMS_QUEUE_DATABASE_URL  --queue-database-url
 `;
 
 const OPTIONS = {
@@ -132,6 +136,7 @@ const OPTIONS = {
   'queue-backend': { type: 'string' },
   'queue-prefix': { type: 'string' },
   'queue-schema': { type: 'string' },
+  'queue-database-url': { type: 'string' },
   'queue-name': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -482,7 +487,8 @@ function queueLocation(values: CliValues): QueueLocation {
     };
   }
   if (backend === 'postgres') {
-    return { backend, databaseUrl: required(values['database-url'], '--database-url'), schema: values['queue-schema'], queueName };
+    const databaseUrl = values['queue-database-url'] ?? required(values['database-url'], '--database-url');
+    return { backend, databaseUrl, schema: values['queue-schema'], queueName };
   }
   throw new UsageError(`--queue-backend must be redis or postgres (got "${backend}")`);
 }

@@ -13,6 +13,7 @@ import { OPENSMS_DATA_SOURCE, OPENSMS_RESOLVED_OPTIONS, SHUTDOWN_CLOSE_TIMEOUT_M
 import { messages } from '../opensms-webhook.messages';
 import { closeWithin } from '../internal/bounded-close';
 import { FailureBurst } from '../internal/failure-burst';
+import { withTimeout } from '../internal/with-timeout';
 import type { ResolvedOpenSmsWebhookOptions } from '../opensms-webhook-options.interface';
 import { SmsEventProducer } from './sms-event.producer';
 
@@ -20,6 +21,11 @@ import { SmsEventProducer } from './sms-event.producer';
 const RELAY_INTERVAL_MS = 1000;
 /** Most stored events the relay moves into the queue at once (one `addBulk`). */
 const RELAY_BATCH_SIZE = 200;
+/**
+ * How long the relay's `LISTEN` connection may take to hear the `NOTIFY` it sent through the
+ * DataSource before the relay concludes that notifications do not reach it (a pooler in transaction mode).
+ */
+const LISTEN_PROBE_TIMEOUT_MS = 5000;
 
 /** The few members of a node-postgres client the relay's `LISTEN` connection uses. */
 interface ListenClient {
@@ -40,7 +46,10 @@ interface PoolOfDriver {
  * relays of several workers share them), adds their jobs with one `addBulk`, and deletes the
  * entries in the same transaction. Woken at once by ingest (`LISTEN` on a connection of its
  * own, or in-process), and every {@link RELAY_INTERVAL_MS} for anything a notification missed; a queue
- * that does not answer leaves the rows pending for the next round.
+ * that does not answer leaves the rows pending for the next round. The `LISTEN` connection goes to
+ * `worker.listenUrl`, else where the DataSource connects; once listening, the relay sends itself a
+ * `NOTIFY` through the DataSource, and when its connection does not hear it (a pooler in
+ * transaction mode between them), it stops listening, warns, and relies on its rounds.
  */
 @Injectable()
 export class SmsEventRelay implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
@@ -151,13 +160,20 @@ export class SmsEventRelay implements OnApplicationBootstrap, OnModuleDestroy, B
     }
   }
 
-  /** Opens the `LISTEN` connection; on loss, opens it again after {@link RELAY_INTERVAL_MS} (the timer covers the gap). */
+  /**
+   * Opens the `LISTEN` connection and checks that it hears the DataSource's `NOTIFY`; on loss, opens
+   * it again after {@link RELAY_INTERVAL_MS} (the timer covers the gap).
+   */
   private async listen(): Promise<void> {
     if (this.closed) return;
     const pool = (this.dataSource.driver as unknown as PoolOfDriver).master;
     if (!pool) return;
-    const client = new pool.Client(pool.options);
+    const { listenUrl } = this.options.worker;
+    const client = new pool.Client(listenUrl ? { ...pool.options, connectionString: listenUrl } : pool.options);
+    let heard: () => void = () => undefined;
+    const probeHeard = new Promise<void>((resolve) => (heard = resolve));
     const reopen = () => {
+      heard();
       if (this.listener !== client) return;
       this.listener = undefined;
       void client.end().catch(() => undefined);
@@ -166,15 +182,28 @@ export class SmsEventRelay implements OnApplicationBootstrap, OnModuleDestroy, B
     };
     client.on('error', reopen);
     client.on('end', reopen);
-    client.on('notification', () => this.wake());
+    client.on('notification', () => {
+      heard();
+      this.wake();
+    });
     this.listener = client;
     try {
       const channel = await this.outbox.channel();
       await client.connect();
       await client.query(`LISTEN "${channel}"`);
-      if (this.closed) await client.end();
+      if (this.closed) return void (await client.end());
       // NOTE: rows stored before LISTEN took effect sent no notification this relay heard.
-      else this.wake();
+      this.wake();
+      await this.outbox.notify(channel);
+      const probed = await withTimeout(probeHeard, LISTEN_PROBE_TIMEOUT_MS, 'unheard').then(
+        () => true,
+        () => false,
+      );
+      if (!probed && this.listener === client && !this.closed) {
+        this.listener = undefined;
+        this.warning.warn(messages.relayListenUnheard(listenUrl !== undefined, LISTEN_PROBE_TIMEOUT_MS));
+        await client.end().catch(() => undefined);
+      }
     } catch (error) {
       this.warning.warn(messages.relayFailed(error));
       reopen();
