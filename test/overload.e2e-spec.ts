@@ -15,6 +15,21 @@ import { postSigned, smsPayload, type WebhookResponse } from './support/webhook-
 const BATCHES_IN_FLIGHT = 4;
 const LIMIT = 3;
 
+/** Makes every inbox insert wait, behind a lock held in a transaction of its own, until {@link releaseInboxInserts}. */
+async function holdInboxInserts(db: DataSource): Promise<QueryRunner> {
+  const blocker = db.createQueryRunner();
+  await blocker.connect();
+  await blocker.startTransaction();
+  await blocker.query('LOCK TABLE "opensms_webhook_events" IN EXCLUSIVE MODE');
+  return blocker;
+}
+
+/** Ends what {@link holdInboxInserts} holds, if it still does. */
+async function releaseInboxInserts(blocker: QueryRunner | undefined): Promise<void> {
+  if (blocker?.isTransactionActive) await blocker.rollbackTransaction();
+  await blocker?.release();
+}
+
 describe('ingest over its bound: 503 + Retry-After at once, every 200 stored and processed', () => {
   const host = useTestApp('overload', {
     providers: [RecordingConsumer],
@@ -28,17 +43,13 @@ describe('ingest over its bound: 503 + Retry-After at once, every 200 stored and
   });
 
   afterAll(async () => {
-    if (blocker?.isTransactionActive) await blocker.rollbackTransaction();
-    await blocker?.release();
+    await releaseInboxInserts(blocker);
     await db?.destroy();
   });
 
   it('refuses the calls beyond the limit while the inbox is slow, and accepts again once it is not', async () => {
     // Inserts wait behind this lock: calls pile up in the micro-batcher.
-    blocker = db.createQueryRunner();
-    await blocker.connect();
-    await blocker.startTransaction();
-    await blocker.query('LOCK TABLE "opensms_webhook_events" IN EXCLUSIVE MODE');
+    blocker = await holdInboxInserts(db);
 
     const answered: WebhookResponse[] = [];
     const total = BATCHES_IN_FLIGHT + LIMIT + 5;
@@ -228,16 +239,12 @@ describe.each<HttpAdapterName>(['express', 'fastify'])('ingest while calls wait 
   });
 
   afterAll(async () => {
-    if (blocker?.isTransactionActive) await blocker.rollbackTransaction();
-    await blocker?.release();
+    await releaseInboxInserts(blocker);
     await db?.destroy();
   });
 
   it('refuses new calls unread once one has waited longer than the bound, stores none of them, and takes calls again once the inbox answers', async () => {
-    blocker = db.createQueryRunner();
-    await blocker.connect();
-    await blocker.startTransaction();
-    await blocker.query('LOCK TABLE "opensms_webhook_events" IN EXCLUSIVE MODE');
+    blocker = await holdInboxInserts(db);
 
     // Every insert slot holds a call, and one more waits behind them: its wait grows for as long as the lock is held.
     const held = Array.from({ length: BATCHES_IN_FLIGHT + 1 }, (_, index) => smsPayload({ message_id: `msg_held_${adapter}_${index}` }));
