@@ -3,7 +3,7 @@ import { OnSmsEvent, type SmsEvent, type SmsEventContext, type SmsFailedEvent, t
 import { runCli } from '@opensms/nestjs-webhooks/cli/opensms-webhook.cli';
 import type { DataSource } from 'typeorm';
 import { captureCliOutput, runCliProcess } from './support/cli-process';
-import { eventStates, outboxSize } from './support/inbox-rows';
+import { eventStates, outboxSize, storeProcessedEvents } from './support/inbox-rows';
 import { useTestApp, waitFor } from './support/test-app';
 import { connectToSchema, TEST_DATABASE_URL } from './support/test-database';
 import { postSigned, smsPayload } from './support/webhook-client';
@@ -61,20 +61,12 @@ describe('opensms-webhook reprocess against an application', () => {
       'the five events processed',
       async () => (await eventStates(db)).filter(({ state }) => state === 'processed').length === 5,
     );
-    await db.query(
-      `WITH source AS (
-         SELECT gen_random_uuid() AS id, i, now() - interval '1 hour' + i * interval '1 second' AS at FROM generate_series(1, $1::int) AS i
-       ), events AS (
-         INSERT INTO "opensms_webhook_events" ("id", "dedupe_key", "event", "message_id", "status", "occurred_at", "received_at", "payload")
-         SELECT id, 'pending_' || i, 'sms.pending', 'msg_clirp_p' || i, 'pending', at, at,
-                jsonb_build_object('event', 'sms.pending', 'message_id', 'msg_clirp_p' || i, 'status', 'pending')
-           FROM source
-       )
-       INSERT INTO "opensms_webhook_event_states" ("event_id", "state", "attempts", "received_at", "processed_at", "completed_handlers")
-       SELECT id, 'processed', 1, at, at, jsonb_build_object('AuditHandler.onAny', jsonb_build_object('attempt', 1, 'at', at))
-         FROM source`,
-      [STORED_PENDING],
-    );
+    await storeProcessedEvents(db, {
+      count: STORED_PENDING,
+      event: 'sms.pending',
+      messagePrefix: 'msg_clirp_p',
+      handler: 'AuditHandler.onAny',
+    });
   });
 
   afterAll(async () => {

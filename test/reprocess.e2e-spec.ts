@@ -11,7 +11,7 @@ import {
 } from '@opensms/nestjs-webhooks';
 import type { DataSource } from 'typeorm';
 import { clearQueuePrefix, startTestApp, useTestApp, waitFor } from './support/test-app';
-import { eventStates, outboxSize } from './support/inbox-rows';
+import { eventStates, outboxSize, storeProcessedEvents } from './support/inbox-rows';
 import { connectToSchema, createSchema, dropSchema, uniqueName } from './support/test-database';
 import { postSigned, smsPayload } from './support/webhook-client';
 
@@ -237,21 +237,12 @@ describe('reprocess(): a large selection behind live traffic, and cancelled', ()
 
   beforeAll(async () => {
     db = await connectToSchema(host.schema);
-    // NOTE: ten thousand processed events, as the inbox would hold them, in one statement.
-    await db.query(
-      `WITH source AS (
-         SELECT gen_random_uuid() AS id, i, now() - ($1::int - i) * interval '1 second' AS at FROM generate_series(1, $1::int) AS i
-       ), events AS (
-         INSERT INTO "opensms_webhook_events" ("id", "dedupe_key", "event", "message_id", "status", "occurred_at", "received_at", "payload")
-         SELECT id, 'stored_' || i, 'sms.delivered', 'msg_stored_' || i, 'delivered', at, at,
-                jsonb_build_object('event', 'sms.delivered', 'message_id', 'msg_stored_' || i, 'status', 'delivered')
-           FROM source
-       )
-       INSERT INTO "opensms_webhook_event_states" ("event_id", "state", "attempts", "received_at", "processed_at", "completed_handlers")
-       SELECT id, 'processed', 1, at, at, jsonb_build_object('OrderRecorder.onDelivered', jsonb_build_object('attempt', 1, 'at', at))
-         FROM source`,
-      [STORED],
-    );
+    await storeProcessedEvents(db, {
+      count: STORED,
+      event: 'sms.delivered',
+      messagePrefix: 'msg_stored_',
+      handler: 'OrderRecorder.onDelivered',
+    });
   });
 
   afterAll(async () => {
