@@ -686,7 +686,15 @@ describe('inbox console', () => {
         await visit.goto(consoleUrl()).catch((error: Error) => expect(error.message).toMatch(/ERR_INVALID_AUTH_CREDENTIALS/));
         expect((await denied).status()).toBe(401);
         expect((await denied).headers()['www-authenticate']).toBe(CHALLENGE);
-        expect(await visit.content()).not.toContain('OpenSMS inbox');
+        // NOTE: after a failed navigation Chromium goes on to its error page: read the page once it holds still.
+        let shown = '';
+        await waitFor('the page after the refusal', () =>
+          visit.content().then(
+            (content) => ((shown = content), true),
+            () => false,
+          ),
+        );
+        expect(shown).not.toContain('OpenSMS inbox');
         const response = await anonymous.request.get(consoleUrl());
         expect(response.status()).toBe(401);
         expect(await response.text()).not.toContain('OpenSMS inbox');
